@@ -1,0 +1,3 @@
+"""marsseg package."""
+
+__all__: list[str] = []

@@ -1,0 +1,65 @@
+"""Shared fixtures: seeding, real-data path, and the PostgreSQL / Redis services."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+REPO = Path(__file__).resolve().parents[1]
+REAL_DATA = Path(os.environ.get("MARSSEG_REAL_DATA", REPO.parent / "shared" / "data" / "ai4mars_hw.npz"))
+POSTGRES_URL = os.environ.get("MARSSEG_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("MARSSEG_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture(autouse=True)
+def _seed() -> None:
+    """Seed NumPy always, and Keras/TensorFlow when a test has imported them."""
+    np.random.seed(0)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(0)
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return True
+    except OSError:
+        return False
+
+
+def _service_or_skip(name: str, host: str, port: int) -> None:
+    if _reachable(host, port):
+        return
+    if IN_CI:
+        pytest.fail(f"{name} at {host}:{port} is unreachable, and CI=true requires it", pytrace=False)
+    pytest.skip(f"{name} at {host}:{port} is unreachable (service tests run only where it is up)")
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """URL of the test PostgreSQL database; skips locally where it is down, fails in CI."""
+    _service_or_skip("PostgreSQL", "127.0.0.1", 5432)
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """URL of the test Redis; skips locally where it is down, fails in CI."""
+    _service_or_skip("Redis", "127.0.0.1", 6379)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def real_data_path() -> Path:
+    """The real AI4Mars file in the course format; skips cleanly where it is absent."""
+    if not REAL_DATA.is_file():
+        pytest.skip(f"real data not found at {REAL_DATA}")
+    return REAL_DATA
