@@ -2,4 +2,8 @@
 
 from harness._errors import MarssegError
 
+# --- data layer (loader, outliers, split, oversampling, augmentation, synthetic data) ---
+
+# --- trial harness (configs from params, budgets, objective, callbacks) ---
+
 __all__ = ["MarssegError"]
