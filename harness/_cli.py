@@ -5,5 +5,53 @@ from __future__ import annotations
 import argparse
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
+    return value
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    import json
+
+    from harness._data_io import load_data
+    from harness._inspect import format_inspect, inspect_data
+
+    report = inspect_data(load_data(args.file))
+    print(json.dumps(report) if args.json else format_inspect(report))
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    import time
+
+    from harness._data_io import save_dataset
+    from harness._synthetic import generate
+
+    from harness._errors import MarssegError
+
+    if args.n_train < 2:
+        raise MarssegError(f"--n-train must be at least 2, got {args.n_train}")
+    start = time.perf_counter()
+    synthetic = generate(args.n_train, args.n_test, args.seed)
+    path = save_dataset(args.out, synthetic.data)
+    print(f"wrote {path}: {args.n_train} training images ({len(synthetic.alien_indices)} aliens), "
+          f"{args.n_test} test images, seed {args.seed}, in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
+    data = subparsers.add_parser("data", help="inspect or generate data files in the course format")
+    sub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND", required=True)
+    inspect = sub.add_parser("inspect", help="shapes, class shares, identical-mask groups, outliers")
+    inspect.add_argument("file", help="an .npz in the course format, or 'synthetic[:N_TRAIN[:SEED]]'")
+    inspect.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    inspect.set_defaults(func=_inspect)
+    synth = sub.add_parser("synth", help="write synthetic Mars data in the course format")
+    synth.add_argument("out", metavar="OUT.npz", help="output file (must end in .npz)")
+    synth.add_argument("--n-train", type=_positive, default=1200, help="training images (default 1200)")
+    synth.add_argument("--n-test", type=_positive, default=200, help="test images (default 200)")
+    synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    synth.set_defaults(func=_synth)

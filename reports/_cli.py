@@ -1,9 +1,63 @@
-"""Subcommands of this package for the `marsseg` command (argparse only; heavy imports stay in handlers)."""
+"""`marsseg report` and `marsseg dashboard` (argparse only; heavy imports stay in handlers)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+DEFAULT_STORAGE = "marsseg.journal"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
+    report = subparsers.add_parser(
+        "report", help="write a study's self-contained HTML ablation report",
+        description="One HTML file (plotly.js inside, opens offline) plus the comparison table as "
+                    "<stem>_table.csv/.md/.tex beside it.")
+    report.add_argument("--study", required=True, help="study name")
+    report.add_argument("--storage", default=DEFAULT_STORAGE,
+                        help=f"journal file path (default {DEFAULT_STORAGE}), postgresql://... or redis://...")
+    report.add_argument("-o", "--output", default="report.html", help="HTML path (default report.html)")
+    report.add_argument("--compare", nargs="+", default=[], metavar="STUDY",
+                        help="other studies in the same storage to compare (best so far vs epochs)")
+    report.add_argument("--artifacts", dest="artifact_dir",
+                        help="artifact store folder (default: the study's artifact_dir attribute)")
+    report.set_defaults(func=_report)
+
+    dash = subparsers.add_parser("dashboard", help="serve optuna-dashboard on a storage for live viewing")
+    dash.add_argument("--storage", default=DEFAULT_STORAGE,
+                      help=f"journal file path (default {DEFAULT_STORAGE}), postgresql://... or redis://...")
+    dash.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
+    dash.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    dash.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder to browse artifacts")
+    dash.set_defaults(func=_dashboard)
+
+
+def _report(args: argparse.Namespace) -> int:
+    import optuna
+
+    from reports._report import write_report
+
+    if not args.verbose:
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+    path = write_report(args.study, args.storage, args.output, compare=args.compare,
+                        artifact_dir=args.artifact_dir)
+    print(f"report written to {path}", file=sys.stderr)
+    return 0
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    import optuna_dashboard
+
+    from reports._storage import open_storage, redact_url
+
+    storage = open_storage(args.storage)
+    store = None
+    if args.artifact_dir:
+        from optuna.artifacts import FileSystemArtifactStore
+
+        store = FileSystemArtifactStore(args.artifact_dir)
+    print(f"optuna-dashboard on http://{args.host}:{args.port} for {redact_url(args.storage)} "
+          "(Ctrl-C to stop)", file=sys.stderr)
+    optuna_dashboard.run_server(storage, host=args.host, port=args.port, artifact_store=store)
+    return 0

@@ -1,9 +1,90 @@
-"""Subcommands of this package for the `marsseg` command (argparse only; heavy imports stay in handlers)."""
+"""`marsseg search`, `marsseg worker` and `marsseg demo` (argparse only; work happens in handlers)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+DEMO_TRIALS = 8
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
+    from studies._settings import PRUNERS, SAMPLERS
+    from studies._storage import DEFAULT_JOURNAL
+
+    search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
+                                   description="Create a study, or resume it (finished trials are kept).")
+    search.add_argument("--study", required=True, help="study name")
+    search.add_argument("--storage", default=DEFAULT_JOURNAL,
+                        help=f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://...")
+    search.add_argument("--space", help="search space (new study default: paper; see `marsseg spaces`)")
+    search.add_argument("--data", help="an .npz file or 'synthetic[:N_TRAIN[:SEED]]' (new study default: synthetic)")
+    search.add_argument("--trials", type=int, help="total trials of the study, across all workers")
+    search.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
+    search.add_argument("--workers", type=int, default=1, help="worker processes on this machine (cores are split)")
+    search.add_argument("--sampler", choices=SAMPLERS, help="new study default: tpe")
+    search.add_argument("--pruner", choices=PRUNERS, help="new study default: median")
+    search.add_argument("--budget", help="tiny | small | full (new study default: small)")
+    search.add_argument("--seed", type=int, help="study seed (new study default: 0)")
+    search.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
+    search.set_defaults(func=_search)
+
+    worker = subparsers.add_parser("worker", help="join an existing study from any machine")
+    worker.add_argument("--study", required=True, help="study name")
+    worker.add_argument("--storage", required=True, help="the study's storage URL (or shared journal file)")
+    worker.add_argument("--data", help="local path of the study's data, if it differs here")
+    worker.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
+    worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
+    worker.set_defaults(func=_worker)
+
+    demo = subparsers.add_parser("demo", help="synthetic data, smoke space, tiny budget: a study and its report")
+    demo.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"journal file (default {DEFAULT_JOURNAL})")
+    demo.add_argument("--study", default="demo", help="study name (default demo)")
+    demo.add_argument("--trials", type=int, default=DEMO_TRIALS, help=f"trials (default {DEMO_TRIALS})")
+    demo.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    demo.add_argument("--output", default="report.html", help="HTML report path (default report.html)")
+    demo.set_defaults(func=_demo)
+
+
+def _search(args: argparse.Namespace) -> int:
+    from studies._search import SearchRequest, run_search
+
+    return run_search(SearchRequest(
+        study=args.study, storage=args.storage, space=args.space, data=args.data, sampler=args.sampler,
+        pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
+        workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose))
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import time
+
+    from harness._runtime import prepare_tensorflow_env
+
+    prepare_tensorflow_env(args.threads, args.verbose)
+    from studies._worker import WorkerSpec, run_worker
+
+    deadline = time.time() + args.timeout if args.timeout else None
+    ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
+                                data=args.data, verbose=args.verbose))
+    print(f"worker ran {ran} trial(s)", file=sys.stderr)
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from studies._search import SearchRequest, run_search
+
+    code = run_search(SearchRequest(
+        study=args.study, storage=args.storage, space="smoke", data="synthetic", sampler="tpe", pruner="median",
+        budget="tiny", seed=0, trials=args.trials, workers=args.workers, verbose=args.verbose))
+    if code:
+        return code
+    try:
+        from reports import write_report
+    except ImportError:
+        print("(the HTML report is not available in this install; the table above is the comparison)",
+              file=sys.stderr)
+        return 0
+    path = write_report(args.study, args.storage, args.output)
+    print(f"report written to {path}", file=sys.stderr)
+    return 0

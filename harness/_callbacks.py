@@ -1,0 +1,84 @@
+"""Keras callbacks of a trial: pruning on `val_miou`, and a recorder of the epoch history."""
+
+from __future__ import annotations
+
+import logging
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+
+_log = logging.getLogger("marsseg")
+
+
+def make_pruning_callback(trial: Any, monitor: str) -> Any:
+    """optuna-integration's `KerasPruningCallback`, plus a loud one-time warning.
+
+    Checked with Keras 3.15 / optuna-integration 5.0: the callback subclasses
+    `keras.callbacks.Callback`, reports `logs[monitor]` at step = epoch and raises
+    `optuna.TrialPruned` out of `fit`, which is what we want. Its only weakness is that a
+    missing metric is a quiet `warnings.warn` per epoch; since then nothing is ever
+    pruned, we also log an error once (e.g. a model whose heads prefix the metric name).
+    """
+    from optuna_integration import KerasPruningCallback
+
+    class _LoudPruningCallback(KerasPruningCallback):
+        def __init__(self) -> None:
+            super().__init__(trial, monitor)
+            self.missing = False
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            if monitor not in (logs or {}) and not self.missing:
+                self.missing = True
+                _log.error("metric %r is missing from the training logs (have %s): this trial "
+                           "can never be pruned", monitor, sorted(logs or {}))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore" if self.missing else "default")
+                super().on_epoch_end(epoch, logs)
+
+    return _LoudPruningCallback()
+
+
+def find_metric(model: Any, metric_type: type) -> Any | None:
+    """The compiled metric object of `metric_type` inside `model` (Keras 3 nests them)."""
+    stack = list(getattr(model, "metrics", []))
+    while stack:
+        metric = stack.pop()
+        if isinstance(metric, metric_type):
+            return metric
+        stack.extend(getattr(metric, "metrics", []) or [])
+    return None
+
+
+def make_epoch_recorder(monitor: str, metric_type: type) -> Any:
+    """A callback that keeps every epoch's logs, the best epoch of `monitor`, and the
+    validation confusion matrix at that epoch (read from the streaming metric's state,
+    which after the validation pass holds exactly the validation confusion matrix)."""
+    import keras
+
+    class EpochRecorder(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.history: list[dict[str, float]] = []
+            self.best_epoch = -1
+            self.best_value = -math.inf
+            self.best_confusion: np.ndarray | None = None
+            self.nan_epoch: int | None = None
+
+        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+            logs = {k: float(v) for k, v in (logs or {}).items()}
+            self.history.append(logs)
+            if self.nan_epoch is None and any(math.isnan(v) or math.isinf(v) for k, v in logs.items()
+                                              if k.endswith("loss")):
+                self.nan_epoch = epoch
+                self.model.stop_training = True
+                return
+            value = logs.get(monitor)
+            if value is not None and value > self.best_value:
+                self.best_value, self.best_epoch = value, epoch
+                metric = find_metric(self.model, metric_type)
+                if metric is not None:
+                    self.best_confusion = metric.confusion_matrix()
+
+    return EpochRecorder()

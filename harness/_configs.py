@@ -1,0 +1,100 @@
+"""The one place where a trial's flat dotted params become the frozen configs of each package."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from harness._budgets import Budget
+
+if TYPE_CHECKING:  # the model zoo imports keras; harness imports it only when building
+    from marsseg_models import LossConfig, ModelConfig
+
+    from harness._pipeline import DataConfig
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser and schedule of one trial: AdamW, early stopping, ReduceLROnPlateau."""
+
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 16
+    max_epochs: int = 10
+    steps_per_epoch: int | None = None
+    patience: int = 3
+    lr_patience: int = 2
+    lr_factor: float = 0.5
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.lr < 1.0:
+            raise ValueError(f"lr must be in (0, 1), got {self.lr!r}")
+        if not 0.0 <= self.weight_decay < 1.0:
+            raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay!r}")
+        if not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
+        if self.max_epochs < 1:
+            raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs!r}")
+        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
+            raise ValueError(f"steps_per_epoch must be >= 1 or None, got {self.steps_per_epoch!r}")
+        if self.patience < 1 or self.lr_patience < 1:
+            raise ValueError(f"patience and lr_patience must be >= 1, got {self.patience}, {self.lr_patience}")
+        if not 0.0 < self.lr_factor < 1.0:
+            raise ValueError(f"lr_factor must be in (0, 1), got {self.lr_factor!r}")
+
+
+@dataclass(frozen=True)
+class TrialConfigs:
+    """Everything one trial builds: model, loss, data pipeline and training schedule."""
+
+    model: ModelConfig
+    loss: LossConfig
+    data: DataConfig
+    train: TrainConfig
+
+
+_KNOWN_PREFIXES = ("model.", "loss.", "aug.", "data.", "train.")
+
+
+def _section(params: Mapping[str, Any], prefix: str) -> dict[str, Any]:
+    return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
+
+
+def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0,
+                        trial_seed: int | None = None) -> TrialConfigs:
+    """Build the frozen configs of one trial; an invalid combination raises ValueError.
+
+    Parameters missing from `params` (inactive branches) take the configs' defaults;
+    `budget` scales `model.base_filters`, caps the batch size and sets data subsets,
+    epochs and patience. `seed` fixes the data split (the same for every trial of a study);
+    `trial_seed` (default `seed`) seeds the weights and the optimisation.
+    """
+    from marsseg_models import LossConfig, ModelConfig
+
+    from harness._pipeline import DataConfig
+
+    unknown = sorted(k for k in params if not k.startswith(_KNOWN_PREFIXES))
+    if unknown:
+        raise ValueError(f"unknown parameters {unknown}; names start with one of {list(_KNOWN_PREFIXES)}")
+    model = _section(params, "model.")
+    if "base_filters" in model:
+        model["base_filters"] = budget.scaled_filters(int(model["base_filters"]))
+    if model.get("dropout", "none") == "none":
+        model.pop("dropout_rate", None)
+    if "dropout_rate" in model:
+        model["dropout_rate"] = round(float(model["dropout_rate"]), 6)
+    loss = _section(params, "loss.")
+    aug, data = _section(params, "aug."), _section(params, "data.")
+    train = _section(params, "train.")
+    batch = min(int(train.pop("batch_size", 16)), budget.max_batch_size)
+    return TrialConfigs(
+        model=ModelConfig(**model),
+        loss=LossConfig(**loss),
+        data=DataConfig(**aug, **data, max_train_images=budget.max_train_images,
+                        max_val_images=budget.max_val_images, seed=seed),
+        train=TrainConfig(**train, batch_size=batch, max_epochs=budget.max_epochs,
+                          steps_per_epoch=budget.steps_per_epoch, patience=budget.patience,
+                          lr_patience=budget.lr_patience, seed=seed if trial_seed is None else trial_seed),
+    )

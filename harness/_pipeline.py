@@ -1,0 +1,129 @@
+"""From MarsData and a DataConfig to seeded tf.data train/validation pipelines.
+
+Steps: drop outliers -> split (grouped, stratified) -> budget subsets -> oversample the
+training split -> tf.data (uint8 cache, shuffle, augment map, batch, prefetch).
+Everything before tf.data is NumPy (`prepare_data`), so it is cheap to call without TensorFlow.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from harness._augment import AugmentConfig, build_augment, to_model_inputs
+from harness._data_io import N_CLASSES, MarsData
+from harness._outliers import OUTLIER_MODES, select_outliers
+from harness._oversample import paste_rocks
+from harness._split import split_indices, stratified_subset
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """How the data is cleaned, split, rebalanced and augmented; `None` budgets mean all images."""
+
+    geometric: bool = True
+    photometric: bool = False
+    oversample: bool = False
+    oversample_strength: float = 1.0
+    val_fraction: float = 0.2
+    outliers: str | int = "auto"
+    max_train_images: int | None = None
+    max_val_images: int | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.val_fraction < 1.0:
+            raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction}")
+        if not 0.0 < self.oversample_strength <= 10.0:
+            raise ValueError(f"oversample_strength must lie in (0, 10], got {self.oversample_strength}")
+        is_index = isinstance(self.outliers, int) and not isinstance(self.outliers, bool)
+        if not (self.outliers in OUTLIER_MODES or (is_index and self.outliers >= 0)):
+            raise ValueError(f"outliers must be one of {OUTLIER_MODES} or a group index >= 0, got {self.outliers!r}")
+        for name in ("max_train_images", "max_val_images"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, int) or value < 1):
+                raise ValueError(f"{name} must be None (all) or a positive int, got {value!r}")
+
+    @property
+    def augment(self) -> AugmentConfig:
+        """The augmentation switches of this config."""
+        return AugmentConfig(geometric=self.geometric, photometric=self.photometric)
+
+
+@dataclass(frozen=True, eq=False)
+class DataInfo:
+    """What make_datasets built: sizes, the training class pixel share, dropped and chosen indices.
+
+    `val_images` / `val_masks` are the validation arrays (uint8) in pipeline order.
+    """
+
+    n_train: int
+    n_val: int
+    n_oversampled: int
+    class_share: tuple[float, ...]
+    dropped_outliers: tuple[int, ...]
+    train_indices: np.ndarray = field(repr=False)
+    val_indices: np.ndarray = field(repr=False)
+    val_images: np.ndarray = field(repr=False)
+    val_masks: np.ndarray = field(repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly summary (no arrays)."""
+        return {"n_train": self.n_train, "n_val": self.n_val, "n_oversampled": self.n_oversampled,
+                "class_share": list(self.class_share), "dropped_outliers": list(self.dropped_outliers)}
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedData:
+    """The uint8 arrays that go into the pipelines, and their DataInfo."""
+
+    train_images: np.ndarray
+    train_masks: np.ndarray
+    info: DataInfo
+
+
+def class_pixel_share(masks: np.ndarray) -> tuple[float, ...]:
+    """Share of pixels of each of the 5 classes."""
+    counts = np.bincount(masks.ravel(), minlength=N_CLASSES)[:N_CLASSES]
+    return tuple(float(c) for c in counts / max(counts.sum(), 1))
+
+
+def prepare_data(data: MarsData, config: DataConfig) -> PreparedData:
+    """The NumPy part: outliers, split, budgets and oversampling (no TensorFlow)."""
+    dropped = select_outliers(data.masks, config.outliers)
+    kept = np.setdiff1d(np.arange(data.n_train), dropped)
+    if len(kept) < 2:
+        raise ValueError(f"only {len(kept)} images left after dropping outliers; need at least 2")
+    train_idx, val_idx = split_indices(data.masks, kept, config.val_fraction, config.seed)
+    train_idx = stratified_subset(data.masks, train_idx, config.max_train_images, config.seed + 1)
+    val_idx = stratified_subset(data.masks, val_idx, config.max_val_images, config.seed + 2)
+    images, masks, n_added = data.images[train_idx], data.masks[train_idx], 0
+    if config.oversample:
+        images, masks, n_added = paste_rocks(images, masks, config.oversample_strength, config.seed + 3)
+    info = DataInfo(n_train=len(images), n_val=len(val_idx), n_oversampled=n_added,
+                    class_share=class_pixel_share(masks), dropped_outliers=tuple(int(i) for i in dropped),
+                    train_indices=train_idx, val_indices=val_idx,
+                    val_images=data.images[val_idx], val_masks=data.masks[val_idx])
+    return PreparedData(images, masks, info)
+
+
+def make_datasets(data: MarsData, config: DataConfig, batch_size: int) -> tuple[Any, Any, DataInfo]:
+    """(train_ds, val_ds, info): tf.data pipelines of (float32 (B,H,W,1) in [0,1], int32 (B,H,W))."""
+    import tensorflow as tf
+
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be positive, got {batch_size}")
+    prepared = prepare_data(data, config)
+    info = prepared.info
+    train = tf.data.Dataset.from_tensor_slices((prepared.train_images, prepared.train_masks)).cache()
+    train = train.shuffle(len(prepared.train_images), seed=config.seed, reshuffle_each_iteration=True)
+    seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+    augment = build_augment(config.augment)
+    train = tf.data.Dataset.zip(train, seeds).map(
+        lambda pair, seed: augment(pair[0], pair[1], seed), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    train = train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    val = tf.data.Dataset.from_tensor_slices((info.val_images, info.val_masks)).cache()
+    val = val.map(to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return train, val, info

@@ -1,0 +1,100 @@
+"""Process hygiene for trials: TensorFlow log silencing, thread counts, seeding."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import sys
+import warnings
+from collections.abc import Iterator
+
+_TF_ENV_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "ABSL_MIN_LOG_LEVEL": "3"}
+
+
+def available_cores() -> int:
+    """CPU cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_id() -> str:
+    """`host:pid` of this process (the `worker` user attribute)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def prepare_tensorflow_env(threads: int | None = None, verbose: bool = False) -> None:
+    """Set TensorFlow's environment BEFORE it is imported: quiet logs and thread counts.
+
+    Thread counts set here bind only if TensorFlow is not imported yet; `configure_tensorflow`
+    applies them again through the API (which works until the first op runs).
+    """
+    if not verbose:
+        for key, value in _TF_ENV_QUIET.items():
+            os.environ.setdefault(key, value)
+    if threads is not None:
+        if threads < 1:
+            raise ValueError(f"threads must be >= 1, got {threads}")
+        for key in ("TF_NUM_INTRAOP_THREADS", "OMP_NUM_THREADS"):
+            os.environ[key] = str(threads)
+        os.environ["TF_NUM_INTEROP_THREADS"] = str(min(2, threads))
+
+
+@contextlib.contextmanager
+def _stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for the duration (Python's sys.stderr included)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def configure_tensorflow(threads: int | None = None, verbose: bool = False) -> None:
+    """Import TensorFlow quietly and apply thread counts (a no-op once TF has run ops)."""
+    prepare_tensorflow_env(threads, verbose)
+    if verbose or "tensorflow" in sys.modules:
+        import tensorflow as tf
+    else:
+        with _stderr_silenced():  # C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL in TF 2.21
+            import tensorflow as tf
+
+    if not verbose:
+        tf.get_logger().setLevel(logging.ERROR)
+        logging.getLogger("absl").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", module="keras")
+        warnings.filterwarnings("ignore", module="tensorflow")
+    if threads is not None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(threads)
+            tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
+        except RuntimeError:  # TF already initialised in this process: env vars decided
+            pass
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and Keras/TensorFlow (Keras only if it is already imported)."""
+    import random
+
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    if "keras" in sys.modules:
+        sys.modules["keras"].utils.set_random_seed(seed % 2**32)
+
+
+def quiet_optuna(verbose: bool) -> None:
+    """Optuna logs only errors unless `--verbose` (failures are reported by marsseg itself)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.INFO if verbose else optuna.logging.ERROR)
+    if not verbose:
+        warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)

@@ -1,0 +1,177 @@
+"""Drawing: each function turns one section's collected data into a plotly figure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from reports._ablation import Effect
+from reports._collect import CompareSeries, Curves, History, ParallelCoords, Timeline
+from reports._importance import Importance
+from reports._predictions import CONFUSION_CLASSES, Predictions
+
+STATE_COLORS = {"COMPLETE": "#1f77b4", "PRUNED": "#d62728", "FAIL": "#7f7f7f", "RUNNING": "#2ca02c",
+                "WAITING": "#bcbd22"}
+MASK_COLORS = ("#000000", "#a6611a", "#7b3294", "#dfc27d", "#d7191c")  # background, soil, bedrock, sand, big rock
+_LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 40, "b": 50}}
+
+
+def _go() -> Any:
+    import plotly.graph_objects as go
+
+    return go
+
+
+def importance_figure(results: list[Importance]) -> Any:
+    """Horizontal bars, one panel per method, params in the same order (by PED-ANOVA)."""
+    from plotly.subplots import make_subplots
+
+    go = _go()
+    order = sorted({p for r in results for p in r.importances},
+                   key=lambda p: tuple(-r.importances.get(p, 0.0) for r in results))
+    fig = make_subplots(rows=1, cols=len(results), shared_yaxes=True,
+                        subplot_titles=[f"{r.method} (n={r.n_trials})" for r in results])
+    for col, r in enumerate(results, start=1):
+        fig.add_trace(go.Bar(x=[r.importances.get(p, 0.0) for p in order][::-1], y=order[::-1],
+                             orientation="h", name=r.method, showlegend=False), row=1, col=col)
+        fig.update_xaxes(title_text="importance (normalized)", row=1, col=col)
+    fig.update_layout(height=max(300, 28 * len(order) + 120), **_LAYOUT)
+    return fig
+
+
+def effects_figure(effects: list[Effect]) -> Any:
+    """Forest plot of the effects that have a CI."""
+    go = _go()
+    shown = [e for e in effects if e.ci is not None]
+    labels = [f"{e.toggle}: {e.with_value} vs {e.without_value}" for e in shown]
+    fig = go.Figure(go.Scatter(
+        x=[e.diff for e in shown], y=labels, mode="markers",
+        error_x={"type": "data", "symmetric": False, "array": [e.ci[1] - e.diff for e in shown],
+                 "arrayminus": [e.diff - e.ci[0] for e in shown]},
+        text=[f"n with={e.n_with}, n without={e.n_without}" for e in shown], hoverinfo="x+y+text"))
+    fig.add_vline(x=0, line_dash="dot", line_color="#888")
+    fig.update_layout(height=max(260, 30 * len(shown) + 100), xaxis_title="difference in val mIoU (with - without)",
+                      yaxis={"autorange": "reversed"}, **_LAYOUT)
+    return fig
+
+
+def history_figure(h: History) -> Any:
+    """Objective value per trial number, with the best-so-far line."""
+    go = _go()
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=h.numbers, y=h.values, mode="markers", name="complete trial",
+                             marker={"size": 5, "color": STATE_COLORS["COMPLETE"], "opacity": 0.6}))
+    fig.add_trace(go.Scatter(x=h.best_numbers, y=h.best_so_far, mode="lines", line_shape="hv",
+                             name="best so far", line={"color": "#ff7f0e"}))
+    fig.update_layout(xaxis_title="trial number", yaxis_title="val mIoU", height=380, **_LAYOUT)
+    return fig
+
+
+def _joined(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate polylines with NaN breaks, so many curves make one trace."""
+    if not xs:
+        return np.zeros(0), np.zeros(0)
+    gap = np.array([np.nan])
+    return (np.concatenate([np.r_[x, gap] for x in xs]), np.concatenate([np.r_[y, gap] for y in ys]))
+
+
+def curves_figure(c: Curves) -> Any:
+    """`val_miou` per epoch; pruned trials in red with an x where they were stopped."""
+    go = _go()
+    fig = go.Figure()
+    for state, color in (("COMPLETE", STATE_COLORS["COMPLETE"]), ("PRUNED", STATE_COLORS["PRUNED"])):
+        idx = [i for i, s in enumerate(c.states) if s == state]
+        x, y = _joined([c.steps[i] for i in idx], [c.values[i] for i in idx])
+        labels = np.concatenate([np.full(len(c.steps[i]) + 1, f"trial {c.numbers[i]}", dtype=object)
+                                 for i in idx]) if idx else np.zeros(0, dtype=object)
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=state.lower(), connectgaps=False, text=labels,
+                                 line={"color": color, "width": 1}, opacity=0.5))
+        if state == "PRUNED" and idx:
+            fig.add_trace(go.Scatter(x=[c.steps[i][-1] for i in idx], y=[c.values[i][-1] for i in idx],
+                                     mode="markers", name="pruned here", marker={"symbol": "x", "color": color},
+                                     text=[f"trial {c.numbers[i]}" for i in idx]))
+    fig.update_layout(xaxis_title="epoch", yaxis_title="val mIoU", height=400, **_LAYOUT)
+    return fig
+
+
+def parallel_figure(p: ParallelCoords) -> Any:
+    """Parallel coordinates of params, coloured by val mIoU."""
+    go = _go()
+    dims = []
+    for name, col, tick in zip(p.names, p.columns, p.ticks):
+        dim: dict[str, Any] = {"label": name, "values": col}
+        if tick is not None:
+            dim.update(tickvals=tick[0], ticktext=tick[1])
+        dims.append(dim)
+    dims.append({"label": "val mIoU", "values": p.objective})
+    fig = go.Figure(go.Parcoords(dimensions=dims, labelangle=-25, labelside="top",
+                                 line={"color": p.objective, "colorscale": "Viridis", "showscale": True}))
+    fig.update_layout(height=500, template="plotly_white", margin={"l": 130, "r": 80, "t": 120, "b": 30})
+    return fig
+
+
+def timeline_figure(t: Timeline) -> Any:
+    """One horizontal bar per trial on its worker's row, coloured by state."""
+    go = _go()
+    fig = go.Figure()
+    for state, color in STATE_COLORS.items():
+        idx = [i for i, s in enumerate(t.states) if s == state]
+        if not idx:
+            continue
+        x: list[Any] = []
+        y: list[Any] = []
+        for i in idx:
+            x += [t.starts[i], t.ends[i], None]
+            y += [t.workers[i], t.workers[i], None]
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=state.lower(),
+                                 line={"color": color, "width": 10}))
+    fig.update_layout(xaxis_title="time", height=max(280, 40 * len(set(t.workers)) + 160), **_LAYOUT)
+    return fig
+
+
+def gallery_figure(p: Predictions) -> Any:
+    """Rows of image | truth | prediction for the gallery images."""
+    from plotly.subplots import make_subplots
+
+    go = _go()
+    k = len(p.images)
+    fig = make_subplots(rows=k, cols=3, horizontal_spacing=0.02, vertical_spacing=0.03,
+                        column_titles=["image", "truth", "prediction"])
+    scale = [[i / 4, MASK_COLORS[i]] for i in range(5)]
+    for r in range(k):
+        fig.add_trace(go.Heatmap(z=p.images[r][::-1], colorscale="Gray", showscale=False), row=r + 1, col=1)
+        for c, arr in ((2, p.masks[r]), (3, p.preds[r])):
+            fig.add_trace(go.Heatmap(z=arr[::-1], zmin=0, zmax=4, colorscale=scale, showscale=False,
+                                     customdata=np.array(CONFUSION_CLASSES, dtype=object)[arr[::-1]],
+                                     hovertemplate="%{customdata}<extra></extra>"), row=r + 1, col=c)
+    fig.update_xaxes(visible=False, constrain="domain")
+    for i in range(1, 3 * k + 1):
+        fig.layout[f"yaxis{'' if i == 1 else i}"].update(visible=False, scaleanchor=f"x{'' if i == 1 else i}",
+                                                          scaleratio=1, constrain="domain")
+    fig.update_layout(height=150 * k + 60, **_LAYOUT)
+    return fig
+
+
+def confusion_figure(cm: np.ndarray) -> Any:
+    """Row-normalized confusion matrix with counts on hover."""
+    go = _go()
+    share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
+    names = list(CONFUSION_CLASSES)
+    fig = go.Figure(go.Heatmap(z=share, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
+                               text=np.round(share, 2), texttemplate="%{text}", customdata=cm,
+                               hovertemplate="truth %{y}, predicted %{x}: %{customdata} px<extra></extra>"))
+    fig.update_layout(xaxis_title="predicted", yaxis={"title": "truth", "autorange": "reversed"},
+                      height=420, width=520, **_LAYOUT)
+    return fig
+
+
+def compare_figure(series: list[CompareSeries]) -> Any:
+    """Best-so-far val mIoU against cumulative epochs, one line per study."""
+    go = _go()
+    fig = go.Figure()
+    for s in series:
+        fig.add_trace(go.Scatter(x=s.epochs, y=s.best_so_far, mode="lines", line_shape="hv",
+                                 name=f"{s.study_name} ({s.sampler}, {s.pruner})"))
+    fig.update_layout(xaxis_title="epochs consumed", yaxis_title="best val mIoU so far", height=400, **_LAYOUT)
+    return fig

@@ -1,0 +1,76 @@
+"""Predictions section: the best trial with saved artifacts, its gallery and confusion matrix."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from reports._collect import best_index
+from reports._trials import TrialTable
+
+CONFUSION_CLASSES = ("background", "soil", "bedrock", "sand", "big_rock")
+
+
+class Predictions(NamedTuple):
+    """Gallery arrays (k, H, W) and the 5x5 confusion matrix; `note` says what is missing."""
+
+    trial_number: int | None
+    value: float | None
+    images: np.ndarray | None
+    masks: np.ndarray | None
+    preds: np.ndarray | None
+    confusion: np.ndarray | None
+    note: str
+
+
+def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> Predictions:
+    """Pick the best complete trial that saved weights (else any predictions) and load its npz."""
+    f = table.frame
+    has = lambda key: np.array([bool(t.user_attrs.get(key)) for t in table.trials], dtype=bool)  # noqa: E731
+    with_preds = has("predictions_artifact_id")
+    idx = best_index(table, with_preds & has("weights_artifact_id"))
+    idx = best_index(table, with_preds) if idx is None else idx
+    if idx is None:
+        idx = best_index(table)
+        if idx is None:
+            return Predictions(None, None, None, None, None, None, "no complete trial")
+        return Predictions(int(f["number"].iloc[idx]), float(f["value"].iloc[idx]), None, None, None,
+                           _confusion(table.trials[idx]),
+                           "no trial saved a predictions artifact; confusion matrix of the best trial")
+    trial = table.trials[idx]
+    number, value = int(f["number"].iloc[idx]), float(f["value"].iloc[idx])
+    directory = artifact_dir or table.user_attrs.get("artifact_dir")
+    try:
+        arrays = _load_npz(str(directory), trial.user_attrs["predictions_artifact_id"]) if directory else None
+    except (OSError, KeyError, ValueError) as exc:
+        return Predictions(number, value, None, None, None, _confusion(trial),
+                           f"predictions artifact could not be read from {directory}: {type(exc).__name__}")
+    if arrays is None:
+        return Predictions(number, value, None, None, None, _confusion(trial),
+                           "the study has no artifact_dir; pass --artifacts DIR")
+    return Predictions(number, value, arrays["images"][:k], arrays["masks"][:k], arrays["preds"][:k],
+                       _confusion(trial), "")
+
+
+def _confusion(trial: Any) -> np.ndarray | None:
+    cm = trial.user_attrs.get("confusion_matrix")
+    return None if cm is None else np.asarray(cm, dtype=np.int64)
+
+
+def _load_npz(directory: str, artifact_id: str) -> dict[str, np.ndarray]:
+    from optuna.artifacts import FileSystemArtifactStore, download_artifact
+
+    if not Path(directory).is_dir():
+        raise FileNotFoundError(directory)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = str(Path(tmp) / "predictions.npz")
+        download_artifact(artifact_store=FileSystemArtifactStore(directory), file_path=path,
+                          artifact_id=artifact_id)
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: np.asarray(npz[key]) for key in ("images", "masks", "preds")}
+    if not arrays["images"].shape == arrays["masks"].shape == arrays["preds"].shape:
+        raise ValueError("images, masks and preds differ in shape")
+    return arrays

@@ -1,0 +1,95 @@
+"""Collect every section of a study's report, and write the self-contained HTML page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from reports._ablation import Effect, collect_effects
+from reports._collect import (CompareSeries, Curves, History, ParallelCoords, Summary, Timeline, VariantRow,
+                              collect_comparison, collect_compare_series, collect_curves, collect_history,
+                              collect_parallel, collect_summary, collect_timeline)
+from reports._config import ReportConfig
+from reports._importance import Importance, collect_importances
+from reports._predictions import Predictions, collect_predictions
+from reports._trials import read_trials
+
+
+class ReportData(NamedTuple):
+    """Everything the page shows, as plain data (what tests assert on)."""
+
+    summary: Summary
+    comparison: list[VariantRow]
+    importances: list[Importance]
+    effects: list[Effect]
+    history: History
+    curves: Curves
+    parallel: ParallelCoords
+    timeline: Timeline
+    predictions: Predictions
+    compare: list[CompareSeries]
+    config: ReportConfig
+    exports: list[str]
+
+
+def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any] = (),
+                   artifact_dir: str | None = None, config: ReportConfig | None = None) -> ReportData:
+    """Collect all sections of `study`'s report; `compare` are other studies to put beside it."""
+    config = config or ReportConfig()
+    table = read_trials(study)
+    series = [collect_compare_series(table)] + [collect_compare_series(read_trials(s)) for s in compare]
+    return ReportData(
+        summary=collect_summary(table, storage_label),
+        comparison=collect_comparison(table),
+        importances=collect_importances(study, config),
+        effects=collect_effects(table, config),
+        history=collect_history(table, config),
+        curves=collect_curves(table, config),
+        parallel=collect_parallel(table, config),
+        timeline=collect_timeline(table),
+        predictions=collect_predictions(table, artifact_dir, config.gallery_images),
+        compare=series,
+        config=config,
+        exports=[],
+    )
+
+
+def render_report(data: ReportData) -> str:
+    """The HTML page of collected data."""
+    from reports._html import page
+    from reports._sections import render_sections
+
+    s = data.summary
+    subtitle = " · ".join(f"{k} {v}" for k, v in s.attrs.items() if k in ("space", "sampler", "pruner", "budget"))
+    return page(f"marsseg report: {s.study_name}", subtitle, render_sections(data))
+
+
+def write_report(study_name: str, storage: str, output: str | Path = "report.html", *,
+                 compare: Sequence[str] = (), artifact_dir: str | None = None,
+                 config: ReportConfig | None = None) -> Path:
+    """Load the study (and `compare` studies) from `storage`, write the HTML and the table files.
+
+    Returns the HTML path; the comparison table goes beside it as `<stem>_table.csv/.md/.tex`.
+    """
+    from reports._storage import load_study, redact_url
+
+    study = load_study(study_name, storage)
+    others = [load_study(name, storage) for name in compare if name != study_name]
+    return write_study_report(study, output, storage_label=redact_url(storage), compare=others,
+                              artifact_dir=artifact_dir, config=config)
+
+
+def write_study_report(study: Any, output: str | Path, *, storage_label: str = "", compare: Sequence[Any] = (),
+                       artifact_dir: str | None = None, config: ReportConfig | None = None) -> Path:
+    """Write the report of an already loaded study (see `write_report`)."""
+    from reports._tables import write_tables
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    data = collect_report(study, storage_label=storage_label, compare=compare, artifact_dir=artifact_dir,
+                          config=config)
+    exports = write_tables(data.comparison, output) if data.comparison else []
+    data = data._replace(exports=[p.name for p in exports])
+    output.write_text(render_report(data), encoding="utf-8")
+    return output

@@ -1,0 +1,77 @@
+"""One pass over a study's trials into a flat table that every section reads."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+CLASS_NAMES = ("soil", "bedrock", "sand", "big_rock")
+"""Scored classes of `per_class_iou` (background is not scored), as in marsseg_models."""
+
+_ATTRS = ("epochs_run", "best_epoch", "train_seconds", "n_params")
+
+
+class TrialTable(NamedTuple):
+    """A study's trials: `frame` has one row per trial, `curves[i]` the row's `val_miou` curve."""
+
+    study_name: str
+    user_attrs: dict[str, Any]
+    direction: str
+    frame: Any  # pandas.DataFrame
+    param_names: list[str]
+    distributions: dict[str, Any]
+    curves: list[tuple[np.ndarray, np.ndarray]]
+    trials: list[Any]  # FrozenTrial, aligned with frame rows
+
+
+def read_trials(study: Any) -> TrialTable:
+    """Collect `study`'s trials (all states) without copying them."""
+    import pandas as pd
+
+    trials = study.get_trials(deepcopy=False)
+    rows: list[dict[str, Any]] = []
+    curves: list[tuple[np.ndarray, np.ndarray]] = []
+    param_names: dict[str, None] = {}
+    distributions: dict[str, Any] = {}
+    for t in trials:
+        ua = t.user_attrs
+        row: dict[str, Any] = {
+            "number": t.number,
+            "state": t.state.name,
+            "value": t.value if t.value is not None else np.nan,
+            "start": t.datetime_start,
+            "complete": t.datetime_complete,
+            "worker": str(ua.get("worker", "unknown")),
+        }
+        for key in _ATTRS:
+            row[key] = ua.get(key, np.nan)
+        per_class = ua.get("per_class_iou") or {}
+        for name in CLASS_NAMES:
+            row[f"iou.{name}"] = per_class.get(name, np.nan)
+        for name, value in t.params.items():
+            param_names.setdefault(name)
+            row[f"param.{name}"] = value
+        distributions.update(t.distributions)
+        rows.append(row)
+        steps = np.fromiter(t.intermediate_values.keys(), dtype=float)
+        values = np.fromiter(t.intermediate_values.values(), dtype=float)
+        order = np.argsort(steps, kind="stable")
+        curves.append((steps[order], values[order]))
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=["number", "state", "value", "start", "complete", "worker",
+                                      *_ATTRS, *(f"iou.{c}" for c in CLASS_NAMES)])
+    direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
+    return TrialTable(study.study_name, dict(study.user_attrs), direction, frame,
+                      list(param_names), distributions, curves, trials)
+
+
+def param_column(table: TrialTable, name: str) -> Any:
+    """The column of param `name` (absent rows hold NaN/None)."""
+    col = f"param.{name}"
+    if col in table.frame.columns:
+        return table.frame[col]
+    import pandas as pd
+
+    return pd.Series([None] * len(table.frame), index=table.frame.index, dtype=object)

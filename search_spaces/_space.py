@@ -1,0 +1,79 @@
+"""`SearchSpace`: an ordered tuple of dimensions that an Optuna trial walks through."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from search_spaces._dimensions import Dimension, _Suggester
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    """A named, declarative search space.
+
+    Dimensions are suggested in order; a dimension whose conditions (on earlier
+    dimensions) do not hold is skipped, so conditional parameters appear only inside
+    their branch. `presets` are labelled full param sets (e.g. Table 1) to enqueue.
+    """
+
+    name: str
+    description: str
+    dimensions: tuple[Dimension, ...]
+    presets: tuple[tuple[str, Mapping[str, Any]], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        names = [d.name for d in self.dimensions]
+        if len(set(names)) != len(names):
+            raise ValueError(f"space {self.name!r} repeats a dimension name: {names}")
+        seen: set[str] = set()
+        for dim in self.dimensions:
+            for cond in dim.when:
+                if cond.param not in seen:
+                    raise ValueError(f"space {self.name!r}: {dim.name!r} depends on {cond.param!r}, "
+                                     f"which is not an earlier dimension (earlier: {sorted(seen)})")
+            seen.add(dim.name)
+        for label, params in self.presets:
+            self.check(params, what=f"preset {label!r}")
+
+    def suggest(self, trial: _Suggester) -> dict[str, Any]:
+        """Suggest every active dimension on `trial`; returns the chosen params."""
+        params: dict[str, Any] = {}
+        for dim in self.dimensions:
+            if dim.active(params):
+                params[dim.name] = dim.suggest(trial)
+        return params
+
+    def active_names(self, params: Mapping[str, Any]) -> list[str]:
+        """The dimensions that are active for `params` (walking the conditions in order)."""
+        chosen: dict[str, Any] = {}
+        for dim in self.dimensions:
+            if dim.active(chosen) and dim.name in params:
+                chosen[dim.name] = params[dim.name]
+        return [d.name for d in self.dimensions if d.name in chosen]
+
+    def check(self, params: Mapping[str, Any], what: str = "params") -> None:
+        """Raise ValueError unless `params` are exactly the active dimensions, each in range."""
+        chosen: dict[str, Any] = {}
+        for dim in self.dimensions:
+            if not dim.active(chosen):
+                continue
+            if dim.name not in params:
+                raise ValueError(f"{what} of space {self.name!r} lack the active parameter {dim.name!r}")
+            if not dim.contains(params[dim.name]):
+                raise ValueError(f"{what}: {dim.name}={params[dim.name]!r} is outside {dim.describe()}")
+            chosen[dim.name] = params[dim.name]
+        extra = sorted(set(params) - set(chosen))
+        if extra:
+            raise ValueError(f"{what} of space {self.name!r} hold inactive or unknown parameters {extra}")
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """One (name, range, condition) row per dimension."""
+        return [(d.name, d.describe(), d.condition_text()) for d in self.dimensions]
+
+    def is_finite(self) -> bool:
+        """Whether every dimension has finitely many values (what BruteForceSampler needs)."""
+        from search_spaces._dimensions import FloatRange
+
+        return all(not isinstance(d, FloatRange) or d.step is not None for d in self.dimensions)

@@ -1,0 +1,99 @@
+"""A one-line progress bar on stderr: done / pruned / failed, best val_miou, ETA."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, TextIO
+
+
+@dataclass(frozen=True)
+class ProgressState:
+    """Counts of one study at one moment (plain data, so rendering is testable)."""
+
+    complete: int
+    pruned: int
+    failed: int
+    running: int
+    best_value: float | None
+    best_number: int | None
+
+
+def collect_progress(study: Any) -> ProgressState:
+    """Read the study's trial states and best value."""
+    trials = study.get_trials(deepcopy=False)
+    states = Counter(t.state.name for t in trials)
+    complete = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
+    best = max(complete, key=lambda t: t.value, default=None)
+    return ProgressState(states["COMPLETE"], states["PRUNED"], states["FAIL"], states["RUNNING"],
+                         None if best is None else best.value, None if best is None else best.number)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(max(0, seconds))
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m" if seconds >= 3600 else f"{seconds // 60}m{seconds % 60:02d}s"
+
+
+def render_progress(state: ProgressState, total: int | None, finished_at_start: int, elapsed: float) -> str:
+    """The progress line. ETA extrapolates the pace of trials finished in this run."""
+    finished = state.complete + state.pruned + state.failed
+    head = f"trials {finished}/{total if total is not None else '?'}"
+    if total:
+        filled = int(20 * min(finished, total) / total)
+        head += " [" + "#" * filled + "." * (20 - filled) + "]"
+    best = "-" if state.best_value is None else f"{state.best_value:.4f} (#{state.best_number})"
+    line = (f"{head} done {state.complete} pruned {state.pruned} failed {state.failed} "
+            f"running {state.running} | best val_miou {best} | {_clock(elapsed)}")
+    ran = finished - finished_at_start
+    if total is not None and ran > 0 and finished < total:
+        line += f" ETA {_clock(elapsed / ran * (total - finished))}"
+    return line
+
+
+class ProgressBar:
+    """Polls a study in a background thread and redraws one line (a new line per change
+    when stderr is not a terminal, e.g. under nohup)."""
+
+    def __init__(self, study: Any, total: int | None, stream: TextIO | None = None, interval: float = 2.0) -> None:
+        self._study, self._total, self._interval = study, total, interval
+        self._stream = stream or sys.stderr
+        self._tty = getattr(self._stream, "isatty", lambda: False)()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="marsseg-progress", daemon=True)
+        self._start = time.time()
+        state = collect_progress(study)
+        self._finished0 = state.complete + state.pruned + state.failed
+        self._last = ""
+
+    def __enter__(self) -> ProgressBar:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+        self.draw()
+        if self._tty:
+            self._stream.write("\n")
+        self._stream.flush()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self.draw()
+            except Exception:  # a transient storage error must not kill the run
+                pass
+
+    def draw(self) -> None:
+        """Redraw the line if it changed."""
+        line = render_progress(collect_progress(self._study), self._total, self._finished0,
+                               time.time() - self._start)
+        if self._tty:
+            self._stream.write("\r" + line + "\033[K")
+        elif line.split(" | ")[:2] != self._last.split(" | ")[:2]:
+            self._stream.write(line + "\n")
+        self._last = line
+        self._stream.flush()

@@ -1,0 +1,166 @@
+"""`marsseg search`: create or resume a study and run K local workers on it."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness._errors import MarssegError
+from studies._settings import StudySettings
+from studies._worker import SlotCounter, WorkerSpec, process_main, run_worker
+
+NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": "median",
+                      "budget": "small", "seed": 0}
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """The flags of `marsseg search`; None means "the stored value, or the default"."""
+
+    study: str
+    storage: str
+    space: str | None = None
+    data: str | None = None
+    sampler: str | None = None
+    pruner: str | None = None
+    budget: str | None = None
+    seed: int | None = None
+    trials: int | None = None
+    timeout: float | None = None
+    workers: int = 1
+    artifact_dir: str | None = None
+    verbose: bool = False
+
+
+def default_artifact_dir(storage_url: str, study: str) -> str:
+    """Beside the journal file, else in the working directory: `marsseg_artifacts/<study>`."""
+    from studies._storage import storage_kind
+
+    base = Path(storage_url).resolve().parent if storage_kind(storage_url) == "journal" else Path.cwd()
+    return str(base / "marsseg_artifacts" / study)
+
+
+def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
+    values = {}
+    for key, default in NEW_STUDY_DEFAULTS.items():
+        given = getattr(request, key)
+        values[key] = given if given is not None else stored.get(key, default)
+    if request.data is not None and "://" not in request.data and not request.data.startswith("synthetic"):
+        values["data"] = str(Path(request.data).resolve())
+    artifact_dir = request.artifact_dir or stored.get("artifact_dir") or default_artifact_dir(request.storage, request.study)
+    n_trials = request.trials if request.trials is not None else stored.get("n_trials")
+    if n_trials is None and not stored:  # a space of presets (Table 1) runs them once by default
+        from search_spaces import get_space
+
+        n_trials = len(get_space(values["space"]).presets) or None
+    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials)
+
+
+def _gpus() -> list[str]:
+    if shutil.which("nvidia-smi") is None:
+        return []
+    try:
+        out = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [str(i) for i, line in enumerate(out.splitlines()) if line.startswith("GPU")]
+
+
+def run_search(request: SearchRequest) -> int:
+    """Create or resume the study, then run the workers; returns the exit code."""
+    import optuna
+
+    from harness._data_io import load_data
+    from harness._runtime import available_cores, quiet_optuna
+    from search_spaces import get_space
+    from studies._progress import ProgressBar
+    from studies._storage import open_storage, redact_url, storage_kind
+    from studies._study import create_or_resume, enqueue_presets, fail_dead_trials, remaining_trials
+    from studies._summary import format_table, summary_rows
+
+    if request.workers < 1:
+        raise MarssegError(f"--workers must be >= 1, got {request.workers}")
+    if storage_kind(request.storage) == "sqlite" and request.workers > 1:
+        raise MarssegError("SQLite cannot serve parallel workers; use the journal file (default), "
+                           "postgresql:// or redis://")
+    quiet_optuna(request.verbose)
+    storage = open_storage(request.storage)
+    try:
+        stored = optuna.load_study(study_name=request.study, storage=storage).user_attrs
+    except KeyError:
+        stored = {}
+    settings = _settings(request, stored)
+    space = get_space(settings.space)
+    load_data(settings.data)  # a bad --data fails here, once, not in every worker
+    study, created = create_or_resume(storage, request.study, settings)
+    from studies._settings import make_sampler
+
+    make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before spawning
+    dead = fail_dead_trials(study)
+    added = enqueue_presets(study, space)
+    remaining = remaining_trials(study, settings.n_trials)
+    verb = "created" if created else "resumed"
+    cores, gpus = available_cores(), _gpus()
+    threads = max(1, cores // request.workers)
+    print(f"study {request.study!r} {verb} in {redact_url(request.storage)}: space {settings.space}, "
+          f"budget {settings.budget}, sampler {settings.sampler}, pruner {settings.pruner}, data {settings.data}; "
+          f"{request.workers} worker(s) x {threads} thread(s)" + (f", GPUs {gpus}" if gpus else ""), file=sys.stderr)
+    if dead:
+        print(f"marked trials {dead} FAIL: left RUNNING by a worker that died", file=sys.stderr)
+    if added:
+        print(f"enqueued {added} preset(s) of space {settings.space}", file=sys.stderr)
+    if remaining == 0:
+        print(f"study already holds its {settings.n_trials} trials; nothing to run "
+              "(raise --trials to run more)", file=sys.stderr)
+    else:
+        deadline = time.time() + request.timeout if request.timeout else None
+        base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
+                          n_trials=settings.n_trials, verbose=request.verbose)
+        with ProgressBar(study, settings.n_trials):
+            code = _run_workers(base, request.workers, remaining, gpus)
+        if code:
+            return code
+    print(format_table(summary_rows(study)))
+    return 0
+
+
+def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str]) -> int:
+    if workers == 1:
+        try:
+            run_worker(dataclasses.replace(base, gpu=gpus[0] if gpus else None))
+        except KeyboardInterrupt:
+            return _interrupted()
+        return 0
+    ctx = multiprocessing.get_context("spawn")
+    counter = ctx.Value("q", remaining if remaining is not None else 2**62)
+    procs = [ctx.Process(target=process_main, name=f"marsseg-worker-{i}",
+                         args=(dataclasses.replace(base, index=i, gpu=gpus[i % len(gpus)] if gpus else None), counter))
+             for i in range(workers)]
+    for proc in procs:
+        proc.start()
+    try:
+        for proc in procs:
+            proc.join()
+    except KeyboardInterrupt:
+        for proc in procs:  # workers got the same SIGINT: they fail their trial and exit
+            proc.join(timeout=60)
+            if proc.is_alive():
+                proc.terminate()
+        return _interrupted()
+    bad = [(p.name, p.exitcode) for p in procs if p.exitcode]
+    if bad:
+        print(f"marsseg: error: worker(s) exited abnormally: {bad}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _interrupted() -> int:
+    print("\ninterrupted: finished trials are saved; run the same command again to resume", file=sys.stderr)
+    return 130

@@ -1,0 +1,36 @@
+"""The comparison table of a study's trials, as plain rows and as text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_COLUMNS = (("#", 4), ("state", 8), ("val_miou", 8), ("family", 20), ("res", 5), ("se", 2),
+            ("bottleneck", 10), ("epochs", 6), ("seconds", 7), ("params", 9))
+
+
+def summary_rows(study: Any) -> list[dict[str, Any]]:
+    """One row per finished trial, best first (complete trials by value, then the rest)."""
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        if t.state.name in ("RUNNING", "WAITING"):
+            continue
+        p, a = t.params, t.user_attrs
+        rows.append({"#": t.number, "state": t.state.name.lower(), "val_miou": t.value,
+                     "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
+                     "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),
+                     "epochs": a.get("epochs_run", "-"), "seconds": a.get("train_seconds", "-"),
+                     "params": a.get("n_params", "-")})
+    return sorted(rows, key=lambda r: (r["val_miou"] is None, -(r["val_miou"] or 0.0), r["#"]))
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """Fixed-width text table of `summary_rows`."""
+    def cell(value: Any) -> str:
+        if isinstance(value, float):
+            return f"{value:.4f}" if value < 10 else f"{value:.1f}"
+        return "-" if value is None else str(value)
+
+    lines = ["  ".join(f"{name:>{w}s}" for name, w in _COLUMNS)]
+    for row in rows:
+        lines.append("  ".join(f"{cell(row[name]):>{w}s}" for name, w in _COLUMNS))
+    return "\n".join(lines)

@@ -1,0 +1,112 @@
+"""One worker: join a study and run trials until the study's cap, a deadline, or Ctrl-C."""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+_log = logging.getLogger("marsseg")
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """Everything a worker process needs (picklable, so `spawn` can send it).
+
+    n_trials: the study's total cap (None: the cap stored in the study, if any).
+    deadline: wall-clock time (time.time()) after which no new trial starts.
+    threads: TensorFlow intra-op threads, set before TensorFlow is imported.
+    data: overrides the study's data path (a remote machine may keep it elsewhere).
+    """
+
+    storage_url: str
+    study_name: str
+    index: int = 0
+    threads: int | None = None
+    deadline: float | None = None
+    n_trials: int | None = None
+    data: str | None = None
+    verbose: bool = False
+    gpu: str | None = None
+
+
+class SlotCounter:
+    """Trials that the local workers of one `marsseg search` may still start, shared
+    through a `multiprocessing.Value`: claiming is atomic, so the cap is exact locally."""
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def claim(self) -> bool:
+        """Take one slot; False when none is left."""
+        with self._value.get_lock():
+            if self._value.value <= 0:
+                return False
+            self._value.value -= 1
+            return True
+
+
+def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None) -> int:
+    """Run trials of `spec.study_name`; returns how many this worker ran."""
+    from harness._runtime import configure_tensorflow, quiet_optuna
+
+    if spec.gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
+    configure_tensorflow(spec.threads, spec.verbose)
+    quiet_optuna(spec.verbose)
+    study, objective = _open(spec)
+    ran = 0
+    while _may_start(spec, study, slots):
+        study.optimize(objective, n_trials=1, catch=(Exception,))
+        ran += 1
+    return ran
+
+
+def _open(spec: WorkerSpec) -> tuple[Any, Any]:
+    import optuna
+    from harness._budgets import get_budget
+    from harness._data_io import load_data
+    from harness._objective import Objective
+    from search_spaces import get_space
+
+    from studies._settings import make_pruner, make_sampler
+    from studies._storage import open_storage
+    from studies._study import load_settings
+
+    storage = open_storage(spec.storage_url)
+    probe = optuna.load_study(study_name=spec.study_name, storage=storage)
+    settings = load_settings(probe)
+    space, budget = get_space(settings.space), get_budget(settings.budget)
+    # A fresh seed per worker and per resume, so no two samplers replay the same draws.
+    seed = settings.seed + 100_003 * spec.index + len(probe.get_trials(deepcopy=False))
+    study = optuna.load_study(study_name=spec.study_name, storage=storage,
+                              sampler=make_sampler(settings.sampler, seed, space),
+                              pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
+    data = load_data(spec.data or settings.data)
+    return study, Objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir)
+
+
+def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
+    from studies._study import counted_states
+
+    if spec.deadline is not None and time.time() >= spec.deadline:
+        return False
+    cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
+    if cap is not None and len(study.get_trials(deepcopy=False, states=counted_states())) >= cap:
+        return False
+    return slots is None or slots.claim()
+
+
+def process_main(spec: WorkerSpec, counter: Any | None) -> None:
+    """Entry point of a spawned worker process (quiet exit on Ctrl-C)."""
+    import sys
+
+    from harness._runtime import prepare_tensorflow_env
+
+    prepare_tensorflow_env(spec.threads, spec.verbose)  # before anything imports TensorFlow
+    try:
+        run_worker(spec, SlotCounter(counter) if counter is not None else None)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,40 @@
+"""Test helpers: a fast stand-in for the trial objective (no training), same constructor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness._runtime import worker_id
+
+
+@dataclass
+class FakeObjective:
+    """Suggests the space's params and scores them instantly.
+
+    `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
+    RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
+    numbers it ran, so tests can check that resuming redoes nothing.
+    """
+
+    space: Any
+    data: Any = None
+    budget: Any = None
+    seed: int = 0
+    artifact_dir: str | None = None
+    interrupt_at: tuple[int, ...] = ()
+    raise_at: tuple[int, ...] = ()
+    called: list[int] = field(default_factory=list)
+
+    def __call__(self, trial: Any) -> float:
+        params = self.space.suggest(trial)
+        trial.set_user_attr("worker", worker_id())
+        self.called.append(trial.number)
+        if trial.number in self.interrupt_at:
+            trial.set_user_attr("fail_reason", "interrupted (Ctrl-C)")
+            raise KeyboardInterrupt
+        if trial.number in self.raise_at:
+            trial.set_user_attr("fail_reason", "RuntimeError: boom")
+            raise RuntimeError("boom")
+        trial.set_user_attr("epochs_run", 1)
+        return float(params.get("train.lr", 0.001)) * 10 + 0.01 * trial.number

@@ -1,0 +1,128 @@
+"""Declarative search spaces: conditions, FixedTrial replay, presets, and the `spaces` command."""
+
+from __future__ import annotations
+
+import sys
+
+import optuna
+import pytest
+
+from harness._budgets import BUDGETS, get_budget
+from search_spaces import (
+    SPACES,
+    TABLE1_PRESETS,
+    Categorical,
+    Condition,
+    FloatRange,
+    SearchSpace,
+    get_space,
+)
+from search_spaces._named import MULTI_DECODER
+from studies.cli import main
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+
+
+def _random_params(space: SearchSpace, n: int, seed: int = 0) -> list[dict]:
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    out = []
+    for _ in range(n):
+        trial = study.ask()
+        out.append(space.suggest(trial))
+        study.tell(trial, 0.0)
+    return out
+
+
+def test_conditional_params_never_appear_outside_their_branch() -> None:
+    from harness._configs import configs_from_params
+
+    space = get_space("paper")
+    invalid = 0
+    for params in _random_params(space, 200):
+        space.check(params)
+        assert ("model.dropout_rate" in params) == (params["model.dropout"] != "none")
+        assert ("model.deep_supervision" in params) == (params["model.family"] in MULTI_DECODER)
+        assert ("loss.gamma" in params) == (params["loss.beta"] > 0)
+        try:
+            configs = configs_from_params(params, BUDGETS["small"])
+        except ValueError as exc:  # the one combination the loss rejects
+            assert params["loss.alpha"] == params["loss.beta"] == 0.0, exc
+            invalid += 1
+            continue
+        assert configs.model.family == params["model.family"]
+        assert configs.train.batch_size <= BUDGETS["small"].max_batch_size
+    assert invalid < 20
+
+
+def test_every_named_space_covers_every_dotted_parameter_of_the_contract() -> None:
+    contract = {"model.family", "model.residual", "model.se_levels", "model.bottleneck", "model.attention_gates",
+                "model.dropout", "model.dropout_rate", "model.deep_supervision", "model.base_filters",
+                "model.depth", "loss.alpha", "loss.beta", "loss.gamma", "loss.class_weighting", "aug.geometric",
+                "aug.photometric", "data.oversample", "train.lr", "train.weight_decay", "train.batch_size"}
+    for space in SPACES.values():
+        assert {d.name for d in space.dimensions} == contract, space.name
+
+
+def test_fixed_trial_replays_any_params() -> None:
+    space = get_space("paper")
+    for params in _random_params(space, 20, seed=3):
+        assert space.suggest(optuna.trial.FixedTrial(params)) == params
+
+
+def test_space_choices_are_valid_for_the_model_zoo() -> None:
+    from marsseg_models import BOTTLENECKS, CLASS_WEIGHTINGS, DROPOUT_PLACEMENTS, FAMILY_NAMES
+
+    dims = {d.name: d for d in get_space("paper").dimensions}
+    assert set(dims["model.family"].choices) <= set(FAMILY_NAMES)
+    assert set(dims["model.bottleneck"].choices) <= set(BOTTLENECKS)
+    assert set(dims["model.dropout"].choices) <= set(DROPOUT_PLACEMENTS)
+    assert set(dims["loss.class_weighting"].choices) <= set(CLASS_WEIGHTINGS)
+
+
+def test_table1_presets_build_the_model_zoo_table1_networks() -> None:
+    from marsseg_models import TABLE1
+
+    from harness._configs import configs_from_params
+
+    assert [label for label, _ in TABLE1_PRESETS] == [entry.name for entry in TABLE1]
+    for (_, params), entry in zip(TABLE1_PRESETS, TABLE1):
+        assert configs_from_params(params, get_budget("full")).model == entry.config
+
+
+def test_bruteforce_over_table1_space_runs_exactly_the_enqueued_presets_first() -> None:
+    space = get_space("table1")
+    study = optuna.create_study(sampler=optuna.samplers.BruteForceSampler(seed=0))
+    for label, params in space.presets:
+        study.enqueue_trial(dict(params), user_attrs={"preset": label})
+    study.optimize(lambda t: float(len(space.suggest(t))), n_trials=len(space.presets))
+    assert [t.params for t in study.trials] == [dict(p) for _, p in space.presets]
+
+
+def test_a_condition_on_a_later_dimension_is_rejected() -> None:
+    with pytest.raises(ValueError, match="not an earlier dimension"):
+        SearchSpace("bad", "", (FloatRange("x", low=0.0, high=1.0, when=(Condition("y", "in", (1,)),)),
+                                Categorical("y", choices=(1, 2))))
+
+
+def test_unknown_space_error_lists_valid_names() -> None:
+    with pytest.raises(ValueError, match="paper, table1, smoke"):
+        get_space("nope")
+
+
+def test_spaces_command_lists_and_shows_conditions_without_tensorflow(capsys: pytest.CaptureFixture) -> None:
+    assert main(["spaces"]) == 0
+    assert "paper" in capsys.readouterr().out
+    assert main(["spaces", "show", "paper"]) == 0
+    out = capsys.readouterr().out
+    assert "model.dropout_rate" in out and "if model.dropout not in ['none']" in out
+    assert main(["spaces", "show", "nope"]) == 2
+    assert "valid spaces" in capsys.readouterr().err
+
+
+def test_spaces_command_does_not_import_tensorflow() -> None:
+    import subprocess
+
+    code = "import sys; from studies.cli import main; main(['spaces', 'show', 'table1']); " \
+           "assert 'tensorflow' not in sys.modules and 'optuna' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
