@@ -110,7 +110,8 @@ class Objective:
         start = time.perf_counter()
         try:
             train_model.fit(train_ds, validation_data=val_ds, epochs=configs.train.max_epochs,
-                            steps_per_epoch=configs.train.steps_per_epoch, callbacks=callbacks, verbose=0)
+                            steps_per_epoch=configs.train.steps_per_epoch, callbacks=callbacks, verbose=0,
+                            shuffle=False)  # the pipeline shuffles
         finally:
             self._record(trial, recorder, time.perf_counter() - start)
         if recorder.nan_epoch is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 FAMILY_NAMES: tuple[str, ...] = ("unet", "unet_pp", "double_unet", "double_unet_parallel")
 BOTTLENECKS: tuple[str, ...] = ("plain", "dilated", "aspp", "pp")
@@ -31,7 +31,7 @@ class ModelConfig:
     as in the course report) | all, at dropout_rate. deep_supervision: auxiliary softmax
     outputs at the decoders (training only).
     normalization: batch | group | none. bn_momentum: BatchNormalization momentum; the
-    default 0.9 (Keras: 0.99) lets the moving statistics follow the weights within a few
+    default 0.7 (Keras: 0.99) lets the moving statistics follow the weights within a few
     dozen steps, so inference-mode predictions do not collapse to one class early on.
     """
 
@@ -46,7 +46,7 @@ class ModelConfig:
     dropout_rate: float = 0.5
     deep_supervision: bool = False
     normalization: str = "batch"
-    bn_momentum: float = 0.9
+    bn_momentum: float = 0.7
 
     def __post_init__(self) -> None:
         _check_choice("family", self.family, FAMILY_NAMES)
@@ -66,8 +66,6 @@ class ModelConfig:
 
     def with_depth(self, depth: int) -> ModelConfig:
         """The same config at another depth, SE levels clipped to it (used by the local branch)."""
-        from dataclasses import replace
-
         return replace(self, depth=depth, se_levels=min(self.se_levels, depth))
 
 

@@ -49,20 +49,26 @@ class Effect(NamedTuple):
     note: str
 
 
+def bootstrap_means(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
+    """Means of `n_boot` resamples (with replacement) of `x`, drawn in memory-bounded chunks."""
+    chunk = max(1, 4_000_000 // max(len(x), 1))
+    return np.concatenate([
+        x[rng.integers(0, len(x), (min(chunk, n_boot - s), len(x)), dtype=np.int32)].mean(axis=1)
+        for s in range(0, n_boot, chunk)])
+
+
+def percentile_ci(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Central `level` percentile interval of bootstrap differences."""
+    tail = (1 - level) / 2 * 100
+    lo, hi = np.percentile(diffs, [tail, 100 - tail])
+    return float(lo), float(hi)
+
+
 def bootstrap_diff_ci(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int,
                       level: float = 0.95) -> tuple[float, float]:
     """Percentile bootstrap CI of mean(a) - mean(b), resampling each group independently."""
     rng = np.random.default_rng(seed)
-    means = []
-    for x in (a, b):
-        chunk = max(1, 4_000_000 // max(len(x), 1))
-        parts = [x[rng.integers(0, len(x), (min(chunk, n_boot - s), len(x)), dtype=np.int32)].mean(axis=1)
-                 for s in range(0, n_boot, chunk)]
-        means.append(np.concatenate(parts))
-    diffs = means[0] - means[1]
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(diffs, [tail, 100 - tail])
-    return float(lo), float(hi)
+    return percentile_ci(bootstrap_means(a, n_boot, rng) - bootstrap_means(b, n_boot, rng), level)
 
 
 def _is_baseline(value: Any, toggle: Toggle) -> bool:
@@ -86,12 +92,20 @@ def collect_effects(table: TrialTable, config: ReportConfig,
         present = done & np.array([v is not None and v == v for v in raw], dtype=bool)
         if not present.any():
             continue
+        distinct = {str(v) for v in raw[present]}
+        if len(distinct) == 1:
+            value = distinct.pop()
+            effects.append(Effect(toggle.label, toggle.param, value, value, 0, 0, float("nan"), float("nan"),
+                                  float("nan"), None, f"not varied in this study (always {value})"))
+            continue
         base = present & np.array([_is_baseline(v, toggle) for v in raw], dtype=bool)
         base_name = _name(raw[base]) if base.any() else "baseline"
         base_name = {"False": "off", "0": "0"}.get(base_name, base_name)
-        for j, (level_name, level_mask) in enumerate(_levels(raw, present & ~base)):
-            effects.append(_effect(toggle, level_name, base_name, values[level_mask], values[base], config,
-                                   seed=config.seed + 101 * k + j))
+        b = values[base]
+        rng = np.random.default_rng(config.seed + 101 * k)
+        base_means = bootstrap_means(b, config.n_bootstrap, rng) if len(b) >= config.min_group else None
+        for level_name, level_mask in _levels(raw, present & ~base):
+            effects.append(_effect(toggle, level_name, base_name, values[level_mask], b, base_means, config, rng))
     return effects
 
 
@@ -110,7 +124,7 @@ def _name(values: np.ndarray) -> str:
 
 
 def _effect(toggle: Toggle, with_name: str, without_name: str, a: np.ndarray, b: np.ndarray,
-            config: ReportConfig, seed: int) -> Effect:
+            base_means: np.ndarray | None, config: ReportConfig, rng: np.random.Generator) -> Effect:
     mean_a = float(a.mean()) if len(a) else float("nan")
     mean_b = float(b.mean()) if len(b) else float("nan")
     if len(a) < config.min_group or len(b) < config.min_group:
@@ -118,7 +132,7 @@ def _effect(toggle: Toggle, with_name: str, without_name: str, a: np.ndarray, b:
                 f"have {len(a)} with and {len(b)} without)")
         return Effect(toggle.label, toggle.param, with_name, without_name, len(a), len(b),
                       mean_a, mean_b, mean_a - mean_b, None, note)
-    ci = bootstrap_diff_ci(a, b, config.n_bootstrap, seed)
+    ci = percentile_ci(bootstrap_means(a, config.n_bootstrap, rng) - base_means)
     note = "CI excludes 0" if ci[0] > 0 or ci[1] < 0 else "CI includes 0: no clear effect"
     return Effect(toggle.label, toggle.param, with_name, without_name, len(a), len(b),
                   mean_a, mean_b, mean_a - mean_b, ci, note)

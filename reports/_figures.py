@@ -115,18 +115,22 @@ def timeline_figure(t: Timeline) -> Any:
     """One horizontal bar per trial on its worker's row, coloured by state."""
     go = _go()
     fig = go.Figure()
+    states = np.asarray(t.states, dtype=object)
+    workers = np.asarray(t.workers, dtype=object)
+    starts = np.datetime_as_string(np.asarray(t.starts, dtype="datetime64[ms]"), unit="ms")
+    ends = np.datetime_as_string(np.asarray(t.ends, dtype="datetime64[ms]"), unit="ms")
     for state, color in STATE_COLORS.items():
-        idx = [i for i, s in enumerate(t.states) if s == state]
-        if not idx:
+        idx = np.flatnonzero(states == state)
+        if not len(idx):
             continue
-        x: list[Any] = []
-        y: list[Any] = []
-        for i in idx:
-            x += [t.starts[i], t.ends[i], None]
-            y += [t.workers[i], t.workers[i], None]
+        x = np.full(3 * len(idx), None, dtype=object)
+        y = np.full(3 * len(idx), None, dtype=object)
+        x[0::3], x[1::3] = starts[idx], ends[idx]
+        y[0::3] = y[1::3] = workers[idx]
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=state.lower(),
                                  line={"color": color, "width": 10}))
-    fig.update_layout(xaxis_title="time", height=max(280, 40 * len(set(t.workers)) + 160), **_LAYOUT)
+    fig.update_layout(xaxis={"title": "time", "type": "date"},
+                      height=max(280, 40 * len(set(t.workers)) + 160), **_LAYOUT)
     return fig
 
 

@@ -10,7 +10,7 @@ from reports._collect import CompareSeries, Curves, History, ParallelCoords, Sum
 from reports._config import ReportConfig
 from reports._html import empty, esc, figure_div, note, table
 from reports._importance import Importance
-from reports._predictions import Predictions
+from reports._predictions import CONFUSION_CLASSES, Predictions
 from reports._tables import HEADER, table_rows
 
 NO_COMPLETE = "No complete trial yet: this section needs at least one COMPLETE trial."
@@ -63,11 +63,12 @@ def importance_html(results: list[Importance]) -> str:
 def effects_html(effects: list[Effect], config: ReportConfig) -> str:
     """Forest plot of the estimable effects and a table of all, with n."""
     if not effects:
-        return empty(NO_COMPLETE + " (or no toggle parameter in this study's space)")
+        return empty("No ablation effect to show: effects need complete trials of a space with toggle parameters.")
     rows = [(e.toggle, e.param, f"{e.with_value} vs {e.without_value}", e.n_with, e.n_without,
              f"{e.mean_with:.4f}" if e.n_with else "", f"{e.mean_without:.4f}" if e.n_without else "",
              f"{e.diff:+.4f}" if e.diff == e.diff else "",
-             f"[{e.ci[0]:+.4f}, {e.ci[1]:+.4f}]" if e.ci else "too few trials", e.note) for e in effects]
+             f"[{e.ci[0]:+.4f}, {e.ci[1]:+.4f}]" if e.ci else "too few trials" if e.n_with + e.n_without else "-",
+             e.note) for e in effects]
     fig = figure_div(figs.effects_figure(effects), "effects") if any(e.ci for e in effects) else ""
     return fig + table(("toggle", "param", "levels", "n with", "n without", "mean with", "mean without",
                         "difference", "95% CI", "verdict"), rows) + note(
@@ -114,6 +115,9 @@ def predictions_html(p: Predictions) -> str:
     parts = [f"<p>Trial {p.trial_number} (val mIoU {p.value:.4f}).</p>"]
     if p.images is not None:
         parts.append(figure_div(figs.gallery_figure(p), "gallery"))
+        parts.append('<p class="note">' + " ".join(
+            f'<span style="display:inline-block;width:12px;height:12px;background:{color}"></span> {esc(name)}'
+            for name, color in zip(CONFUSION_CLASSES, figs.MASK_COLORS)) + "</p>")
     if p.note:
         parts.append(empty(p.note) if p.images is None else note(p.note))
     if p.confusion is not None:

@@ -125,6 +125,8 @@ def run_search(request: SearchRequest) -> int:
                           n_trials=settings.n_trials, verbose=request.verbose)
         with ProgressBar(study, settings.n_trials):
             code = _run_workers(base, request.workers, remaining, gpus)
+        if code == 130:
+            print("interrupted: finished trials are saved; run the same command again to resume", file=sys.stderr)
         if code:
             return code
     print(format_table(summary_rows(study)))
@@ -136,7 +138,7 @@ def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: li
         try:
             run_worker(dataclasses.replace(base, gpu=gpus[0] if gpus else None))
         except KeyboardInterrupt:
-            return _interrupted()
+            return 130
         return 0
     ctx = multiprocessing.get_context("spawn")
     counter = ctx.Value("q", remaining if remaining is not None else 2**62)
@@ -153,14 +155,9 @@ def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: li
             proc.join(timeout=60)
             if proc.is_alive():
                 proc.terminate()
-        return _interrupted()
+        return 130
     bad = [(p.name, p.exitcode) for p in procs if p.exitcode]
     if bad:
         print(f"marsseg: error: worker(s) exited abnormally: {bad}", file=sys.stderr)
         return 1
     return 0
-
-
-def _interrupted() -> int:
-    print("\ninterrupted: finished trials are saved; run the same command again to resume", file=sys.stderr)
-    return 130

@@ -39,9 +39,9 @@ def open_storage(url: str, *, heartbeat: bool = True) -> Any:
     """An Optuna storage for `url` (see `storage_kind`); errors never show the password.
 
     RDB storages get heartbeats: a trial whose worker stops beating for GRACE_PERIOD_S is
-    failed and retried once (RetryFailedTrialCallback) by the next worker that starts a trial.
+    failed and retried once (RetryHeartbeatStaleTrialCallback, optuna >= 4.9) by the next worker that starts a trial.
     """
-    from optuna.storages import JournalStorage, RDBStorage, RetryFailedTrialCallback
+    from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
     from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
 
     kind = storage_kind(url)
@@ -52,7 +52,7 @@ def open_storage(url: str, *, heartbeat: bool = True) -> Any:
                 url, engine_kwargs={"pool_pre_ping": True} if kind == "rdb" else None,
                 heartbeat_interval=HEARTBEAT_INTERVAL_S if beat else None,
                 grace_period=GRACE_PERIOD_S if beat else None,
-                failed_trial_callback=RetryFailedTrialCallback(max_retry=1) if beat else None,
+                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1) if beat else None,
             )
         if kind == "redis":
             backend = JournalRedisBackend(url)

@@ -22,5 +22,6 @@ def test_inference_mode_val_miou_rises_in_the_first_epochs_on_synthetic_data() -
                         shuffle=True, verbose=0).history[mm.VAL_MIOU]
     labels = mm.predict_labels(mm.inference_model(train).predict(images[56:], verbose=0))
     assert len(np.unique(labels)) >= 3, f"inference-mode predictions collapsed to {np.unique(labels)}"
-    assert max(history[1:]) > history[0]
-    assert history[-1] > 0.25, f"val_miou per epoch {history}"
+    # Keras' momentum 0.99 gives [0.075, 0.068, 0.068] here, all pixels predicted as one class.
+    assert history[0] < history[1] < history[2], f"val_miou per epoch {history}"
+    assert history[-1] > 0.35, f"val_miou per epoch {history}"

@@ -232,3 +232,26 @@ def test_report_config_rejects_bad_limits() -> None:
         ReportConfig(max_curves=0)
     with pytest.raises(ValueError, match="min_group"):
         ReportConfig(min_group=1)
+
+
+def test_effects_of_a_fixed_toggle_say_it_was_not_varied() -> None:
+    study = optuna.create_study(direction="maximize")
+    dist = optuna.distributions.CategoricalDistribution((False, True))
+    for i in range(8):
+        study.add_trial(optuna.trial.create_trial(
+            value=0.5 + 0.01 * i, params={"aug.geometric": False, "model.residual": i % 2 == 0},
+            distributions={"aug.geometric": dist, "model.residual": dist}))
+    effects = {e.param: e for e in collect_effects(read_trials(study), ReportConfig())}
+    assert effects["aug.geometric"].note == "not varied in this study (always False)"
+    assert effects["aug.geometric"].ci is None
+    assert effects["model.residual"].ci is not None and effects["model.residual"].n_with == 4
+
+
+def test_published_figures_match_marsseg_models_table1() -> None:
+    models = pytest.importorskip("marsseg_models")  # imports TensorFlow: only this test does
+    published = {entry.name: entry.published_miou for entry in models.TABLE1}
+    assert published == PUBLISHED_MIOU
+    keys = {r.label: r.key for r in table1_rows()}
+    for entry in models.TABLE1:
+        c = entry.config
+        assert keys[entry.name] == (c.family, c.residual, c.se_levels, c.bottleneck, c.attention_gates)

@@ -1,0 +1,123 @@
+"""The real trial objective on tiny synthetic data: attributes, pruning, failures."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from harness._budgets import get_budget
+from harness._data_io import load_data
+from harness._objective import Objective
+from search_spaces import get_space
+
+pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+SMOKE_UNET = {
+    "model.family": "unet", "model.residual": False, "model.se_levels": 0, "model.bottleneck": "dilated",
+    "model.attention_gates": False, "model.dropout": "none", "model.base_filters": 16, "model.depth": 3,
+    "loss.alpha": 0.5, "loss.beta": 0.5, "loss.gamma": 2.0, "loss.class_weighting": "none",
+    "aug.geometric": False, "aug.photometric": False, "data.oversample": False, "train.lr": 3e-3,
+    "train.weight_decay": 1e-4, "train.batch_size": 16,
+}
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_data("synthetic:120")
+
+
+def _study(pruner=None) -> optuna.Study:
+    return optuna.create_study(direction="maximize", pruner=pruner or optuna.pruners.NopPruner(),
+                               sampler=optuna.samplers.RandomSampler(seed=0))
+
+
+def test_complete_trial_records_every_contract_attribute(data, tmp_path) -> None:
+    study = _study()
+    study.enqueue_trial(SMOKE_UNET)
+    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == TrialState.COMPLETE, trial.user_attrs
+    attrs = trial.user_attrs
+    assert set(attrs["per_class_iou"]) == {"soil", "bedrock", "sand", "big_rock"}
+    assert attrs["epochs_run"] == 3 == len(trial.intermediate_values)
+    assert sorted(trial.intermediate_values) == [0, 1, 2]
+    assert trial.value == pytest.approx(max(trial.intermediate_values.values()))
+    assert trial.intermediate_values[attrs["best_epoch"]] == pytest.approx(trial.value)
+    assert attrs["train_seconds"] > 0 and attrs["n_params"] > 1000 and ":" in attrs["worker"]
+    cm = np.array(attrs["confusion_matrix"])
+    assert cm.shape == (5, 5) and cm.sum() % (64 * 128) == 0 and 0 < cm.sum() // (64 * 128) <= 32  # val images
+    store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path))
+    with store.open_reader(attrs["predictions_artifact_id"]) as f:
+        preview = np.load(f)
+        assert preview["preds"].dtype == np.uint8 and preview["preds"].shape == preview["masks"].shape
+    assert store.open_reader(attrs["weights_artifact_id"]) is not None
+
+
+def test_val_miou_rises_over_the_first_epochs(data) -> None:
+    study = _study()
+    study.enqueue_trial(SMOKE_UNET)
+    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny")), n_trials=1)
+    values = study.trials[0].intermediate_values
+    assert values[2] > values[0], values  # BatchNorm in inference mode must not hide learning
+
+
+def test_a_trial_the_pruner_stops_is_recorded_pruned_with_its_epochs(data) -> None:
+    study = _study(optuna.pruners.ThresholdPruner(lower=0.99))
+    study.enqueue_trial(SMOKE_UNET)
+    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny")), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED
+    assert trial.user_attrs["epochs_run"] == 1 and list(trial.intermediate_values) == [0]
+    assert "per_class_iou" in trial.user_attrs
+
+
+def test_an_invalid_config_is_pruned_without_training(data) -> None:
+    study = _study()
+    study.enqueue_trial({**SMOKE_UNET, "loss.alpha": 0.0, "loss.beta": 0.0})
+    study.optimize(Objective(get_space("paper"), data, get_budget("tiny")), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED
+    assert "not both 0" in trial.user_attrs["pruned_reason"] and trial.user_attrs["epochs_run"] == 0
+
+
+def test_a_raising_trial_is_fail_with_its_reason_and_the_next_one_runs(data, monkeypatch) -> None:
+    import marsseg_models
+
+    real = marsseg_models.build_model
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("out of memory (simulated)")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(marsseg_models, "build_model", flaky)
+    study = _study()
+    study.enqueue_trial(SMOKE_UNET)
+    study.enqueue_trial(SMOKE_UNET)
+    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny")), n_trials=2, catch=(Exception,))
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]
+    assert study.trials[0].user_attrs["fail_reason"] == "RuntimeError: out of memory (simulated)"
+
+
+def test_nan_loss_stops_training_and_is_flagged() -> None:
+    from marsseg_models import MeanIoU
+
+    from harness._callbacks import make_epoch_recorder
+
+    recorder = make_epoch_recorder("val_miou", MeanIoU)
+
+    class _Model:
+        stop_training = False
+        metrics: list = []
+
+    recorder.set_model(_Model())
+    recorder.on_epoch_end(0, {"loss": 1.0, "val_miou": 0.2})
+    recorder.on_epoch_end(1, {"loss": math.nan, "val_miou": 0.1})
+    assert recorder.nan_epoch == 1 and recorder.model.stop_training and recorder.best_epoch == 0

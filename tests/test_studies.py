@@ -1,0 +1,174 @@
+"""Study machinery with a fast fake objective: caps, resume, dead workers, failures, settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+import harness._objective
+from harness._errors import MarssegError
+from studies import (
+    ProgressState,
+    SearchRequest,
+    open_storage,
+    redact_url,
+    render_progress,
+    run_search,
+)
+from studies.testing import FakeObjective
+
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+
+
+class _Fakes(list):
+    """The FakeObjective instances made by workers, and the options for the next ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.options: dict = {}
+
+    def __call__(self, space, data, budget, seed=0, artifact_dir=None) -> FakeObjective:
+        fake = FakeObjective(space, data, budget, seed, artifact_dir, **self.options)
+        self.append(fake)
+        return fake
+
+
+@pytest.fixture
+def fakes(monkeypatch: pytest.MonkeyPatch) -> _Fakes:
+    """Replace the real objective in workers by FakeObjective."""
+    made = _Fakes()
+    monkeypatch.setattr(harness._objective, "Objective", made)
+    return made
+
+
+def _request(tmp_path: Path, **kw) -> SearchRequest:
+    base = dict(study="s", storage=str(tmp_path / "j.journal"), space="smoke", data="synthetic:40",
+                budget="tiny", trials=4, sampler="random")
+    return SearchRequest(**{**base, **kw})
+
+
+def _load(req: SearchRequest) -> optuna.Study:
+    return optuna.load_study(study_name=req.study, storage=open_storage(req.storage))
+
+
+def test_search_runs_the_requested_total_and_records_study_attributes(tmp_path: Path, fakes) -> None:
+    req = _request(tmp_path)
+    assert run_search(req) == 0
+    study = _load(req)
+    assert len(study.trials) == 4 and all(t.state == TrialState.COMPLETE for t in study.trials)
+    attrs = study.user_attrs
+    for key in ("space", "sampler", "pruner", "budget", "max_epochs", "data", "seed", "artifact_dir"):
+        assert key in attrs
+    assert attrs["space"] == "smoke" and attrs["budget"] == "tiny" and attrs["max_epochs"] == 3
+
+
+def test_resume_after_interrupted_run_redoes_nothing(tmp_path: Path, fakes) -> None:
+    req = _request(tmp_path, trials=5)
+    fakes.options["interrupt_at"] = (2,)
+    assert run_search(req) == 130
+    first = _load(req).trials
+    assert [t.state for t in first] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL]
+    assert first[2].user_attrs["fail_reason"].startswith("interrupted")
+    fakes.options["interrupt_at"] = ()
+    assert run_search(req) == 0
+    assert fakes[-1].called == [3, 4]  # the second run trained only new trials
+    again = _load(req).trials
+    assert len(again) == 5 and len({t.number for t in again}) == 5
+    for old, new in zip(first[:2], again[:2]):
+        assert (old.params, old.value, old.datetime_complete) == (new.params, new.value, new.datetime_complete)
+    made = len(fakes)
+    assert run_search(req) == 0 and len(fakes) == made  # complete study: no worker even starts
+    assert len(_load(req).trials) == 5
+
+
+def test_a_raising_trial_is_fail_with_reason_and_the_study_goes_on(tmp_path: Path, fakes) -> None:
+    req = _request(tmp_path, trials=3)
+    fakes.options["raise_at"] = (0,)
+    assert run_search(req) == 0
+    trials = _load(req).trials
+    assert trials[0].state == TrialState.FAIL and trials[0].user_attrs["fail_reason"] == "RuntimeError: boom"
+    assert [t.state for t in trials[1:]] == [TrialState.COMPLETE] * 2
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_trial_left_running_by_a_dead_worker_is_failed_at_next_start(tmp_path: Path, fakes) -> None:
+    req = _request(tmp_path, trials=1)
+    assert run_search(req) == 0
+    study = _load(req)
+    dead = study.ask()
+    dead.set_user_attr("worker", f"{socket.gethostname()}:{_dead_pid()}")
+    alive = study.ask()  # a live worker elsewhere: must be left alone
+    alive.set_user_attr("worker", f"some-other-host:{os.getpid()}")
+    assert run_search(_request(tmp_path, trials=4)) == 0
+    trials = {t.number: t for t in _load(req).trials}
+    assert trials[dead.number].state == TrialState.FAIL
+    assert "died" in trials[dead.number].user_attrs["fail_reason"]
+    assert trials[alive.number].state == TrialState.RUNNING
+    assert len(trials) == 4  # the live RUNNING trial counts against --trials
+
+
+def test_table1_space_enqueues_its_seven_presets_once(tmp_path: Path, fakes) -> None:
+    req = _request(tmp_path, space="table1", trials=None, sampler="bruteforce")
+    assert run_search(req) == 0
+    trials = _load(req).trials
+    assert [t.user_attrs["preset"] for t in trials][:2] == ["U-Net", "U-Net++"]
+    assert len(trials) == 7 and len({t.user_attrs["preset"] for t in trials}) == 7
+
+
+def test_resuming_with_another_space_is_a_user_error(tmp_path: Path, fakes) -> None:
+    assert run_search(_request(tmp_path, trials=1)) == 0
+    with pytest.raises(MarssegError, match="created with space='smoke'"):
+        run_search(_request(tmp_path, space="paper"))
+
+
+def test_gp_sampler_without_torch_fails_with_one_line_install_hint(tmp_path: Path) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is not None:
+        pytest.skip("torch is installed here")
+    with pytest.raises(MarssegError, match=r"pip install 'marsseg\[gp\]'"):
+        run_search(_request(tmp_path, sampler="gp"))
+
+
+def test_sqlite_is_refused_for_parallel_workers(tmp_path: Path) -> None:
+    with pytest.raises(MarssegError, match="SQLite"):
+        run_search(_request(tmp_path, storage=f"sqlite:///{tmp_path}/x.db", workers=2))
+
+
+def test_search_on_a_redis_journal(redis_url: str, fakes) -> None:
+    import uuid
+
+    name = f"marsseg-test-{uuid.uuid4().hex[:8]}"
+    req = SearchRequest(study=name, storage=redis_url, space="smoke", data="synthetic:40", budget="tiny",
+                        trials=3, sampler="random")
+    try:
+        assert run_search(req) == 0
+        assert len(_load(req).trials) == 3
+    finally:
+        optuna.delete_study(study_name=name, storage=open_storage(redis_url))
+
+
+def test_passwords_are_redacted_and_never_in_storage_errors() -> None:
+    assert redact_url("postgresql://bob:s3cret@db:5432/x") == "postgresql://bob:***@db:5432/x"
+    assert redact_url("redis://:s3cret@h:6379/0") == "redis://:***@h:6379/0"
+    with pytest.raises(MarssegError) as err:
+        open_storage("postgresql://bob:s3cret@127.0.0.1:1/x")
+    assert "s3cret" not in str(err.value) and "***" in str(err.value)
+
+
+def test_progress_line_shows_counts_best_and_eta() -> None:
+    line = render_progress(ProgressState(3, 1, 1, 2, 0.4321, 2), total=10, finished_at_start=0, elapsed=50.0)
+    assert "trials 5/10" in line and "pruned 1" in line and "failed 1" in line
+    assert "0.4321 (#2)" in line and "ETA 0m50s" in line

@@ -1,0 +1,35 @@
+"""Two worker processes on the real PostgreSQL share one study (the distributed path)."""
+
+from __future__ import annotations
+
+import uuid
+
+import optuna
+import pytest
+from optuna.trial import TrialState
+
+from studies import SearchRequest, open_storage, run_search
+
+pytestmark = [pytest.mark.slow, pytest.mark.services,
+              pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
+
+
+def test_two_worker_processes_on_postgres_run_the_requested_total(postgres_url: str, tmp_path) -> None:
+    name = f"marsseg-test-{uuid.uuid4().hex[:10]}"
+    request = SearchRequest(study=name, storage=postgres_url, space="smoke", data="synthetic:120", budget="tiny",
+                            sampler="random", pruner="none", trials=3, workers=2, seed=0,
+                            artifact_dir=str(tmp_path / "artifacts"))
+    try:
+        assert run_search(request) == 0
+        study = optuna.load_study(study_name=name, storage=open_storage(postgres_url))
+        trials = study.get_trials(deepcopy=False)
+        assert len(trials) == 3
+        assert len({t.number for t in trials}) == 3
+        assert all(t.state in (TrialState.COMPLETE, TrialState.PRUNED) for t in trials), \
+            [(t.state, t.user_attrs.get("fail_reason")) for t in trials]
+        assert len({t.user_attrs["worker"] for t in trials}) == 2  # both processes trained
+    finally:
+        try:
+            optuna.delete_study(study_name=name, storage=open_storage(postgres_url))
+        except KeyError:
+            pass
