@@ -55,8 +55,8 @@ class Budget:
 BUDGETS: dict[str, Budget] = {
     "tiny": Budget("tiny", max_train_images=96, max_val_images=32, max_epochs=3, filter_scale=0.5, steps_per_epoch=10,
                    patience=2, lr_patience=1, warmup_epochs=1, max_batch_size=8, n_preview=3),
-    "small": Budget("small", max_train_images=1000, max_val_images=160, max_epochs=6, filter_scale=0.25,
-                    steps_per_epoch=16, patience=3, lr_patience=2, warmup_epochs=2, max_batch_size=32),
+    "small": Budget("small", max_train_images=1000, max_val_images=96, max_epochs=5, filter_scale=0.25,
+                    steps_per_epoch=12, patience=2, lr_patience=1, warmup_epochs=1, max_batch_size=16),
     "full": Budget("full", max_train_images=None, max_val_images=None, max_epochs=100, filter_scale=1.0, steps_per_epoch=None,
                    patience=12, lr_patience=5, warmup_epochs=5),
 }

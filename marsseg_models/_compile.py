@@ -23,7 +23,8 @@ from marsseg_models._losses import LossConfig, build_loss
 from marsseg_models._metrics import MeanIoU, confusion_matrix, predict_labels
 
 MAIN_OUTPUT = "mask"
-# Measured by benchmarks/bench_models.py on the 2-core CPU (see benchmarks/RESULTS_models.md).
+# benchmarks/bench_models.py on the 2-core CPU (benchmarks/RESULTS_models.md): XLA was slower
+# for unet_pp and both double U-Nets (-20 to -25 %), within noise for unet, and doubled warm-up.
 CPU_JIT_COMPILE = False
 
 

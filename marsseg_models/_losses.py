@@ -123,7 +123,11 @@ class SegmentationLoss(keras.losses.Loss):
         return total
 
     def get_config(self) -> dict:
-        return {"name": self.name, "n_classes": self.n_classes, "weights": self.weights.tolist(), **vars(self.config)}
+        return {"name": self.name, "n_classes": self.n_classes, "weights": self.weights.tolist(), "config": vars(self.config)}
+
+    @classmethod
+    def from_config(cls, config: dict) -> SegmentationLoss:
+        return cls(LossConfig(**config["config"]), config["weights"], config["n_classes"], config["name"])
 
 
 def build_loss(config: LossConfig, class_pixel_share: Sequence[float] | None = None, n_classes: int = 5) -> SegmentationLoss:

@@ -14,7 +14,7 @@ from typing import Any
 
 from harness._errors import MarssegError
 from studies._settings import StudySettings
-from studies._worker import SlotCounter, WorkerSpec, process_main, run_worker
+from studies._worker import SlotCounter, WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
 NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": "median",
                       "budget": "small", "seed": 0}
@@ -134,6 +134,17 @@ def run_search(request: SearchRequest) -> int:
 
 
 def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str]) -> int:
+    import signal
+
+    previous = interrupt_on_sigterm()
+    try:
+        return _start_and_wait(base, workers, remaining, gpus)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _start_and_wait(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str]) -> int:
     if workers == 1:
         try:
             run_worker(dataclasses.replace(base, gpu=gpus[0] if gpus else None))
@@ -151,10 +162,13 @@ def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: li
         for proc in procs:
             proc.join()
     except KeyboardInterrupt:
-        for proc in procs:  # workers got the same SIGINT: they fail their trial and exit
-            proc.join(timeout=60)
+        for proc in procs:  # Ctrl-C reached the workers too; SIGTERM covers `kill` of this process
             if proc.is_alive():
                 proc.terminate()
+        for proc in procs:
+            proc.join(timeout=60)
+            if proc.is_alive():
+                proc.kill()
         return 130
     bad = [(p.name, p.exitcode) for p in procs if p.exitcode]
     if bad:

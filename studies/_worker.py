@@ -99,13 +99,31 @@ def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
     return slots is None or slots.claim()
 
 
+def interrupt_on_sigterm() -> Any:
+    """Turn the first SIGTERM into KeyboardInterrupt, so `kill` stops a worker as cleanly as
+    Ctrl-C: the running trial is recorded FAIL ("interrupted") instead of staying RUNNING.
+    Returns the previous handler (None outside the main thread, where nothing changes)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    return signal.signal(signal.SIGTERM, handler)
+
+
 def process_main(spec: WorkerSpec, counter: Any | None) -> None:
-    """Entry point of a spawned worker process (quiet exit on Ctrl-C)."""
+    """Entry point of a spawned worker process (quiet exit on Ctrl-C or SIGTERM)."""
     import sys
 
     from harness._runtime import prepare_tensorflow_env
 
     prepare_tensorflow_env(spec.threads, spec.verbose)  # before anything imports TensorFlow
+    interrupt_on_sigterm()
     try:
         run_worker(spec, SlotCounter(counter) if counter is not None else None)
     except KeyboardInterrupt:

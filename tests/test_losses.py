@@ -108,3 +108,9 @@ def test_bad_loss_config_fails_with_value_and_choices(kwargs: dict, fragment: st
 def test_weighting_without_pixel_shares_is_rejected() -> None:
     with pytest.raises(ValueError, match="class_pixel_share"):
         mm.build_loss(mm.LossConfig(class_weighting="inverse_freq_capped"))
+
+
+def test_loss_round_trips_through_its_config() -> None:
+    loss = mm.build_loss(mm.LossConfig(alpha=0.3, beta=0.7, exclude_background=True), n_classes=2)
+    again = type(loss).from_config(loss.get_config())
+    assert float(again(Y_TRUE, Y_PRED)) == pytest.approx(float(loss(Y_TRUE, Y_PRED)), abs=1e-7)

@@ -121,3 +121,14 @@ def test_nan_loss_stops_training_and_is_flagged() -> None:
     recorder.on_epoch_end(0, {"loss": 1.0, "val_miou": 0.2})
     recorder.on_epoch_end(1, {"loss": math.nan, "val_miou": 0.1})
     assert recorder.nan_epoch == 1 and recorder.model.stop_training and recorder.best_epoch == 0
+
+
+def test_a_missing_pruning_metric_is_logged_loudly_once(caplog: pytest.LogCaptureFixture) -> None:
+    from harness._callbacks import make_pruning_callback
+
+    callback = make_pruning_callback(optuna.trial.FixedTrial({}), "val_miou")
+    with caplog.at_level("ERROR", logger="marsseg"):
+        callback.on_epoch_end(0, {"loss": 1.0, "val_mask_miou": 0.3})
+        callback.on_epoch_end(1, {"loss": 0.9, "val_mask_miou": 0.4})
+    errors = [r for r in caplog.records if "can never be pruned" in r.getMessage()]
+    assert len(errors) == 1 and "val_mask_miou" in errors[0].getMessage()

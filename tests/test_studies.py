@@ -172,3 +172,20 @@ def test_progress_line_shows_counts_best_and_eta() -> None:
     line = render_progress(ProgressState(3, 1, 1, 2, 0.4321, 2), total=10, finished_at_start=0, elapsed=50.0)
     assert "trials 5/10" in line and "pruned 1" in line and "failed 1" in line
     assert "0.4321 (#2)" in line and "ETA 0m50s" in line
+
+
+@pytest.mark.parametrize(("name", "cls"), [("median", "MedianPruner"), ("hyperband", "HyperbandPruner"),
+                                           ("sha", "SuccessiveHalvingPruner"), ("patient", "PatientPruner"),
+                                           ("none", "NopPruner")])
+def test_every_pruner_name_builds_its_optuna_pruner(name: str, cls: str) -> None:
+    from studies import make_pruner
+
+    assert type(make_pruner(name, warmup_epochs=1, max_epochs=5)).__name__ == cls
+
+
+def test_bruteforce_on_a_continuous_space_is_a_user_error() -> None:
+    from search_spaces import get_space
+    from studies import make_sampler
+
+    with pytest.raises(MarssegError, match="finite space"):
+        make_sampler("bruteforce", 0, get_space("paper"))
