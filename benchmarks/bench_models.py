@@ -46,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     import marsseg_models as mm
 
-    print(f"| family | params | default img/s | XLA img/s | default warm-up s | XLA warm-up s |")
+    print("| family | params | default img/s | XLA img/s | default warm-up s | XLA warm-up s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for family in args.families or list(mm.FAMILIES):
         n, warm_d, ips_d = measure(family, False, args.base_filters, args.batch, args.steps)

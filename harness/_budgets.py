@@ -57,8 +57,8 @@ BUDGETS: dict[str, Budget] = {
                    patience=2, lr_patience=1, warmup_epochs=1, max_batch_size=8, n_preview=3),
     "small": Budget("small", max_train_images=1000, max_val_images=96, max_epochs=5, filter_scale=0.25,
                     steps_per_epoch=12, patience=2, lr_patience=1, warmup_epochs=1, max_batch_size=16),
-    "full": Budget("full", max_train_images=None, max_val_images=None, max_epochs=100, filter_scale=1.0, steps_per_epoch=None,
-                   patience=12, lr_patience=5, warmup_epochs=5),
+    "full": Budget("full", max_train_images=None, max_val_images=None, max_epochs=100, filter_scale=1.0,
+                   steps_per_epoch=None, patience=12, lr_patience=5, warmup_epochs=5),
 }
 
 

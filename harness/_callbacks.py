@@ -17,9 +17,10 @@ def make_pruning_callback(trial: Any, monitor: str) -> Any:
 
     Checked with Keras 3.15 / optuna-integration 5.0: the callback subclasses
     `keras.callbacks.Callback`, reports `logs[monitor]` at step = epoch and raises
-    `optuna.TrialPruned` out of `fit`, which is what we want. Its only weakness is that a
-    missing metric is a quiet `warnings.warn` per epoch; since then nothing is ever
-    pruned, we also log an error once (e.g. a model whose heads prefix the metric name).
+    `optuna.TrialPruned` out of `fit`, which is what we want. Two additions: a missing
+    metric is only a quiet `warnings.warn` per epoch there, and since then nothing is ever
+    pruned we also log an error once (e.g. a model whose heads prefix the metric name);
+    and after the final epoch we only report, never prune (nothing left to save).
     """
     from optuna_integration import KerasPruningCallback
 
@@ -33,6 +34,12 @@ def make_pruning_callback(trial: Any, monitor: str) -> Any:
                 self.missing = True
                 _log.error("metric %r is missing from the training logs (have %s): this trial "
                            "can never be pruned", monitor, sorted(logs or {}))
+            last = epoch + 1 >= int((self.params or {}).get("epochs") or 0) > 0
+            if last and monitor in (logs or {}):
+                # Pruning after the final epoch saves nothing and throws away a finished
+                # result: report the value, let the trial complete.
+                trial.report(float(logs[monitor]), step=epoch)
+                return
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore" if self.missing else "default")
                 super().on_epoch_end(epoch, logs)

@@ -117,7 +117,8 @@ class Objective:
         if recorder.nan_epoch is not None:
             raise TrialFailed(f"loss became NaN or infinite at epoch {recorder.nan_epoch}")
         if recorder.best_epoch < 0:
-            raise TrialFailed(f"{VAL_MIOU} was never logged (logged: {sorted(recorder.history[-1]) if recorder.history else []})")
+            logged = sorted(recorder.history[-1]) if recorder.history else []
+            raise TrialFailed(f"{VAL_MIOU} was never logged (logged: {logged})")
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
         if self.artifact_dir:

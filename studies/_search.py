@@ -14,7 +14,7 @@ from typing import Any
 
 from harness._errors import MarssegError
 from studies._settings import StudySettings
-from studies._worker import SlotCounter, WorkerSpec, interrupt_on_sigterm, process_main, run_worker
+from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
 NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": "median",
                       "budget": "small", "seed": 0}
@@ -54,7 +54,8 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
         values[key] = given if given is not None else stored.get(key, default)
     if request.data is not None and "://" not in request.data and not request.data.startswith("synthetic"):
         values["data"] = str(Path(request.data).resolve())
-    artifact_dir = request.artifact_dir or stored.get("artifact_dir") or default_artifact_dir(request.storage, request.study)
+    artifact_dir = (request.artifact_dir or stored.get("artifact_dir")
+                    or default_artifact_dir(request.storage, request.study))
     n_trials = request.trials if request.trials is not None else stored.get("n_trials")
     if n_trials is None and not stored:  # a space of presets (Table 1) runs them once by default
         from search_spaces import get_space

@@ -132,3 +132,16 @@ def test_a_missing_pruning_metric_is_logged_loudly_once(caplog: pytest.LogCaptur
         callback.on_epoch_end(1, {"loss": 0.9, "val_mask_miou": 0.4})
     errors = [r for r in caplog.records if "can never be pruned" in r.getMessage()]
     assert len(errors) == 1 and "val_mask_miou" in errors[0].getMessage()
+
+
+def test_the_final_epoch_is_reported_but_never_pruned() -> None:
+    from harness._callbacks import make_pruning_callback
+
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=0.99))
+    trial = study.ask()
+    callback = make_pruning_callback(trial, "val_miou")
+    callback.set_params({"epochs": 2})
+    with pytest.raises(optuna.TrialPruned):
+        callback.on_epoch_end(0, {"val_miou": 0.1})
+    callback.on_epoch_end(1, {"val_miou": 0.2})  # last epoch: no exception
+    assert study.trials[0].intermediate_values == {0: 0.1, 1: 0.2}
