@@ -25,17 +25,24 @@ _DATA_LAYER = [
 
 # --- trial harness (configs from params, budgets, objective, callbacks) ---
 from harness._budgets import BUDGETS, Budget, get_budget
-from harness._callbacks import find_metric, make_epoch_recorder, make_pruning_callback
+from harness._callbacks import find_metric, make_epoch_recorder, make_pruning_callback, make_stop_callback
 from harness._configs import TrainConfig, TrialConfigs, configs_from_params
 from harness._objective import Objective, TrialFailed
-from harness._runtime import available_cores, configure_tensorflow, prepare_tensorflow_env, seed_everything, worker_id
+from harness._runtime import (
+    StopFlag,
+    available_cores,
+    configure_tensorflow,
+    prepare_tensorflow_env,
+    seed_everything,
+    worker_id,
+)
 
 _TRIAL_HARNESS = [
     "BUDGETS", "Budget", "get_budget",
-    "find_metric", "make_epoch_recorder", "make_pruning_callback",
+    "find_metric", "make_epoch_recorder", "make_pruning_callback", "make_stop_callback",
     "TrainConfig", "TrialConfigs", "configs_from_params",
     "Objective", "TrialFailed",
-    "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "seed_everything", "worker_id",
+    "StopFlag", "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "seed_everything", "worker_id",
 ]
 
 __all__ = ["MarssegError", *_DATA_LAYER, *_TRIAL_HARNESS]

@@ -47,6 +47,20 @@ def make_pruning_callback(trial: Any, monitor: str) -> Any:
     return _LoudPruningCallback()
 
 
+def make_stop_callback(stop: Any) -> Any:
+    """Raise KeyboardInterrupt between batches once `stop.is_set()` (see `StopFlag`)."""
+    import keras
+
+    class StopOnSignal(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+            if stop.is_set():
+                raise KeyboardInterrupt
+
+        on_test_batch_end = on_train_batch_end
+
+    return StopOnSignal()
+
+
 def find_metric(model: Any, metric_type: type) -> Any | None:
     """The compiled metric object of `metric_type` inside `model` (Keras 3 nests them)."""
     stack = list(getattr(model, "metrics", []))

@@ -35,7 +35,8 @@ class Objective:
 
     space: a `search_spaces.SearchSpace`; data: `harness.MarsData`; seed: study seed (data
     split), the trial seed is `seed + trial.number`; artifact_dir: filesystem artifact
-    store for best weights and prediction previews (None: save nothing).
+    store for best weights and prediction previews (None: save nothing); stop: a
+    `StopFlag` checked between batches.
     """
 
     space: Any
@@ -43,6 +44,7 @@ class Objective:
     budget: Budget
     seed: int = 0
     artifact_dir: str | None = None
+    stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
 
     def __call__(self, trial: Any) -> float:
         import optuna
@@ -53,9 +55,12 @@ class Objective:
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt:
-            trial.set_user_attr(FAIL_REASON, "interrupted (Ctrl-C)")
+            trial.set_user_attr(FAIL_REASON, "interrupted (Ctrl-C or SIGTERM)")
             raise
         except Exception as exc:
+            if self.stop is not None and self.stop.is_set():  # interrupted inside TensorFlow
+                trial.set_user_attr(FAIL_REASON, "interrupted (Ctrl-C or SIGTERM)")
+                raise KeyboardInterrupt from exc
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
             trial.set_user_attr(FAIL_REASON, reason)
             _log.warning("trial %d failed: %s", trial.number, reason)
@@ -80,7 +85,7 @@ class Objective:
         import optuna
         from marsseg_models import VAL_MIOU, MeanIoU, build_model, compile_model, inference_model
 
-        from harness._callbacks import make_epoch_recorder, make_pruning_callback
+        from harness._callbacks import make_epoch_recorder, make_pruning_callback, make_stop_callback
         from harness._pipeline import make_datasets
 
         keras.backend.clear_session()
@@ -107,6 +112,8 @@ class Objective:
                                               patience=configs.train.lr_patience, min_lr=1e-6),
             make_pruning_callback(trial, VAL_MIOU),
         ]
+        if self.stop is not None:
+            callbacks.append(make_stop_callback(self.stop))
         start = time.perf_counter()
         try:
             train_model.fit(train_ds, validation_data=val_ds, epochs=configs.train.max_epochs,

@@ -9,6 +9,7 @@ import socket
 import sys
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 _TF_ENV_QUIET = {"TF_CPP_MIN_LOG_LEVEL": "3", "GRPC_VERBOSITY": "ERROR", "ABSL_MIN_LOG_LEVEL": "3"}
 
@@ -77,6 +78,45 @@ def configure_tensorflow(threads: int | None = None, verbose: bool = False) -> N
             tf.config.threading.set_inter_op_parallelism_threads(min(2, threads))
         except RuntimeError:  # TF already initialised in this process: env vars decided
             pass
+
+
+class StopFlag:
+    """Set by Ctrl-C (SIGINT) or SIGTERM instead of raising at a random point.
+
+    A KeyboardInterrupt raised while TensorFlow runs C++ code comes back as a RuntimeError
+    (pybind11), which would look like a failed trial; so the handlers only set this flag,
+    and training checks it between batches (`make_stop_callback`) and raises there.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._event = threading.Event()
+        self._previous: dict[int, Any] = {}
+
+    def is_set(self) -> bool:
+        return self._event.is_set()
+
+    def set(self, *_: Any) -> None:
+        self._event.set()
+
+    def install(self) -> StopFlag:
+        """Route SIGINT and SIGTERM here (main thread only; elsewhere a no-op)."""
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self.set)
+        return self
+
+    def restore(self) -> None:
+        """Put back the handlers `install` replaced."""
+        import signal
+
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
 
 
 def seed_everything(seed: int) -> None:

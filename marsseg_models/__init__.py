@@ -6,33 +6,56 @@ builders; `TABLE1` holds the course report's seven networks and their published 
 Train: `compile_model(model, LossConfig(...), lr=..., weight_decay=...)` returns the model to
 fit on `(image float32 (B,H,W,1), mask int32 (B,H,W))` batches; it logs `miou`/`val_miou`
 (`VAL_MIOU`). `inference_model` gives the single-output model; `evaluate_confusion`,
-`per_class_iou` and `mean_iou` score it. See each private module's docstring for details.
+`per_class_iou` and `mean_iou` score it.
+
+Configs and `TABLE1` are plain data and import eagerly; everything that needs Keras
+is imported on first use (PEP 562), so `from marsseg_models import TABLE1, ModelConfig`
+never starts TensorFlow. See each private module's docstring for details.
 """
 
-from marsseg_models._compile import (
-    compile_model,
-    default_jit_compile,
-    evaluate_confusion,
-    inference_model,
-    n_outputs,
-    training_model,
-)
-from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_NAMES, NORMALIZATIONS, ModelConfig
-from marsseg_models._losses import CLASS_WEIGHTINGS, LossConfig, SegmentationLoss, build_loss, class_weights
-from marsseg_models._metrics import (
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_NAMES, ModelConfig, NORMALIZATIONS
+from marsseg_models._loss_config import CLASS_WEIGHTINGS, LossConfig, class_weights
+from marsseg_models._scoring import (
     CLASS_NAMES,
     MIOU,
     SCORED_CLASSES,
     VAL_MIOU,
-    MeanIoU,
     confusion_matrix,
     iou_per_class,
     mean_iou,
     per_class_iou,
     predict_labels,
 )
-from marsseg_models._registry import FAMILIES, build_model
 from marsseg_models._table1 import TABLE1, Table1Entry
+
+_LAZY = {
+    "FAMILIES": "marsseg_models._registry",
+    "MeanIoU": "marsseg_models._metrics",
+    "SegmentationLoss": "marsseg_models._losses",
+    "build_loss": "marsseg_models._losses",
+    "build_model": "marsseg_models._registry",
+    "compile_model": "marsseg_models._compile",
+    "default_jit_compile": "marsseg_models._compile",
+    "evaluate_confusion": "marsseg_models._compile",
+    "inference_model": "marsseg_models._compile",
+    "n_outputs": "marsseg_models._compile",
+    "training_model": "marsseg_models._compile",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import Keras-backed names on first use."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'marsseg_models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 __all__ = [
     "BOTTLENECKS",

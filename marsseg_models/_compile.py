@@ -20,7 +20,8 @@ import keras
 import numpy as np
 
 from marsseg_models._losses import LossConfig, build_loss
-from marsseg_models._metrics import MeanIoU, confusion_matrix, predict_labels
+from marsseg_models._metrics import MeanIoU
+from marsseg_models._scoring import confusion_matrix, predict_labels
 
 MAIN_OUTPUT = "mask"
 # benchmarks/bench_models.py on the 2-core CPU (benchmarks/RESULTS_models.md): XLA was slower

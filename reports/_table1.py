@@ -1,8 +1,8 @@
 """The course report's Table 1 (published mIoU on the course data) and the rule matching it.
 
-Architectures come from `search_spaces.TABLE1_PRESETS`, which mirrors
-`marsseg_models.TABLE1` without importing TensorFlow (importing `marsseg_models` would);
-the published figures are the course report's, keyed by the same row labels.
+Rows come from `marsseg_models.TABLE1`, the one source of the seven architectures and their
+published figures (plain data: importing it starts no TensorFlow). A variant matches a row
+when family, residual, SE levels, bottleneck and attention gates are equal.
 """
 
 from __future__ import annotations
@@ -10,16 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from marsseg_models import TABLE1
+
 ARCH_PARAMS = ("model.family", "model.residual", "model.se_levels", "model.bottleneck", "model.attention_gates")
-PUBLISHED_MIOU = {
-    "U-Net": 0.61892,
-    "U-Net++": 0.62356,
-    "Double U-Net": 0.62784,
-    "Double parallel U-Net (global + local)": 0.63169,
-    "U-Net, residual, SE": 0.67663,
-    "Double U-Net, residual, SE, ASPP, attention gates": 0.70139,
-    "Double U-Net, residual, SE, ASPP": 0.70329,
-}
+PUBLISHED_MIOU = {entry.name: entry.published_miou for entry in TABLE1}
 FAMILY_LABELS = {
     "unet": "U-Net",
     "unet_pp": "U-Net++",
@@ -56,11 +50,13 @@ def arch_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
 
 
 def table1_rows() -> tuple[PublishedRow, ...]:
-    """Table 1 rows whose architecture is defined by the search spaces' presets."""
-    from search_spaces import TABLE1_PRESETS
-
-    return tuple(PublishedRow(label, arch_key(params), PUBLISHED_MIOU[label])
-                 for label, params in TABLE1_PRESETS if label in PUBLISHED_MIOU)
+    """The seven rows of Table 1 with their architecture keys."""
+    rows = []
+    for entry in TABLE1:
+        c = entry.config
+        key = (c.family, bool(c.residual), int(c.se_levels), c.bottleneck, bool(c.attention_gates))
+        rows.append(PublishedRow(entry.name, key, entry.published_miou))
+    return tuple(rows)
 
 
 def match_table1(params: Mapping[str, Any], rows: tuple[PublishedRow, ...] | None = None) -> PublishedRow | None:

@@ -63,9 +63,8 @@ def _worker(args: argparse.Namespace) -> int:
     from harness._runtime import prepare_tensorflow_env
 
     prepare_tensorflow_env(args.threads, args.verbose)
-    from studies._worker import WorkerSpec, interrupt_on_sigterm, run_worker
+    from studies._worker import WorkerSpec, run_worker
 
-    interrupt_on_sigterm()
     deadline = time.time() + args.timeout if args.timeout else None
     ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
                                 data=args.data, verbose=args.verbose))

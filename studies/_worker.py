@@ -50,17 +50,24 @@ class SlotCounter:
 
 def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None) -> int:
     """Run trials of `spec.study_name`; returns how many this worker ran."""
-    from harness._runtime import configure_tensorflow, quiet_optuna
+    from harness._runtime import StopFlag, configure_tensorflow, quiet_optuna
 
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
     configure_tensorflow(spec.threads, spec.verbose)
     quiet_optuna(spec.verbose)
     study, objective = _open(spec)
+    stop = StopFlag().install()
+    objective.stop = stop
     ran = 0
-    while _may_start(spec, study, slots):
-        study.optimize(objective, n_trials=1, catch=(Exception,))
-        ran += 1
+    try:
+        while not stop.is_set() and _may_start(spec, study, slots):
+            study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=True)
+            ran += 1
+    finally:
+        stop.restore()
+    if stop.is_set():
+        raise KeyboardInterrupt
     return ran
 
 
@@ -100,9 +107,10 @@ def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
 
 
 def interrupt_on_sigterm() -> Any:
-    """Turn the first SIGTERM into KeyboardInterrupt, so `kill` stops a worker as cleanly as
-    Ctrl-C: the running trial is recorded FAIL ("interrupted") instead of staying RUNNING.
-    Returns the previous handler (None outside the main thread, where nothing changes)."""
+    """Turn the first SIGTERM into KeyboardInterrupt in the `search` parent process (which
+    only waits on its workers), so `kill` stops it as cleanly as Ctrl-C. Returns the
+    previous handler (None outside the main thread, where nothing changes). Workers use
+    `harness.StopFlag` instead, which stops training between batches."""
     import signal
     import threading
 
@@ -123,7 +131,6 @@ def process_main(spec: WorkerSpec, counter: Any | None) -> None:
     from harness._runtime import prepare_tensorflow_env
 
     prepare_tensorflow_env(spec.threads, spec.verbose)  # before anything imports TensorFlow
-    interrupt_on_sigterm()
     try:
         run_worker(spec, SlotCounter(counter) if counter is not None else None)
     except KeyboardInterrupt:

@@ -145,3 +145,29 @@ def test_the_final_epoch_is_reported_but_never_pruned() -> None:
         callback.on_epoch_end(0, {"val_miou": 0.1})
     callback.on_epoch_end(1, {"val_miou": 0.2})  # last epoch: no exception
     assert study.trials[0].intermediate_values == {0: 0.1, 1: 0.2}
+
+
+def test_a_stop_signal_ends_training_between_batches_as_an_interrupt(data, monkeypatch) -> None:
+    import marsseg_models
+
+    from harness._callbacks import make_stop_callback
+    from harness._runtime import StopFlag
+
+    stop = StopFlag()
+    callback = make_stop_callback(stop)
+    callback.on_train_batch_end(0)  # not set: nothing happens
+    stop.set()
+    with pytest.raises(KeyboardInterrupt):
+        callback.on_train_batch_end(1)
+
+    def crash_in_tensorflow(*args, **kwargs):  # what a Ctrl-C inside a TF op turns into
+        raise RuntimeError("pybind11::error_already_set: ... REPLACED BY KeyboardInterrupt")
+
+    monkeypatch.setattr(marsseg_models, "build_model", crash_in_tensorflow)
+    study = _study()
+    study.enqueue_trial(SMOKE_UNET)
+    with pytest.raises(KeyboardInterrupt):
+        study.optimize(Objective(get_space("smoke"), data, get_budget("tiny"), stop=stop), n_trials=1,
+                       catch=(Exception,))
+    assert study.trials[0].state == TrialState.FAIL
+    assert study.trials[0].user_attrs["fail_reason"].startswith("interrupted")

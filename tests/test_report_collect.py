@@ -18,6 +18,7 @@ from reports import (
     collect_history,
     collect_importances,
     collect_parallel,
+    match_table1,
     collect_predictions,
     collect_report,
     collect_summary,
@@ -247,11 +248,11 @@ def test_effects_of_a_fixed_toggle_say_it_was_not_varied() -> None:
     assert effects["model.residual"].ci is not None and effects["model.residual"].n_with == 4
 
 
-def test_published_figures_match_marsseg_models_table1() -> None:
-    models = pytest.importorskip("marsseg_models")  # imports TensorFlow: only this test does
-    published = {entry.name: entry.published_miou for entry in models.TABLE1}
-    assert published == PUBLISHED_MIOU
-    keys = {r.label: r.key for r in table1_rows()}
-    for entry in models.TABLE1:
-        c = entry.config
-        assert keys[entry.name] == (c.family, c.residual, c.se_levels, c.bottleneck, c.attention_gates)
+def test_every_table1_preset_of_the_search_space_matches_its_published_row() -> None:
+    from search_spaces import TABLE1_PRESETS
+
+    assert len(TABLE1_PRESETS) == 7
+    for label, params in TABLE1_PRESETS:
+        row = match_table1(params)
+        assert row is not None and row.label == label
+        assert row.miou == PUBLISHED_MIOU[label]

@@ -1,0 +1,53 @@
+"""Scoring rule of marsseg in plain NumPy: constants, prediction rule, confusion matrix, IoU.
+
+Scoring rule (course report): IoU_c = TP / (TP + FP + FN) from the 5x5 confusion matrix of
+all pixels (background pixels included, so predicting a scored class on an unlabelled pixel
+is a false positive); mIoU is the mean over classes 1-4. A class absent from both truth and
+prediction (union 0) is left out of the mean (its IoU is NaN in `per_class_iou`); when all
+four are absent, mIoU is 0.0.
+Prediction rule: arg-max over all classes, or with `foreground_only=True` arg-max over
+classes 1-4 only (background is never predicted).
+This module imports no Keras, so the harness and the report can score without TensorFlow.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CLASS_NAMES: tuple[str, ...] = ("background", "soil", "bedrock", "sand", "big_rock")
+SCORED_CLASSES: tuple[int, ...] = (1, 2, 3, 4)
+VAL_MIOU = "val_miou"
+MIOU = "miou"
+
+
+def predict_labels(probs: np.ndarray, foreground_only: bool = False) -> np.ndarray:
+    """Labels (..., H, W) from softmax maps (..., H, W, C) under the chosen prediction rule."""
+    probs = np.asarray(probs)
+    return np.argmax(probs[..., 1:], axis=-1) + 1 if foreground_only else np.argmax(probs, axis=-1)
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 5) -> np.ndarray:
+    """Integer confusion matrix, rows = truth, columns = prediction (NumPy reference)."""
+    idx = np.asarray(y_true, dtype=np.int64).ravel() * n_classes + np.asarray(y_pred, dtype=np.int64).ravel()
+    return np.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
+
+
+def iou_per_class(cm: np.ndarray) -> np.ndarray:
+    """IoU of every class from a confusion matrix; NaN where the union is empty."""
+    cm = np.asarray(cm, dtype=np.float64)
+    tp = np.diag(cm)
+    union = cm.sum(axis=0) + cm.sum(axis=1) - tp
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
+
+
+def mean_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> float:
+    """Mean IoU over `classes`, skipping absent ones; 0.0 when all are absent."""
+    ious = iou_per_class(cm)[list(classes)]
+    return float(np.nanmean(ious)) if np.any(~np.isnan(ious)) else 0.0
+
+
+def per_class_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> dict[str, float]:
+    """{class name: IoU} for the scored classes (NaN for a class absent from truth and prediction)."""
+    ious = iou_per_class(cm)
+    return {CLASS_NAMES[c]: float(ious[c]) for c in classes}
