@@ -7,7 +7,8 @@ Conventions (tests check them against hand computations):
   `AUX_LOSS_WEIGHT` equally.
 - Generalized Dice over the batch: 1 - (2 sum_c w_c sum_i y_ic p_ic + eps) / (sum_c w_c sum_i (y_ic + p_ic) + eps).
   A class absent from truth and prediction adds nothing to either sum, so it is safe.
-- Focal: mean over all pixels of -sum_c w_c y_ic (1 - p_ic)^gamma log(p_ic), p clipped to [eps, 1].
+- Focal: mean over all pixels of -sum_c w_c y_ic (1 - p_ic)^gamma log(p_ic), p clipped to [eps, 1 - eps]
+  (so the gradient stays finite for any gamma >= 0, also when p reaches 1).
 - `exclude_background`: class 0 (unlabelled) gets weight 0 in both terms, so background
   pixels do not train the network at all.
 - `class_weighting`: "none" (all 1), "inverse_freq" (w_c = 1 / share_c, scaled so the most
@@ -47,7 +48,8 @@ def generalized_dice_loss(y_true, y_pred, weights):
 def focal_loss(y_true, y_pred, weights, gamma: float):
     """Weighted focal loss, mean over all pixels; y_true sparse, y_pred softmax."""
     onehot = _one_hot(y_true, y_pred)
-    p = ops.clip(y_pred, EPSILON, 1.0)
+    # Clip away from 1 too: d/dp (1 - p)^gamma is infinite at p = 1 when gamma < 1.
+    p = ops.clip(y_pred, EPSILON, 1.0 - EPSILON)
     w = ops.convert_to_tensor(weights, dtype=y_pred.dtype)
     per_pixel = -ops.sum(w * onehot * ops.power(1.0 - p, gamma) * ops.log(p), axis=-1)
     return ops.mean(per_pixel)

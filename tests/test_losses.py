@@ -58,6 +58,19 @@ def test_absent_class_and_hard_zeros_give_finite_losses() -> None:
     assert only_bg == pytest.approx(0.0, abs=1e-5)
 
 
+@pytest.mark.parametrize("gamma", [0.0, 0.5])
+def test_focal_gradient_stays_finite_for_gamma_below_one_on_confident_pixels(gamma: float) -> None:
+    import tensorflow as tf
+
+    y_true = np.array([[[0, 1]]], dtype=np.int32)
+    logits = tf.Variable(np.array([[[[30.0, -30.0], [-30.0, 30.0]]]], dtype=np.float32))  # p rounds to 1
+    loss = mm.build_loss(mm.LossConfig(alpha=0.5, beta=0.5, gamma=gamma), n_classes=2)
+    with tf.GradientTape() as tape:
+        value = loss(y_true, tf.nn.softmax(logits))
+    grad = tape.gradient(value, logits)
+    assert np.isfinite(float(value)) and np.all(np.isfinite(grad.numpy()))
+
+
 def test_mask_with_trailing_channel_axis_is_accepted() -> None:
     assert _loss(mm.LossConfig(), Y_TRUE[..., None], Y_PRED) == pytest.approx(_loss(mm.LossConfig()), abs=1e-6)
 
