@@ -35,12 +35,20 @@ def storage_kind(url: str) -> str:
                        "postgresql://, mysql://, redis:// (or sqlite:/// for one worker)")
 
 
+def _with_driver(url: str) -> str:
+    """`postgresql://` -> `postgresql+psycopg://`: we ship psycopg 3, not SQLAlchemy's older default psycopg2."""
+    return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", url)
+
+
 def open_storage(url: str, *, heartbeat: bool = True) -> Any:
     """An Optuna storage for `url` (see `storage_kind`); errors never show the password.
 
     RDB storages get heartbeats: a trial whose worker stops beating for GRACE_PERIOD_S is
     failed and retried once (RetryHeartbeatStaleTrialCallback, optuna >= 4.9) by the next worker that starts a trial.
     """
+    import warnings
+
+    from optuna.exceptions import ExperimentalWarning
     from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
     from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
 
@@ -48,12 +56,14 @@ def open_storage(url: str, *, heartbeat: bool = True) -> Any:
     try:
         if kind in ("rdb", "sqlite"):
             beat = heartbeat and kind == "rdb"
-            return RDBStorage(
-                url, engine_kwargs={"pool_pre_ping": True} if kind == "rdb" else None,
-                heartbeat_interval=HEARTBEAT_INTERVAL_S if beat else None,
-                grace_period=GRACE_PERIOD_S if beat else None,
-                heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1) if beat else None,
-            )
+            with warnings.catch_warnings():  # Optuna labels heartbeats experimental: keep that out of users' logs
+                warnings.simplefilter("ignore", ExperimentalWarning)
+                return RDBStorage(
+                    _with_driver(url), engine_kwargs={"pool_pre_ping": True} if kind == "rdb" else None,
+                    heartbeat_interval=HEARTBEAT_INTERVAL_S if beat else None,
+                    grace_period=GRACE_PERIOD_S if beat else None,
+                    heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1) if beat else None,
+                )
         if kind == "redis":
             backend = JournalRedisBackend(url)
             backend._redis.ping()  # fail now, with a clear message, not at the first write

@@ -95,3 +95,14 @@ def test_table1_holds_the_seven_published_rows() -> None:
     best = mm.TABLE1[-1].config
     assert (best.family, best.residual, best.bottleneck, best.attention_gates) == ("double_unet", True, "aspp", False)
     assert best.se_levels > 0
+
+
+def test_configs_table1_and_scoring_import_without_tensorflow() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, marsseg_models as m; "
+            "m.ModelConfig(); m.LossConfig(); m.TABLE1; m.VAL_MIOU; m.per_class_iou; "
+            "print(sorted(x for x in ('tensorflow', 'keras') if x in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
