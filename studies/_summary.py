@@ -25,12 +25,12 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
 
 def format_table(rows: list[dict[str, Any]]) -> str:
     """Fixed-width text table of `summary_rows`."""
-    def cell(value: Any) -> str:
+    def cell(name: str, value: Any) -> str:
         if isinstance(value, float):
-            return f"{value:.4f}" if value < 10 else f"{value:.1f}"
+            return f"{value:.4f}" if name == "val_miou" else f"{value:.1f}"
         return "-" if value is None else str(value)
 
     lines = ["  ".join(f"{name:>{w}s}" for name, w in _COLUMNS)]
     for row in rows:
-        lines.append("  ".join(f"{cell(row[name]):>{w}s}" for name, w in _COLUMNS))
+        lines.append("  ".join(f"{cell(name, row[name]):>{w}s}" for name, w in _COLUMNS))
     return "\n".join(lines)
