@@ -24,8 +24,8 @@ from marsseg_models._metrics import MeanIoU
 from marsseg_models._scoring import confusion_matrix, predict_labels
 
 MAIN_OUTPUT = "mask"
-# benchmarks/bench_models.py on the 2-core CPU (benchmarks/RESULTS_models.md): XLA was slower
-# for unet_pp and both double U-Nets (-20 to -25 %), within noise for unet, and doubled warm-up.
+# benchmarks/bench_models.py on the 2-core CPU (BENCHMARKS.md): XLA was slower
+# for every family (7-16 % on an idle machine) and added 4-7 s of warm-up to every trial.
 CPU_JIT_COMPILE = False
 
 
