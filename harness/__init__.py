@@ -34,6 +34,7 @@ from harness._runtime import (
     configure_tensorflow,
     prepare_tensorflow_env,
     seed_everything,
+    use_mixed_precision_if_gpu,
     worker_id,
 )
 
@@ -42,7 +43,8 @@ _TRIAL_HARNESS = [
     "find_metric", "make_epoch_recorder", "make_pruning_callback", "make_stop_callback",
     "TrainConfig", "TrialConfigs", "configs_from_params",
     "Objective", "TrialFailed",
-    "StopFlag", "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "seed_everything", "worker_id",
+    "StopFlag", "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "seed_everything",
+    "use_mixed_precision_if_gpu", "worker_id",
 ]
 
 __all__ = ["MarssegError", *_DATA_LAYER, *_TRIAL_HARNESS]

@@ -45,7 +45,7 @@ def training_model(model: keras.Model) -> keras.Model:
     """`model` itself, or for several heads a wrapper concatenating them on the channel axis."""
     if n_outputs(model) == 1:
         return model
-    stacked = keras.layers.Concatenate(axis=-1, name="stacked_heads")(list(model.outputs))
+    stacked = keras.layers.Concatenate(axis=-1, name="stacked_heads", dtype="float32")(list(model.outputs))
     return keras.Model(model.input, stacked, name=f"{model.name}_train")
 
 

@@ -41,7 +41,7 @@ _PAPER: tuple[Dimension, ...] = (
     IntRange("model.depth", low=3, high=5),
     FloatRange("loss.alpha", low=0.0, high=1.0, step=0.25),
     FloatRange("loss.beta", low=0.0, high=1.0, step=0.25),
-    FloatRange("loss.gamma", low=1.0, high=4.0, step=0.5, when=(_HAS_FOCAL,)),  # gamma < 1: inf gradient at p = 1
+    FloatRange("loss.gamma", low=1.0, high=4.0, step=0.5, when=(_HAS_FOCAL,)),  # around focal's usual 2
     Categorical("loss.class_weighting", choices=CLASS_WEIGHTINGS),
     _bool("aug.geometric"),
     _bool("aug.photometric"),

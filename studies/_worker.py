@@ -50,11 +50,12 @@ class SlotCounter:
 
 def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None) -> int:
     """Run trials of `spec.study_name`; returns how many this worker ran."""
-    from harness._runtime import StopFlag, configure_tensorflow, quiet_optuna
+    from harness._runtime import StopFlag, configure_tensorflow, quiet_optuna, use_mixed_precision_if_gpu
 
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
     configure_tensorflow(spec.threads, spec.verbose)
+    use_mixed_precision_if_gpu()
     quiet_optuna(spec.verbose)
     study, objective = _open(spec)
     stop = StopFlag().install()
