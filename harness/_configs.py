@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
 
 from harness._budgets import Budget
-
-if TYPE_CHECKING:  # the model zoo imports keras; harness imports it only when building
-    from marsseg_models import LossConfig, ModelConfig
-
-    from harness._pipeline import DataConfig
+from harness._pipeline import DataConfig
 
 
 @dataclass(frozen=True)
@@ -71,10 +69,6 @@ def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0
     epochs and patience. `seed` fixes the data split (the same for every trial of a study);
     `trial_seed` (default `seed`) seeds the weights and the optimisation.
     """
-    from marsseg_models import LossConfig, ModelConfig
-
-    from harness._pipeline import DataConfig
-
     unknown = sorted(k for k in params if not k.startswith(_KNOWN_PREFIXES))
     if unknown:
         raise ValueError(f"unknown parameters {unknown}; names start with one of {list(_KNOWN_PREFIXES)}")
