@@ -19,12 +19,12 @@ def load_subset(path: Path, n_train: int, n_val: int):
     """Random disjoint train/val subsets (float images in [0, 1], int32 masks)."""
     import numpy as np
 
-    with np.load(path, allow_pickle=False) as npz:
-        data = npz["training_set"]
-    order = np.random.default_rng(0).permutation(len(data))
-    pick = data[order[: n_train + n_val]]
-    images = pick[:, 0, ..., None].astype(np.float32) / 255.0
-    masks = pick[:, 1].astype(np.int32)
+    from harness import load_dataset
+
+    data = load_dataset(path)
+    pick = np.random.default_rng(0).permutation(len(data.images))[: n_train + n_val]
+    images = data.images[pick, ..., None].astype(np.float32) / 255.0
+    masks = data.masks[pick].astype(np.int32)
     return (images[:n_train], masks[:n_train]), (images[n_train:], masks[n_train:])
 
 

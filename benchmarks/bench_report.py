@@ -34,9 +34,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         storage = None
         if args.journal:
-            from optuna.storages.journal import JournalFileBackend
+            from studies import open_storage
 
-            storage = optuna.storages.JournalStorage(JournalFileBackend(f"{tmp}/bench.journal"))
+            storage = open_storage(f"{tmp}/bench.journal")
         t0 = time.perf_counter()
         study = make_fake_study(args.trials, study_name="bench", storage=storage, max_epochs=args.epochs,
                                 artifact_dir=Path(tmp) / "art", n_workers=8)

@@ -24,18 +24,20 @@ DEFAULT_JOURNAL = REPO / "out" / "paper_small.journal"
 
 def summarise(study) -> dict:
     """Plain numbers of a finished (or running) study."""
-    trials = [t for t in study.get_trials(deepcopy=False) if t.state.name not in ("WAITING",)]
+    from studies import collect_progress
+
+    progress = collect_progress(study)
+    trials = study.get_trials(deepcopy=False)
     finished = [t for t in trials if t.state.name in ("COMPLETE", "PRUNED", "FAIL")]
-    states = {s: sum(t.state.name == s for t in trials) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING")}
-    complete = [t for t in finished if t.state.name == "COMPLETE"]
-    best = max(complete, key=lambda t: t.value, default=None)
+    best = next((t for t in trials if t.number == progress.best_number), None)
     max_epochs = int(study.user_attrs["max_epochs"])
     epochs = sum(int(t.user_attrs.get("epochs_run", 0)) for t in finished)
     starts = [t.datetime_start for t in finished if t.datetime_start]
     ends = [t.datetime_complete for t in finished if t.datetime_complete]
     wall = (max(ends) - min(starts)).total_seconds() if starts and ends else 0.0
     return {
-        "trials_finished": len(finished), **{s.lower(): n for s, n in states.items()},
+        "trials_finished": len(finished), "complete": progress.complete, "pruned": progress.pruned,
+        "fail": progress.failed, "running": progress.running,
         "best_val_miou": None if best is None else round(best.value, 4),
         "best_trial": None if best is None else best.number,
         "best_params": None if best is None else best.params,

@@ -20,7 +20,7 @@ def learnability(n_train: int, epochs: int, seed: int) -> None:
     import keras
 
     from harness import DataConfig, make_datasets, synthesize
-    from marsseg_models import ModelConfig, build_model
+    from marsseg_models import ModelConfig, build_model, confusion_matrix, iou_per_class, mean_iou, predict_labels
 
     keras.utils.set_random_seed(seed)
     train, val, info = make_datasets(synthesize(n_train, 0, seed=seed), DataConfig(max_val_images=128), 16)
@@ -33,11 +33,10 @@ def learnability(n_train: int, epochs: int, seed: int) -> None:
         start = time.perf_counter()
         model.fit(train, epochs=1, verbose=0, shuffle=False)
         seconds = time.perf_counter() - start
-        probs = model.predict(val, verbose=0)
-        pred = (probs[0] if isinstance(probs, list) else probs).argmax(-1)
-        ious = [((pred == c) & (truth == c)).sum() / max(((pred == c) | (truth == c)).sum(), 1) for c in range(1, 5)]
+        pred = predict_labels(model.predict(val, verbose=0))
+        cm = confusion_matrix(truth, pred)
         print(f"epoch {epoch}: {seconds:.0f} s, accuracy {(pred == truth).mean():.3f}, IoU soil/bedrock/sand/rock "
-              f"{np.round(ious, 3).tolist()}, mIoU(1-4) {np.mean(ious):.3f}", flush=True)
+              f"{np.round(iou_per_class(cm)[1:], 3).tolist()}, mIoU(1-4) {mean_iou(cm):.3f}", flush=True)
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ _DATA_LAYER = [
 ]
 
 # --- trial harness (configs from params, budgets, objective, callbacks) ---
+from harness import attrs
 from harness._budgets import BUDGETS, Budget, get_budget
 from harness._callbacks import find_metric, make_epoch_recorder, make_pruning_callback, make_stop_callback
 from harness._configs import TrainConfig, TrialConfigs, configs_from_params
@@ -33,17 +34,19 @@ from harness._runtime import (
     available_cores,
     configure_tensorflow,
     prepare_tensorflow_env,
+    quiet_optuna,
     seed_everything,
     use_mixed_precision_if_gpu,
     worker_id,
 )
 
 _TRIAL_HARNESS = [
+    "attrs",
     "BUDGETS", "Budget", "get_budget",
     "find_metric", "make_epoch_recorder", "make_pruning_callback", "make_stop_callback",
     "TrainConfig", "TrialConfigs", "configs_from_params",
     "Objective", "TrialFailed",
-    "StopFlag", "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "seed_everything",
+    "StopFlag", "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "quiet_optuna", "seed_everything",
     "use_mixed_precision_if_gpu", "worker_id",
 ]
 

@@ -1,4 +1,4 @@
-"""Keras callbacks of a trial: pruning on `val_miou`, and a recorder of the epoch history."""
+"""Keras callbacks of a trial: pruning on `val_miou`, stopping on a signal, and a recorder of the epochs."""
 
 from __future__ import annotations
 

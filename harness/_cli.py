@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def _positive(text: str) -> int:
+def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
@@ -27,9 +27,8 @@ def _synth(args: argparse.Namespace) -> int:
     import time
 
     from harness._data_io import save_dataset
-    from harness._synthetic import generate
-
     from harness._errors import MarssegError
+    from harness._synthetic import generate
 
     if args.n_train < 2:
         raise MarssegError(f"--n-train must be at least 2, got {args.n_train}")
@@ -51,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     inspect.set_defaults(func=_inspect)
     synth = sub.add_parser("synth", help="write synthetic Mars data in the course format")
     synth.add_argument("out", metavar="OUT.npz", help="output file (must end in .npz)")
-    synth.add_argument("--n-train", type=_positive, default=1200, help="training images (default 1200)")
-    synth.add_argument("--n-test", type=_positive, default=200, help="test images (default 200)")
+    synth.add_argument("--n-train", type=_non_negative, default=1200, help="training images (default 1200)")
+    synth.add_argument("--n-test", type=_non_negative, default=200, help="test images (default 200)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     synth.set_defaults(func=_synth)

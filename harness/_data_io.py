@@ -17,7 +17,6 @@ TRAIN_KEY = "training_set"
 TEST_KEY = "test_set"
 N_CLASSES = 5
 SYNTHETIC = "synthetic"
-SYNTHETIC_DEFAULTS = {"n_train": 1200, "n_test": 200, "seed": 0}
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ def _read_array(archive: np.lib.npyio.NpzFile, path: Path, key: str) -> np.ndarr
         raise _fail(path, key, f"unreadable array ({exc})") from None
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise _fail(path, key, f"unreadable or corrupted array ({' '.join(str(exc).split())})") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
+    if not (np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)):
         raise _fail(path, key, f"dtype {arr.dtype} is not numeric (expected uint8, another integer or float)")
     return arr
 
@@ -161,11 +160,11 @@ def save_dataset(path: str | os.PathLike, data: MarsData) -> Path:
 
 
 def parse_synthetic_spec(spec: str) -> dict[str, int] | None:
-    """`synthetic` or `synthetic:N_TRAIN[:SEED]` -> synthesize() kwargs; None for any other spec."""
+    """`synthetic` or `synthetic:N_TRAIN[:SEED]` -> synthesize() kwargs (the rest its defaults); None otherwise."""
     parts = spec.split(":")
     if parts[0] != SYNTHETIC or len(parts) > 3:
         return None
-    kwargs = dict(SYNTHETIC_DEFAULTS)
+    kwargs: dict[str, int] = {}
     try:
         if len(parts) > 1:
             kwargs["n_train"] = int(parts[1])

@@ -8,13 +8,12 @@ import numpy as np
 
 from harness._data_io import N_CLASSES, MarsData
 from harness._outliers import OutlierRule, anomalous_groups, find_mask_groups
-
-CLASS_NAMES = ("background", "soil", "bedrock", "sand", "big_rock")
+from harness._pipeline import class_pixel_share
+from marsseg_models import CLASS_NAMES
 
 
 def inspect_data(data: MarsData, rule: OutlierRule = OutlierRule()) -> dict[str, Any]:
     """JSON-ready summary: sizes, dtypes, class shares, identical-mask groups and flagged outliers."""
-    counts = np.bincount(data.masks.ravel(), minlength=N_CLASSES)[:N_CLASSES]
     per_image = np.stack([(data.masks == c).reshape(data.n_train, -1).any(axis=1) for c in range(N_CLASSES)])
     groups = find_mask_groups(data.masks)
     flagged = anomalous_groups(groups, data.n_train, rule)
@@ -25,7 +24,7 @@ def inspect_data(data: MarsData, rule: OutlierRule = OutlierRule()) -> dict[str,
         "image_shape": list(data.image_shape),
         "dtypes": dict(data.source_dtypes) or {"images": "uint8", "masks": "uint8", "test_images": "uint8"},
         "class_names": list(CLASS_NAMES),
-        "class_share": [float(c) for c in counts / counts.sum()],
+        "class_share": list(class_pixel_share(data.masks)),
         "images_with_class": [int(n) for n in per_image.sum(axis=1)],
         "mask_groups": [{"size": g.size, "labelled": g.labelled, "indices": list(g.indices)} for g in groups],
         "outlier_groups": flagged,

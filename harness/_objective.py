@@ -12,21 +12,38 @@ from typing import Any
 
 import numpy as np
 
+from harness.attrs import (
+    BEST_EPOCH,
+    CONFUSION_MATRIX,
+    EPOCHS_RUN,
+    FAIL_REASON,
+    N_PARAMS,
+    PER_CLASS_IOU,
+    PREDICTIONS_ARTIFACT,
+    PRUNED_REASON,
+    TRAIN_SECONDS,
+    WEIGHTS_ARTIFACT,
+    WORKER,
+)
 from harness._budgets import Budget
 from harness._runtime import seed_everything, worker_id
 
 _log = logging.getLogger("marsseg")
 
-# User-attribute keys (ARCHITECTURE.md, "Trials").
-PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH = "per_class_iou", "epochs_run", "best_epoch"
-TRAIN_SECONDS, N_PARAMS, WORKER = "train_seconds", "n_params", "worker"
-CONFUSION_MATRIX, WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT = (
-    "confusion_matrix", "weights_artifact_id", "predictions_artifact_id")
-FAIL_REASON, PRUNED_REASON = "fail_reason", "pruned_reason"
+_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
 
 class TrialFailed(RuntimeError):
     """Training diverged (NaN loss) or otherwise cannot give a value."""
+
+
+def _rejected(trial: Any, exc: ValueError) -> Exception:
+    """Record why a config was rejected before training; the `TrialPruned` to raise."""
+    import optuna
+
+    trial.set_user_attr(PRUNED_REASON, f"invalid config: {exc}")
+    trial.set_user_attr(EPOCHS_RUN, 0)
+    return optuna.TrialPruned(f"invalid config: {exc}")
 
 
 @dataclass
@@ -55,11 +72,11 @@ class Objective:
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt:
-            trial.set_user_attr(FAIL_REASON, "interrupted (Ctrl-C or SIGTERM)")
+            trial.set_user_attr(FAIL_REASON, _INTERRUPTED)
             raise
         except Exception as exc:
             if self.stop is not None and self.stop.is_set():  # interrupted inside TensorFlow
-                trial.set_user_attr(FAIL_REASON, "interrupted (Ctrl-C or SIGTERM)")
+                trial.set_user_attr(FAIL_REASON, _INTERRUPTED)
                 raise KeyboardInterrupt from exc
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
             trial.set_user_attr(FAIL_REASON, reason)
@@ -67,22 +84,17 @@ class Objective:
             raise
 
     def _run(self, trial: Any) -> float:
-        import optuna
-
         from harness._configs import configs_from_params
 
         params = self.space.suggest(trial)
         try:
             configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
-        except ValueError as exc:  # a combination the builders reject: not worth a FAIL
-            trial.set_user_attr(PRUNED_REASON, f"invalid config: {exc}")
-            trial.set_user_attr(EPOCHS_RUN, 0)
-            raise optuna.TrialPruned(f"invalid config: {exc}") from None
+        except ValueError as exc:  # a combination the configs reject: not worth a FAIL
+            raise _rejected(trial, exc) from None
         return self._train(trial, configs)
 
     def _train(self, trial: Any, configs: Any) -> float:
         import keras
-        import optuna
         from marsseg_models import VAL_MIOU, MeanIoU, build_model, compile_model, inference_model
 
         from harness._callbacks import make_epoch_recorder, make_pruning_callback, make_stop_callback
@@ -96,10 +108,8 @@ class Objective:
         height, width = self.data.image_shape
         try:
             model = build_model(configs.model, input_shape=(height, width, 1), n_classes=5)
-        except ValueError as exc:
-            trial.set_user_attr(PRUNED_REASON, f"invalid config: {exc}")
-            trial.set_user_attr(EPOCHS_RUN, 0)
-            raise optuna.TrialPruned(f"invalid config: {exc}") from None
+        except ValueError as exc:  # a combination the builders reject
+            raise _rejected(trial, exc) from None
         trial.set_user_attr(N_PARAMS, int(model.count_params()))
         train_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
                                     class_pixel_share=info.class_share)

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from harness._split import BIG_ROCK
+from harness._split import BIG_ROCK, has_big_rock
 
 
 class RockPatch(NamedTuple):
@@ -23,7 +23,7 @@ def find_rock_patches(images: np.ndarray, masks: np.ndarray, margin: int = 3, mi
 
     height, width = masks.shape[1:]
     patches = []
-    for i in np.flatnonzero((masks == BIG_ROCK).reshape(len(masks), -1).any(axis=1)):
+    for i in np.flatnonzero(has_big_rock(masks)):
         labels, _ = ndimage.label(masks[i] == BIG_ROCK)
         sizes = np.bincount(labels.ravel())
         for box, size in zip(ndimage.find_objects(labels), sizes[1:]):

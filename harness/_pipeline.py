@@ -69,11 +69,6 @@ class DataInfo:
     val_images: np.ndarray = field(repr=False)
     val_masks: np.ndarray = field(repr=False)
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly summary (no arrays)."""
-        return {"n_train": self.n_train, "n_val": self.n_val, "n_oversampled": self.n_oversampled,
-                "class_share": list(self.class_share), "dropped_outliers": list(self.dropped_outliers)}
-
 
 @dataclass(frozen=True, eq=False)
 class PreparedData:

@@ -37,14 +37,12 @@ def split_indices(masks: np.ndarray, candidates: np.ndarray, val_fraction: float
         raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
     candidates = np.asarray(candidates, dtype=np.int64)
     rng = np.random.default_rng(seed)
-    _, unit_of = np.unique(mask_group_ids(masks[candidates]), return_inverse=True)
-    unit_of = unit_of.ravel()
-    n_units = int(unit_of.max()) + 1 if len(unit_of) else 0
-    unit_sizes = np.bincount(unit_of, minlength=n_units)
-    first = np.full(n_units, len(candidates))
-    np.minimum.at(first, unit_of, np.arange(len(candidates)))
-    unit_rock = has_big_rock(masks[candidates[first]]) if n_units else np.zeros(0, bool)
-    unit_in_val = np.zeros(n_units, bool)
+    chosen = masks[candidates]
+    unit_of = mask_group_ids(chosen)  # dense ids 0..n_units-1
+    unit_sizes = np.bincount(unit_of)
+    unit_rock = np.zeros(len(unit_sizes), bool)
+    unit_rock[unit_of] = has_big_rock(chosen)  # identical masks agree
+    unit_in_val = np.zeros(len(unit_sizes), bool)
     for stratum in (True, False):
         units = np.flatnonzero(unit_rock == stratum)
         target = val_fraction * unit_sizes[units].sum()

@@ -18,10 +18,14 @@ def normalize(x, config: ModelConfig):
     return x
 
 
+def conv3x3(filters: int, config: ModelConfig, dilation: int = 1) -> layers.Conv2D:
+    """3x3 "same" convolution, with a bias only when there is no normalization after it."""
+    return layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, use_bias=config.normalization == "none")
+
+
 def conv_norm_act(x, filters: int, config: ModelConfig, dilation: int = 1):
     """3x3 convolution, normalization, ReLU."""
-    x = layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, use_bias=config.normalization == "none")(x)
-    return layers.Activation("relu")(normalize(x, config))
+    return layers.Activation("relu")(normalize(conv3x3(filters, config, dilation)(x), config))
 
 
 def se_block(x, ratio: int = 8):
@@ -38,18 +42,22 @@ def conv_block(x, filters: int, config: ModelConfig, *, se: bool = False, dropou
     shortcut = x
     y = conv_norm_act(x, filters, config, dilation)
     if config.residual:
-        y = layers.Conv2D(filters, 3, padding="same", dilation_rate=dilation, use_bias=config.normalization == "none")(y)
-        y = normalize(y, config)
+        y = normalize(conv3x3(filters, config, dilation)(y), config)
         if shortcut.shape[-1] != filters:
             shortcut = normalize(layers.Conv2D(filters, 1, use_bias=False)(shortcut), config)
         y = layers.Activation("relu")(layers.Add()([y, shortcut]))
     else:
         y = conv_norm_act(y, filters, config, dilation)
+    return se_dropout(y, config, se=se, dropout=dropout)
+
+
+def se_dropout(x, config: ModelConfig, *, se: bool, dropout: bool):
+    """Optional Squeeze-and-Excite, then dropout at config.dropout_rate (none at rate 0)."""
     if se:
-        y = se_block(y)
+        x = se_block(x)
     if dropout and config.dropout_rate > 0:
-        y = layers.Dropout(config.dropout_rate)(y)
-    return y
+        x = layers.Dropout(config.dropout_rate)(x)
+    return x
 
 
 def attention_gate(skip, gate):
@@ -76,7 +84,7 @@ def aspp_rates(bottleneck_hw: tuple[int, int]) -> tuple[int, ...]:
 def pyramid_bins(bottleneck_hw: tuple[int, int]) -> tuple[int, ...]:
     """Pyramid pooling grid sizes that divide the bottleneck exactly (1, 2, 4 at 4x8)."""
     h, w = bottleneck_hw
-    return tuple(b for b in (1, 2, 4, 8) if h % b == 0 and w % b == 0 and b <= min(h, w))[:4]
+    return tuple(b for b in (1, 2, 4, 8) if h % b == 0 and w % b == 0)
 
 
 def aspp(x, filters: int, config: ModelConfig, bottleneck_hw: tuple[int, int]):
@@ -109,12 +117,8 @@ def bottleneck(x, filters: int, config: ModelConfig, bottleneck_hw: tuple[int, i
     if config.bottleneck in ("plain", "dilated"):
         return conv_block(x, filters, config, se=se, dropout=drop, dilation=2 if config.bottleneck == "dilated" else 1)
     y = conv_block(x, filters, config)
-    y = aspp(y, filters, config, bottleneck_hw) if config.bottleneck == "aspp" else pyramid_pooling(y, filters, config, bottleneck_hw)
-    if se:
-        y = se_block(y)
-    if drop and config.dropout_rate > 0:
-        y = layers.Dropout(config.dropout_rate)(y)
-    return y
+    pool = aspp if config.bottleneck == "aspp" else pyramid_pooling
+    return se_dropout(pool(y, filters, config, bottleneck_hw), config, se=se, dropout=drop)
 
 
 def head(x, n_classes: int, name: str, upsample: int = 1):

@@ -8,7 +8,7 @@
   The wrapper shares the layers (and weights) of `model`.
 - `inference_model(model)` returns the single-output model (main head "mask") of a built or
   compiled model, sharing its weights; use it for prediction and to save best weights.
-- `default_jit_compile()` is the XLA setting measured to be faster for training on CPU.
+- `default_jit_compile()`: XLA off on CPU, where it measured slower; Keras' "auto" on GPU.
 - `evaluate_confusion(model, dataset)` is the 5x5 confusion matrix of a model on a dataset.
 """
 
@@ -19,7 +19,8 @@ from collections.abc import Sequence
 import keras
 import numpy as np
 
-from marsseg_models._losses import LossConfig, build_loss
+from marsseg_models._loss_config import LossConfig
+from marsseg_models._losses import build_loss
 from marsseg_models._metrics import MeanIoU
 from marsseg_models._scoring import confusion_matrix, predict_labels
 
@@ -30,7 +31,7 @@ CPU_JIT_COMPILE = False
 
 
 def default_jit_compile() -> bool | str:
-    """XLA on CPU as measured faster; Keras' own "auto" when a GPU is visible."""
+    """`CPU_JIT_COMPILE` on CPU; Keras' own "auto" when a GPU is visible."""
     import tensorflow as tf
 
     return "auto" if tf.config.list_physical_devices("GPU") else CPU_JIT_COMPILE

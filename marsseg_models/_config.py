@@ -69,8 +69,8 @@ class ModelConfig:
         return replace(self, depth=depth, se_levels=min(self.se_levels, depth))
 
 
-def check_input_shape(config: ModelConfig, input_shape: tuple[int, int, int]) -> tuple[int, int]:
-    """Validate depth against the input size; return the bottleneck (height, width)."""
+def check_input_shape(config: ModelConfig, input_shape: tuple[int, int, int]) -> None:
+    """Validate depth against the input size (the bottleneck must be at least 2x2)."""
     if len(input_shape) != 3:
         raise ValueError(f"input_shape must be (height, width, channels), got {input_shape!r}")
     height, width, _ = input_shape
@@ -80,7 +80,6 @@ def check_input_shape(config: ModelConfig, input_shape: tuple[int, int, int]) ->
             f"depth={config.depth} does not fit input {height}x{width}: height and width must be "
             f"divisible by 2**depth={step} and leave a bottleneck of at least 2x2"
         )
-    return height // step, width // step
 
 
 def bottleneck_size(x, depth: int) -> tuple[int, int]:

@@ -11,9 +11,7 @@ Conventions (tests check them against hand computations):
   (so the gradient stays finite for any gamma >= 0, also when p reaches 1).
 - `exclude_background`: class 0 (unlabelled) gets weight 0 in both terms, so background
   pixels do not train the network at all.
-- `class_weighting`: "none" (all 1), "inverse_freq" (w_c = 1 / share_c, scaled so the most
-  frequent scored class has weight 1; big rock gets about 57x on the real data) or
-  "inverse_freq_capped" (the same, clipped at `weight_cap`).
+- `class_weighting`: the per-class weights w_c of `marsseg_models._loss_config.class_weights`.
 """
 
 from __future__ import annotations

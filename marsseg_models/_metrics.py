@@ -11,7 +11,8 @@ import keras
 import numpy as np
 from keras import ops
 
-from marsseg_models._scoring import MIOU, SCORED_CLASSES
+from marsseg_models._scoring import MIOU
+
 
 class MeanIoU(keras.metrics.Metric):
     """Streaming mIoU over classes 1-4, accumulated as a float64 confusion matrix.
@@ -44,8 +45,7 @@ class MeanIoU(keras.metrics.Metric):
         cm = self.total_cm
         tp = ops.diagonal(cm)
         union = ops.sum(cm, axis=0) + ops.sum(cm, axis=1) - tp
-        scored = slice(1, None)
-        tp, union = tp[scored], union[scored]
+        tp, union = tp[1:], union[1:]  # the scored classes 1-4
         present = ops.cast(union > 0, "float64")
         iou = tp / ops.maximum(union, 1.0)
         count = ops.sum(present)
@@ -53,7 +53,7 @@ class MeanIoU(keras.metrics.Metric):
 
     def confusion_matrix(self) -> np.ndarray:
         """The accumulated confusion matrix as int64 NumPy."""
-        return np.asarray(keras.ops.convert_to_numpy(self.total_cm)).round().astype(np.int64)
+        return ops.convert_to_numpy(self.total_cm).round().astype(np.int64)
 
     def get_config(self) -> dict:
         return {"name": self.name, "n_classes": self.n_classes, "foreground_only": self.foreground_only}

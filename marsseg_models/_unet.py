@@ -11,7 +11,7 @@ from marsseg_models._config import ModelConfig, bottleneck_size
 
 
 class BaseOutput(NamedTuple):
-    """Last decoder features, and coarser decoder features (deepest first) for auxiliary heads."""
+    """Last decoder features, and (features, upsample factor) of coarser decoder levels (deepest first)."""
 
     features: object
     aux_features: list

@@ -12,11 +12,11 @@ from reports._trials import TrialTable, param_column
 
 
 class Toggle(NamedTuple):
-    """A design choice: `param` is "without" at one of `baseline`, "with" at any other value."""
+    """A design choice: `param` is "without" at False, 0 or one of the strings `baseline` (any case)."""
 
     label: str
     param: str
-    baseline: tuple[Any, ...] = (False, 0, "none", "off", "plain", "simple", "standard", "no", "uniform")
+    baseline: tuple[str, ...] = ("none", "off", "plain", "simple", "standard", "no", "uniform")
 
 
 TOGGLES: tuple[Toggle, ...] = (
@@ -71,9 +71,9 @@ def bootstrap_diff_ci(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int,
     return percentile_ci(bootstrap_means(a, n_boot, rng) - bootstrap_means(b, n_boot, rng), level)
 
 
-def _is_baseline(value: Any, toggle: Toggle) -> bool:
+def _is_baseline(value: Any, baseline: frozenset[str]) -> bool:
     if isinstance(value, str):
-        return value.lower() in {str(b).lower() for b in toggle.baseline if isinstance(b, str)}
+        return value.lower() in baseline
     if isinstance(value, (bool, np.bool_)):
         return not value
     if isinstance(value, (int, float, np.integer, np.floating)):
@@ -98,9 +98,10 @@ def collect_effects(table: TrialTable, config: ReportConfig,
             effects.append(Effect(toggle.label, toggle.param, value, value, 0, 0, float("nan"), float("nan"),
                                   float("nan"), None, f"not varied in this study (always {value})"))
             continue
-        base = present & np.array([_is_baseline(v, toggle) for v in raw], dtype=bool)
+        baseline = frozenset(b.lower() for b in toggle.baseline)
+        base = present & np.array([_is_baseline(v, baseline) for v in raw], dtype=bool)
         base_name = _name(raw[base]) if base.any() else "baseline"
-        base_name = {"False": "off", "0": "0"}.get(base_name, base_name)
+        base_name = "off" if base_name == "False" else base_name
         b = values[base]
         rng = np.random.default_rng(config.seed + 101 * k)
         base_means = bootstrap_means(b, config.n_bootstrap, rng) if len(b) >= config.min_group else None

@@ -5,18 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 
-DEFAULT_STORAGE = "marsseg.journal"
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
+    from studies import DEFAULT_JOURNAL
+
+    storage_help = f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://..."
     report = subparsers.add_parser(
         "report", help="write a study's self-contained HTML ablation report",
         description="One HTML file (plotly.js inside, opens offline) plus the comparison table as "
                     "<stem>_table.csv/.md/.tex beside it.")
     report.add_argument("--study", required=True, help="study name")
-    report.add_argument("--storage", default=DEFAULT_STORAGE,
-                        help=f"journal file path (default {DEFAULT_STORAGE}), postgresql://... or redis://...")
+    report.add_argument("--storage", default=DEFAULT_JOURNAL, help=storage_help)
     report.add_argument("-o", "--output", default="report.html", help="HTML path (default report.html)")
     report.add_argument("--compare", nargs="+", default=[], metavar="STUDY",
                         help="other studies in the same storage to compare (best so far vs epochs)")
@@ -25,8 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     report.set_defaults(func=_report)
 
     dash = subparsers.add_parser("dashboard", help="serve optuna-dashboard on a storage for live viewing")
-    dash.add_argument("--storage", default=DEFAULT_STORAGE,
-                      help=f"journal file path (default {DEFAULT_STORAGE}), postgresql://... or redis://...")
+    dash.add_argument("--storage", default=DEFAULT_JOURNAL, help=storage_help)
     dash.add_argument("--host", default="127.0.0.1", help="interface to listen on (default 127.0.0.1)")
     dash.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     dash.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder to browse artifacts")
@@ -49,7 +48,8 @@ def _report(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     import optuna_dashboard
 
-    from reports._storage import open_storage, redact_url
+    from reports._storage import open_storage
+    from studies import redact_url
 
     storage = open_storage(args.storage)
     store = None

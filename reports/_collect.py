@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+from harness import attrs
 
 from reports._config import ReportConfig
-from reports._table1 import FAMILY_LABELS, match_table1, table1_rows
-from reports._trials import CLASS_NAMES, TrialTable, param_column
+from reports._table1 import ARCH_PARAMS, FAMILY_LABELS, match_table1
+from reports._trials import SCORED_NAMES, TrialTable, param_column
 
-VARIANT_PARAMS = ("model.family", "model.residual", "model.se_levels", "model.bottleneck",
-                  "model.attention_gates")
 _BOTTLENECK_LABELS = {"aspp": "ASPP", "pp": "PP", "dilated": "dilated bottleneck"}
 STUDY_ATTRS = ("space", "sampler", "pruner", "budget", "max_epochs", "data", "seed")
 
@@ -57,7 +56,7 @@ def collect_summary(table: TrialTable, storage: str) -> Summary:
     reasons: dict[str, int] = {}
     for t in table.trials:
         if t.state.name == "FAIL":
-            reason = str(t.user_attrs.get("fail_reason", "no fail_reason recorded"))
+            reason = str(t.user_attrs.get(attrs.FAIL_REASON, "no fail_reason recorded"))
             reasons[reason] = reasons.get(reason, 0) + 1
     return Summary(
         study_name=table.study_name,
@@ -141,12 +140,11 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
     import pandas as pd
 
     f = table.frame
-    keys = pd.DataFrame({p: param_column(table, p).astype(object) for p in VARIANT_PARAMS})
+    keys = pd.DataFrame({p: param_column(table, p).astype(object) for p in ARCH_PARAMS})
     keys = keys.where(keys.notna(), None)
     label = [variant_label(r) for r in keys.to_dict("records")]
     work = f.assign(_variant=label)
     done = complete_mask(table)
-    published_rows = table1_rows()
     rows: list[VariantRow] = []
     for name, idx in work.groupby("_variant", sort=False).indices.items():
         ok = idx[done[idx]]
@@ -156,7 +154,7 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
         pick = ok[int(np.argmax(values) if table.direction == "maximize" else np.argmin(values))]
         best_row = f.iloc[pick]
         params = {p: v for p, v in keys.iloc[pick].items() if v is not None}
-        published = match_table1(params, published_rows)
+        published = match_table1(params)
         rows.append(VariantRow(
             variant=str(name),
             params=params,
@@ -165,7 +163,7 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
             best=float(best_row["value"]),
             mean=float(values.mean()),
             std=float(values.std(ddof=1)) if len(values) > 1 else float("nan"),
-            per_class={c: float(best_row[f"iou.{c}"]) for c in CLASS_NAMES},
+            per_class={c: float(best_row[f"iou.{c}"]) for c in SCORED_NAMES},
             n_params=_int_or_none(best_row["n_params"]),
             epochs=_int_or_none(best_row["epochs_run"]),
             best_number=int(best_row["number"]),

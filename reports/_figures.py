@@ -6,10 +6,12 @@ from typing import Any
 
 import numpy as np
 
+from marsseg_models import CLASS_NAMES
+
 from reports._ablation import Effect
 from reports._collect import CompareSeries, Curves, History, ParallelCoords, Timeline
 from reports._importance import Importance
-from reports._predictions import CONFUSION_CLASSES, Predictions
+from reports._predictions import Predictions
 
 STATE_COLORS = {"COMPLETE": "#1f77b4", "PRUNED": "#d62728", "FAIL": "#7f7f7f", "RUNNING": "#2ca02c",
                 "WAITING": "#bcbd22"}
@@ -147,7 +149,7 @@ def gallery_figure(p: Predictions) -> Any:
         fig.add_trace(go.Heatmap(z=p.images[r][::-1], colorscale="Gray", showscale=False), row=r + 1, col=1)
         for c, arr in ((2, p.masks[r]), (3, p.preds[r])):
             fig.add_trace(go.Heatmap(z=arr[::-1], zmin=0, zmax=4, colorscale=scale, showscale=False,
-                                     customdata=np.array(CONFUSION_CLASSES, dtype=object)[arr[::-1]],
+                                     customdata=np.array(CLASS_NAMES, dtype=object)[arr[::-1]],
                                      hovertemplate="%{customdata}<extra></extra>"), row=r + 1, col=c)
     fig.update_xaxes(visible=False, constrain="domain")
     for i in range(1, 3 * k + 1):
@@ -161,7 +163,7 @@ def confusion_figure(cm: np.ndarray) -> Any:
     """Row-normalized confusion matrix with counts on hover."""
     go = _go()
     share = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    names = list(CONFUSION_CLASSES)
+    names = list(CLASS_NAMES)
     fig = go.Figure(go.Heatmap(z=share, x=names, y=names, colorscale="Blues", zmin=0, zmax=1,
                                text=np.round(share, 2), texttemplate="%{text}", customdata=cm,
                                hovertemplate="truth %{y}, predicted %{x}: %{customdata} px<extra></extra>"))

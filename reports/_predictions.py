@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+from harness import attrs
 
 from reports._collect import best_index
 from reports._trials import TrialTable
-
-CONFUSION_CLASSES = ("background", "soil", "bedrock", "sand", "big_rock")
 
 
 class Predictions(NamedTuple):
@@ -30,8 +29,8 @@ def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> 
     """Pick the best complete trial that saved weights (else any predictions) and load its npz."""
     f = table.frame
     has = lambda key: np.array([bool(t.user_attrs.get(key)) for t in table.trials], dtype=bool)  # noqa: E731
-    with_preds = has("predictions_artifact_id")
-    idx = best_index(table, with_preds & has("weights_artifact_id"))
+    with_preds = has(attrs.PREDICTIONS_ARTIFACT)
+    idx = best_index(table, with_preds & has(attrs.WEIGHTS_ARTIFACT))
     idx = best_index(table, with_preds) if idx is None else idx
     if idx is None:
         idx = best_index(table)
@@ -44,7 +43,7 @@ def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> 
     number, value = int(f["number"].iloc[idx]), float(f["value"].iloc[idx])
     directory = artifact_dir or table.user_attrs.get("artifact_dir")
     try:
-        arrays = _load_npz(str(directory), trial.user_attrs["predictions_artifact_id"]) if directory else None
+        arrays = _load_npz(str(directory), trial.user_attrs[attrs.PREDICTIONS_ARTIFACT]) if directory else None
     except (OSError, KeyError, ValueError) as exc:
         return Predictions(number, value, None, None, None, _confusion(trial),
                            f"predictions artifact could not be read from {directory}: {type(exc).__name__}")
@@ -56,7 +55,7 @@ def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> 
 
 
 def _confusion(trial: Any) -> np.ndarray | None:
-    cm = trial.user_attrs.get("confusion_matrix")
+    cm = trial.user_attrs.get(attrs.CONFUSION_MATRIX)
     return None if cm is None else np.asarray(cm, dtype=np.int64)
 
 

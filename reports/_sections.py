@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from marsseg_models import CLASS_NAMES
+
 from reports import _figures as figs
 from reports._ablation import Effect
-from reports._collect import CompareSeries, Curves, History, ParallelCoords, Summary, Timeline, VariantRow
+from reports._collect import (STUDY_ATTRS, CompareSeries, Curves, History, ParallelCoords, Summary, Timeline,
+                              VariantRow)
 from reports._config import ReportConfig
 from reports._html import empty, esc, figure_div, note, table
 from reports._importance import Importance
-from reports._predictions import CONFUSION_CLASSES, Predictions
+from reports._predictions import Predictions
 from reports._tables import HEADER, table_rows
 
 NO_COMPLETE = "No complete trial yet: this section needs at least one COMPLETE trial."
@@ -18,9 +21,7 @@ NO_COMPLETE = "No complete trial yet: this section needs at least one COMPLETE t
 
 def summary_html(s: Summary) -> str:
     """Study settings, trial counts, compute used and what pruning saved."""
-    settings = [("study", s.study_name), ("storage", s.storage),
-                *((k, s.attrs.get(k, "-")) for k in ("space", "sampler", "pruner", "budget", "max_epochs",
-                                                      "data", "seed"))]
+    settings = [("study", s.study_name), ("storage", s.storage), *((k, s.attrs.get(k, "-")) for k in STUDY_ATTRS)]
     counts = [(k.lower(), v) for k, v in s.counts.items()]
     saved = "unknown (study has no max_epochs)" if s.epochs_saved_by_pruning is None else s.epochs_saved_by_pruning
     compute = [("train time (all trials)", f"{s.train_seconds / 3600:.2f} h ({s.train_seconds:.0f} s)"),
@@ -117,7 +118,7 @@ def predictions_html(p: Predictions) -> str:
         parts.append(figure_div(figs.gallery_figure(p), "gallery"))
         parts.append('<p class="note">' + " ".join(
             f'<span style="display:inline-block;width:12px;height:12px;background:{color}"></span> {esc(name)}'
-            for name, color in zip(CONFUSION_CLASSES, figs.MASK_COLORS)) + "</p>")
+            for name, color in zip(CLASS_NAMES, figs.MASK_COLORS)) + "</p>")
     if p.note:
         parts.append(empty(p.note) if p.images is None else note(p.note))
     if p.confusion is not None:

@@ -1,4 +1,4 @@
-"""Open an existing study storage for reading, through `studies.open_storage`.
+"""Open an existing study for reading, through `studies.open_storage`.
 
 Storage URLs (journal file path, `postgresql://`, `mysql://`, `sqlite:///`, `redis://`) are
 resolved by the studies package, so every command reads them the same way; this module adds
@@ -10,21 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness._errors import MarssegError
-
-
-def redact_url(url: str) -> str:
-    """`url` with any password replaced by `***` (see `studies.redact_url`)."""
-    from studies import redact_url as studies_redact
-
-    return studies_redact(url)
+from harness import MarssegError
 
 
 def open_storage(url: str) -> Any:
     """The storage at `url`, without heartbeats (the report only reads)."""
     from studies import open_storage as studies_open
+    from studies import storage_kind
 
-    if "://" not in url and not Path(url).is_file():
+    if storage_kind(url) == "journal" and not Path(url).is_file():
         raise MarssegError(f"journal file {url} does not exist")
     return studies_open(url, heartbeat=False)
 
@@ -32,6 +26,8 @@ def open_storage(url: str) -> Any:
 def load_study(name: str, url: str) -> Any:
     """Load study `name`; a missing study is a user error that lists the stored names."""
     import optuna
+
+    from studies import redact_url
 
     storage = open_storage(url)
     try:

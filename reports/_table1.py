@@ -8,9 +8,10 @@ when family, residual, SE levels, bottleneck and attention gates are equal.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any, NamedTuple
 
-from marsseg_models import TABLE1
+from marsseg_models import TABLE1, ModelConfig
 
 ARCH_PARAMS = ("model.family", "model.residual", "model.se_levels", "model.bottleneck", "model.attention_gates")
 PUBLISHED_MIOU = {entry.name: entry.published_miou for entry in TABLE1}
@@ -20,8 +21,8 @@ FAMILY_LABELS = {
     "double_unet": "Double U-Net",
     "double_unet_parallel": "Double parallel U-Net",
 }
-_DEFAULTS = {"model.residual": False, "model.se_levels": 0, "model.bottleneck": "plain",
-             "model.attention_gates": False}
+_DEFAULTS = {name: getattr(ModelConfig(), name.removeprefix("model.")) for name in ARCH_PARAMS[1:]}
+"""What the builder uses when a toggle is absent (the family has no default: it is always set)."""
 
 
 class PublishedRow(NamedTuple):
@@ -36,7 +37,7 @@ def arch_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
     """(family, residual, se_levels, bottleneck, attention gates), absent ones at their defaults."""
     out = []
     for name in ARCH_PARAMS:
-        value = params.get(name, _DEFAULTS.get(name))
+        value = params.get(name)
         if value is None or (isinstance(value, float) and value != value):
             value = _DEFAULTS.get(name)
         if name in ("model.residual", "model.attention_gates"):
@@ -49,20 +50,16 @@ def arch_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
     return tuple(out)
 
 
+@cache
 def table1_rows() -> tuple[PublishedRow, ...]:
     """The seven rows of Table 1 with their architecture keys."""
-    rows = []
-    for entry in TABLE1:
-        c = entry.config
-        key = (c.family, bool(c.residual), int(c.se_levels), c.bottleneck, bool(c.attention_gates))
-        rows.append(PublishedRow(entry.name, key, entry.published_miou))
-    return tuple(rows)
+    return tuple(
+        PublishedRow(entry.name, arch_key({p: getattr(entry.config, p.removeprefix("model.")) for p in ARCH_PARAMS}),
+                     entry.published_miou)
+        for entry in TABLE1)
 
 
-def match_table1(params: Mapping[str, Any], rows: tuple[PublishedRow, ...] | None = None) -> PublishedRow | None:
+def match_table1(params: Mapping[str, Any]) -> PublishedRow | None:
     """The Table 1 row whose architecture equals this variant's, if any."""
     key = arch_key(params)
-    for row in table1_rows() if rows is None else rows:
-        if row.key == key:
-            return row
-    return None
+    return next((row for row in table1_rows() if row.key == key), None)

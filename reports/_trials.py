@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
+from harness import attrs
+from marsseg_models import CLASS_NAMES, SCORED_CLASSES
 
-CLASS_NAMES = ("soil", "bedrock", "sand", "big_rock")
-"""Scored classes of `per_class_iou` (background is not scored), as in marsseg_models."""
+SCORED_NAMES = tuple(CLASS_NAMES[c] for c in SCORED_CLASSES)
+"""Keys of the `per_class_iou` user attribute (background is not scored)."""
 
-_ATTRS = ("epochs_run", "best_epoch", "train_seconds", "n_params")
+_ATTRS = (attrs.EPOCHS_RUN, attrs.BEST_EPOCH, attrs.TRAIN_SECONDS, attrs.N_PARAMS)
 
 
 class TrialTable(NamedTuple):
@@ -42,12 +44,12 @@ def read_trials(study: Any) -> TrialTable:
             "value": t.value if t.value is not None else np.nan,
             "start": t.datetime_start,
             "complete": t.datetime_complete,
-            "worker": str(ua.get("worker", "unknown")),
+            "worker": str(ua.get(attrs.WORKER, "unknown")),
         }
         for key in _ATTRS:
             row[key] = ua.get(key, np.nan)
-        per_class = ua.get("per_class_iou") or {}
-        for name in CLASS_NAMES:
+        per_class = ua.get(attrs.PER_CLASS_IOU) or {}
+        for name in SCORED_NAMES:
             row[f"iou.{name}"] = per_class.get(name, np.nan)
         for name, value in t.params.items():
             param_names.setdefault(name)
@@ -61,7 +63,7 @@ def read_trials(study: Any) -> TrialTable:
     frame = pd.DataFrame(rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["number", "state", "value", "start", "complete", "worker",
-                                      *_ATTRS, *(f"iou.{c}" for c in CLASS_NAMES)])
+                                      *_ATTRS, *(f"iou.{c}" for c in SCORED_NAMES)])
     direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
     return TrialTable(study.study_name, dict(study.user_attrs), direction, frame,
                       list(param_names), distributions, curves, trials)

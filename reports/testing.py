@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from harness import attrs
 
 from reports._browser import BrowserCheck, check_in_browser, find_chromium
+from reports._table1 import ARCH_PARAMS
+from reports._trials import SCORED_NAMES
 
 __all__ = ["TRUE_EFFECTS", "BrowserCheck", "check_in_browser", "fake_predictions", "find_chromium",
            "make_fake_study"]
@@ -31,7 +34,6 @@ TRUE_EFFECTS = {
     "aug.geometric": 0.01,
     "data.oversample": 0.008,
 }
-CLASSES = ("soil", "bedrock", "sand", "big_rock")
 _START = dt.datetime(2026, 1, 1, 12, 0, 0)
 
 
@@ -84,8 +86,7 @@ def _sample_params(rng: np.random.Generator) -> dict[str, Any]:
 def _table1_architectures() -> list[dict[str, Any]]:
     from search_spaces import TABLE1_PRESETS
 
-    keys = ("model.family", "model.residual", "model.se_levels", "model.bottleneck", "model.attention_gates")
-    return [{k: p[k] for k in keys} for _, p in TABLE1_PRESETS]
+    return [{k: p[k] for k in ARCH_PARAMS} for _, p in TABLE1_PRESETS]
 
 
 def _final_miou(params: dict[str, Any], rng: np.random.Generator) -> float:
@@ -121,17 +122,17 @@ def _user_attrs(params: dict[str, Any], curve: np.ndarray, seconds: float, worke
     top = float(curve[best]) if len(curve) else 0.0
     offsets = np.array([0.08, 0.05, -0.02, -0.11]) + rng.normal(0, 0.01, 4)
     n_params = (1_900_000 if "double" in params["model.family"] else 1_000_000) * params["model.base_filters"] // 16
-    attrs: dict[str, Any] = {
-        "per_class_iou": {c: float(np.clip(top + o, 0, 1)) for c, o in zip(CLASSES, offsets)},
-        "epochs_run": int(len(curve)),
-        "best_epoch": best,
-        "train_seconds": float(seconds),
-        "n_params": int(n_params + 1000 * params["model.se_levels"]),
-        "worker": worker,
+    out: dict[str, Any] = {
+        attrs.PER_CLASS_IOU: {c: float(np.clip(top + o, 0, 1)) for c, o in zip(SCORED_NAMES, offsets)},
+        attrs.EPOCHS_RUN: int(len(curve)),
+        attrs.BEST_EPOCH: best,
+        attrs.TRAIN_SECONDS: float(seconds),
+        attrs.N_PARAMS: int(n_params + 1000 * params["model.se_levels"]),
+        attrs.WORKER: worker,
     }
     if complete:
-        attrs["confusion_matrix"] = _confusion(top, rng)
-    return attrs
+        out[attrs.CONFUSION_MATRIX] = _confusion(top, rng)
+    return out
 
 
 def fake_predictions(k: int = 4, shape: tuple[int, int] = (64, 128), seed: int = 0) -> dict[str, np.ndarray]:
@@ -162,7 +163,7 @@ def _save_artifacts(store: Any, trial_number: int, seed: int) -> dict[str, str]:
     store.write(pred_id, buf)
     weights_id = f"fake-weights-{trial_number}"
     store.write(weights_id, io.BytesIO(b"not real weights"))
-    return {"predictions_artifact_id": pred_id, "weights_artifact_id": weights_id}
+    return {attrs.PREDICTIONS_ARTIFACT: pred_id, attrs.WEIGHTS_ARTIFACT: weights_id}
 
 
 def make_fake_study(
@@ -194,10 +195,10 @@ def make_fake_study(
 
     rng = np.random.default_rng(seed)
     study = optuna.create_study(study_name=study_name, storage=storage, direction="maximize")
-    attrs = {"space": "fake", "sampler": sampler, "pruner": "MedianPruner", "budget": "small",
+    study_attrs = {"space": "fake", "sampler": sampler, "pruner": "MedianPruner", "budget": "small",
              "max_epochs": max_epochs, "data": "synthetic", "seed": seed,
              "artifact_dir": str(artifact_dir) if artifact_dir else ""}
-    for key, value in attrs.items():
+    for key, value in study_attrs.items():
         study.set_user_attr(key, value)
     dists = _distributions()
     clocks = [_START] * n_workers
@@ -226,7 +227,7 @@ def make_fake_study(
         user_attrs = (_user_attrs(params, curve, seconds, worker, rng, state == TrialState.COMPLETE)
                       if done else {"worker": worker})
         if state == TrialState.FAIL:
-            user_attrs["fail_reason"] = "ResourceExhaustedError: OOM when allocating tensor"
+            user_attrs[attrs.FAIL_REASON] = "ResourceExhaustedError: OOM when allocating tensor"
         trial = create_trial(
             state=state,
             value=float(curve.max()) if state == TrialState.COMPLETE else None,

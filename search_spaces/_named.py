@@ -61,11 +61,11 @@ _REPORT_RECIPE: dict[str, Any] = {
 
 
 def _row(family: str, residual: bool = False, se: int = 0, bottleneck: str = "plain",
-         attention: bool = False, deep_supervision: bool = False) -> dict[str, Any]:
+         attention: bool = False) -> dict[str, Any]:
     arch: dict[str, Any] = {"model.family": family, "model.residual": residual, "model.se_levels": se,
                             "model.bottleneck": bottleneck, "model.attention_gates": attention}
     if family in MULTI_DECODER:
-        arch["model.deep_supervision"] = deep_supervision
+        arch["model.deep_supervision"] = False  # no Table 1 row uses deep supervision
     return {**arch, **_REPORT_RECIPE}
 
 
@@ -90,10 +90,8 @@ def _table1_dimensions() -> tuple[Dimension, ...]:
     for name in varying:
         choices = tuple(dict.fromkeys(r[name] for r in rows))
         dims.append(Categorical(name, choices=choices))
-    dims.append(_fixed("model.dropout", "deep"))
-    dims.append(_fixed("model.dropout_rate", 0.5, _HAS_DROPOUT))
     dims.append(_bool("model.deep_supervision", _HAS_AUX))
-    dims += [_fixed(k, v) for k, v in _REPORT_RECIPE.items() if k not in ("model.dropout", "model.dropout_rate")]
+    dims += [_fixed(k, v, *((_HAS_DROPOUT,) if k == "model.dropout_rate" else ())) for k, v in _REPORT_RECIPE.items()]
     order = [d.name for d in _PAPER]
     return tuple(sorted(dims, key=lambda d: order.index(d.name)))
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from search_spaces._dimensions import Dimension, _Suggester
+from search_spaces._dimensions import Dimension, FloatRange, _Suggester
 
 
 @dataclass(frozen=True)
@@ -45,14 +45,6 @@ class SearchSpace:
                 params[dim.name] = dim.suggest(trial)
         return params
 
-    def active_names(self, params: Mapping[str, Any]) -> list[str]:
-        """The dimensions that are active for `params` (walking the conditions in order)."""
-        chosen: dict[str, Any] = {}
-        for dim in self.dimensions:
-            if dim.active(chosen) and dim.name in params:
-                chosen[dim.name] = params[dim.name]
-        return [d.name for d in self.dimensions if d.name in chosen]
-
     def check(self, params: Mapping[str, Any], what: str = "params") -> None:
         """Raise ValueError unless `params` are exactly the active dimensions, each in range."""
         chosen: dict[str, Any] = {}
@@ -74,6 +66,4 @@ class SearchSpace:
 
     def is_finite(self) -> bool:
         """Whether every dimension has finitely many values (what BruteForceSampler needs)."""
-        from search_spaces._dimensions import FloatRange
-
         return all(not isinstance(d, FloatRange) or d.step is not None for d in self.dimensions)

@@ -60,9 +60,6 @@ def _search(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     import time
 
-    from harness._runtime import prepare_tensorflow_env
-
-    prepare_tensorflow_env(args.threads, args.verbose)
     from studies._worker import WorkerSpec, run_worker
 
     deadline = time.time() + args.timeout if args.timeout else None

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness._errors import MarssegError
-from studies._settings import StudySettings
+from harness import MarssegError
+from studies._settings import StudySettings, make_sampler
 from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
 NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": "median",
@@ -78,8 +78,7 @@ def run_search(request: SearchRequest) -> int:
     """Create or resume the study, then run the workers; returns the exit code."""
     import optuna
 
-    from harness._data_io import load_data
-    from harness._runtime import available_cores, quiet_optuna
+    from harness import available_cores, load_data, quiet_optuna
     from search_spaces import get_space
     from studies._progress import ProgressBar
     from studies._storage import open_storage, redact_url, storage_kind
@@ -99,10 +98,10 @@ def run_search(request: SearchRequest) -> int:
         stored = {}
     settings = _settings(request, stored)
     space = get_space(settings.space)
-    load_data(settings.data)  # a bad --data fails here, once, not in every worker
+    data = load_data(settings.data)  # a bad --data fails here, once, not in every worker
+    if request.workers > 1:
+        data = None  # spawned workers load their own; only the in-process worker reuses it
     study, created = create_or_resume(storage, request.study, settings)
-    from studies._settings import make_sampler
-
     make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before spawning
     dead = fail_dead_trials(study)
     added = enqueue_presets(study, space)
@@ -125,7 +124,7 @@ def run_search(request: SearchRequest) -> int:
         base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
                           n_trials=settings.n_trials, verbose=request.verbose)
         with ProgressBar(study, settings.n_trials):
-            code = _run_workers(base, request.workers, remaining, gpus)
+            code = _run_workers(base, request.workers, remaining, gpus, data)
         if code == 130:
             print("interrupted: finished trials are saved; run the same command again to resume", file=sys.stderr)
         if code:
@@ -134,21 +133,22 @@ def run_search(request: SearchRequest) -> int:
     return 0
 
 
-def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str]) -> int:
+def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str], data: Any) -> int:
     import signal
 
     previous = interrupt_on_sigterm()
     try:
-        return _start_and_wait(base, workers, remaining, gpus)
+        return _start_and_wait(base, workers, remaining, gpus, data)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _start_and_wait(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str]) -> int:
+def _start_and_wait(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str], data: Any) -> int:
+    """Run the workers: in this process (reusing `data`) when there is one, else spawned."""
     if workers == 1:
         try:
-            run_worker(dataclasses.replace(base, gpu=gpus[0] if gpus else None))
+            run_worker(dataclasses.replace(base, gpu=gpus[0] if gpus else None), data=data)
         except KeyboardInterrupt:
             return 130
         return 0

@@ -6,7 +6,7 @@ import importlib.util
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from harness._errors import MarssegError
+from harness import MarssegError
 
 SAMPLERS = ("tpe", "random", "gp", "bruteforce")
 PRUNERS = ("median", "hyperband", "sha", "patient", "none")
@@ -27,7 +27,7 @@ class StudySettings:
     max_epochs: int = 0
 
     def __post_init__(self) -> None:
-        from harness._budgets import get_budget
+        from harness import get_budget
         from search_spaces import get_space
 
         for name, value, valid in (("sampler", self.sampler, SAMPLERS), ("pruner", self.pruner, PRUNERS)):

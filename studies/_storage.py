@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness._errors import MarssegError
+from harness import MarssegError
 
 DEFAULT_JOURNAL = "marsseg.journal"
 HEARTBEAT_INTERVAL_S = 30

@@ -6,7 +6,7 @@ import os
 import socket
 from typing import Any
 
-from harness._errors import MarssegError
+from harness import MarssegError, attrs
 from studies._settings import StudySettings
 
 COUNTED_STATES_NAMES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING")
@@ -72,12 +72,12 @@ def fail_dead_trials(study: Any) -> list[int]:
     host = socket.gethostname()
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        worker = str(trial.user_attrs.get("worker", ""))
+        worker = str(trial.user_attrs.get(attrs.WORKER, ""))
         worker_host, _, pid = worker.rpartition(":")
         if worker and (worker_host != host or not pid.isdigit() or _pid_alive(int(pid))):
             continue
         storage = study._storage  # noqa: SLF001 - Study exposes no public setter for another trial
-        storage.set_trial_user_attr(trial._trial_id, "fail_reason", f"worker {worker or '?'} died (found RUNNING)")
+        storage.set_trial_user_attr(trial._trial_id, attrs.FAIL_REASON, f"worker {worker or '?'} died (found RUNNING)")
         storage.set_trial_state_values(trial._trial_id, state=TrialState.FAIL)
         failed.append(trial.number)
     return failed

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness import attrs
+
 _COLUMNS = (("#", 4), ("state", 8), ("val_miou", 8), ("family", 20), ("res", 5), ("se", 2),
             ("bottleneck", 10), ("epochs", 6), ("seconds", 7), ("params", 9))
 
@@ -18,8 +20,8 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
         rows.append({"#": t.number, "state": t.state.name.lower(), "val_miou": t.value,
                      "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
                      "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),
-                     "epochs": a.get("epochs_run", "-"), "seconds": a.get("train_seconds", "-"),
-                     "params": a.get("n_params", "-")})
+                     "epochs": a.get(attrs.EPOCHS_RUN, "-"), "seconds": a.get(attrs.TRAIN_SECONDS, "-"),
+                     "params": a.get(attrs.N_PARAMS, "-")})
     return sorted(rows, key=lambda r: (r["val_miou"] is None, -(r["val_miou"] or 0.0), r["#"]))
 
 

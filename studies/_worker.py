@@ -48,16 +48,19 @@ class SlotCounter:
             return True
 
 
-def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None) -> int:
-    """Run trials of `spec.study_name`; returns how many this worker ran."""
-    from harness._runtime import StopFlag, configure_tensorflow, quiet_optuna, use_mixed_precision_if_gpu
+def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = None) -> int:
+    """Run trials of `spec.study_name`; returns how many this worker ran.
+
+    data: the study's `MarsData` when the caller has loaded it already (None: load it here).
+    """
+    from harness import StopFlag, configure_tensorflow, quiet_optuna, use_mixed_precision_if_gpu
 
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
     configure_tensorflow(spec.threads, spec.verbose)
     use_mixed_precision_if_gpu()
     quiet_optuna(spec.verbose)
-    study, objective = _open(spec)
+    study, objective = _open(spec, data)
     stop = StopFlag().install()
     objective.stop = stop
     ran = 0
@@ -72,11 +75,9 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None) -> int:
     return ran
 
 
-def _open(spec: WorkerSpec) -> tuple[Any, Any]:
+def _open(spec: WorkerSpec, data: Any = None) -> tuple[Any, Any]:
     import optuna
-    from harness._budgets import get_budget
-    from harness._data_io import load_data
-    from harness._objective import Objective
+    from harness import Objective, get_budget, load_data
     from search_spaces import get_space
 
     from studies._settings import make_pruner, make_sampler
@@ -92,17 +93,18 @@ def _open(spec: WorkerSpec) -> tuple[Any, Any]:
     study = optuna.load_study(study_name=spec.study_name, storage=storage,
                               sampler=make_sampler(settings.sampler, seed, space),
                               pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
-    data = load_data(spec.data or settings.data)
+    if data is None:
+        data = load_data(spec.data or settings.data)
     return study, Objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir)
 
 
 def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
-    from studies._study import counted_states
+    from studies._study import remaining_trials
 
     if spec.deadline is not None and time.time() >= spec.deadline:
         return False
     cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
-    if cap is not None and len(study.get_trials(deepcopy=False, states=counted_states())) >= cap:
+    if remaining_trials(study, cap) == 0:
         return False
     return slots is None or slots.claim()
 
@@ -129,10 +131,7 @@ def process_main(spec: WorkerSpec, counter: Any | None) -> None:
     """Entry point of a spawned worker process (quiet exit on Ctrl-C or SIGTERM)."""
     import sys
 
-    from harness._runtime import prepare_tensorflow_env
-
-    prepare_tensorflow_env(spec.threads, spec.verbose)  # before anything imports TensorFlow
-    try:
+    try:  # run_worker sets TensorFlow's environment before importing it
         run_worker(spec, SlotCounter(counter) if counter is not None else None)
     except KeyboardInterrupt:
         sys.exit(130)

@@ -10,8 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from harness import MarssegError
 from harness import _cli as harness_cli
-from harness._errors import MarssegError
 from reports import _cli as reports_cli
 from search_spaces import _cli as spaces_cli
 from studies import _cli as studies_cli

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness._runtime import worker_id
+from harness import attrs, worker_id
 
 
 @dataclass
@@ -28,13 +28,13 @@ class FakeObjective:
 
     def __call__(self, trial: Any) -> float:
         params = self.space.suggest(trial)
-        trial.set_user_attr("worker", worker_id())
+        trial.set_user_attr(attrs.WORKER, worker_id())
         self.called.append(trial.number)
         if trial.number in self.interrupt_at:
-            trial.set_user_attr("fail_reason", "interrupted (Ctrl-C)")
+            trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C)")
             raise KeyboardInterrupt
         if trial.number in self.raise_at:
-            trial.set_user_attr("fail_reason", "RuntimeError: boom")
+            trial.set_user_attr(attrs.FAIL_REASON, "RuntimeError: boom")
             raise RuntimeError("boom")
-        trial.set_user_attr("epochs_run", 1)
+        trial.set_user_attr(attrs.EPOCHS_RUN, 1)
         return float(params.get("train.lr", 0.001)) * 10 + 0.01 * trial.number

@@ -63,3 +63,13 @@ def real_data_path() -> Path:
     if not REAL_DATA.is_file():
         pytest.skip(f"real data not found at {REAL_DATA}")
     return REAL_DATA
+
+
+def modules_loaded_by(code: str, modules: tuple[str, ...] = ("tensorflow", "keras")) -> list[str]:
+    """Which of `modules` a fresh interpreter has imported after running `code`."""
+    import json
+    import subprocess
+
+    probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {list(modules)!r} if m in sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])

@@ -22,10 +22,10 @@ def test_search_then_worker_join_the_same_journal_study(tmp_path, capsys, monkey
     assert "trials 1/1" in captured.err and "complete" in captured.out
     # raise the cap and let a `worker` (as on another machine) do the rest; the real
     # objective ran above, so the worker may use the fast stand-in
-    import harness._objective
+    import harness
     from studies.testing import FakeObjective
 
-    monkeypatch.setattr(harness._objective, "Objective", FakeObjective)
+    monkeypatch.setattr(harness, "Objective", FakeObjective)
     storage = open_storage(journal)
     optuna.load_study(study_name="cli", storage=storage).set_user_attr("n_trials", 2)
     assert main(["worker", "--study", "cli", "--storage", journal]) == 0

@@ -29,7 +29,7 @@ def _run(config: AugmentConfig, seeds: range) -> list[tuple[np.ndarray, np.ndarr
 
 
 def test_geometric_augmentation_keeps_image_equal_to_function_of_mask() -> None:
-    image, mask = _mask_coded_pair()
+    _, mask = _mask_coded_pair()
     changed = 0
     for x, y in _run(AugmentConfig(geometric=True, photometric=False), range(24)):
         assert x.shape == (64, 128, 1) and x.dtype == np.float32 and y.dtype == np.int32

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import csv
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import optuna
 import pytest
+from conftest import modules_loaded_by
 
 from reports import ReportConfig, collect_comparison, read_trials, to_latex, to_markdown, write_report
 from reports.testing import make_fake_study
+from studies import open_storage
 from studies.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -20,9 +20,7 @@ XSS = "<script>alert(1)</script>"
 
 
 def _journal(tmp_path: Path) -> optuna.storages.JournalStorage:
-    from optuna.storages.journal import JournalFileBackend
-
-    return optuna.storages.JournalStorage(JournalFileBackend(str(tmp_path / "s.journal")))
+    return open_storage(str(tmp_path / "s.journal"))
 
 
 @pytest.fixture(scope="module")
@@ -149,8 +147,5 @@ def test_cli_dashboard_on_a_missing_journal_is_a_user_error(tmp_path: Path) -> N
 
 
 def test_importing_the_report_package_loads_no_heavy_library() -> None:
-    code = ("import sys, reports, reports._cli; "
-            "print(sorted(m for m in ('optuna', 'pandas', 'plotly', 'tensorflow', 'keras') "
-            "if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert done.stdout.strip() == "[]"
+    heavy = ("optuna", "pandas", "plotly", "tensorflow", "keras")
+    assert modules_loaded_by("import reports, reports._cli", heavy) == []

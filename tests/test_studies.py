@@ -12,7 +12,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-import harness._objective
+import harness
 from harness._errors import MarssegError
 from studies import (
     ProgressState,
@@ -44,7 +44,7 @@ class _Fakes(list):
 def fakes(monkeypatch: pytest.MonkeyPatch) -> _Fakes:
     """Replace the real objective in workers by FakeObjective."""
     made = _Fakes()
-    monkeypatch.setattr(harness._objective, "Objective", made)
+    monkeypatch.setattr(harness, "Objective", made)
     return made
 
 

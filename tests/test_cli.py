@@ -1,0 +1,28 @@
+"""The `marsseg` command itself: help is fast (no TensorFlow) and lists every subcommand."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import modules_loaded_by
+
+from studies.cli import main
+
+
+def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for command in ("search", "worker", "demo", "spaces", "data", "report", "dashboard"):
+        assert command in out
+
+
+def test_no_subcommand_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: marsseg" in capsys.readouterr().out
+
+
+def test_help_and_parser_never_import_tensorflow_or_optuna() -> None:
+    code = "from studies.cli import build_parser\nbuild_parser().format_help()"
+    assert modules_loaded_by(code, ("tensorflow", "keras", "optuna", "plotly")) == []
+
