@@ -19,7 +19,7 @@ def load_subset(path: Path, n_train: int, n_val: int):
     """Random disjoint train/val subsets (float images in [0, 1], int32 masks)."""
     import numpy as np
 
-    from harness import load_dataset
+    from harness.data import load_dataset
 
     data = load_dataset(path)
     pick = np.random.default_rng(0).permutation(len(data.images))[: n_train + n_val]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from harness import DataConfig, load_data, make_datasets
+from harness.data import DataConfig, load_data, make_datasets
 
 
 def pipeline_images_per_second(train, n_epochs: int = 3) -> float:

@@ -34,7 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         storage = None
         if args.journal:
-            from studies import open_storage
+            from harness.common import open_storage
 
             storage = open_storage(f"{tmp}/bench.journal")
         t0 = time.perf_counter()

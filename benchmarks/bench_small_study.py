@@ -67,7 +67,7 @@ def main() -> int:
             return code
     import optuna
 
-    from studies import open_storage
+    from harness.common import open_storage
 
     study = optuna.load_study(study_name=args.study, storage=open_storage(args.journal))
     for key, value in summarise(study).items():

@@ -12,15 +12,15 @@ import time
 
 import numpy as np
 
-from harness import generate
+from harness.data import synthesize_with_aliens
 
 
 def learnability(n_train: int, epochs: int, seed: int) -> None:
     """Train marsseg_models' base-16 U-Net (plain cross-entropy) and print val accuracy and IoU per epoch."""
     import keras
 
-    from harness import DataConfig, make_datasets, synthesize
-    from marsseg_models import ModelConfig, build_model, confusion_matrix, iou_per_class, mean_iou, predict_labels
+    from harness.data import DataConfig, make_datasets, synthesize
+    from marsseg_models import ModelConfig, build_model, confusion_matrix, ious_from_confusion, mean_iou, predict_labels
 
     keras.utils.set_random_seed(seed)
     train, val, info = make_datasets(synthesize(n_train, 0, seed=seed), DataConfig(max_val_images=128), 16)
@@ -36,7 +36,7 @@ def learnability(n_train: int, epochs: int, seed: int) -> None:
         pred = predict_labels(model.predict(val, verbose=0))
         cm = confusion_matrix(truth, pred)
         print(f"epoch {epoch}: {seconds:.0f} s, accuracy {(pred == truth).mean():.3f}, IoU soil/bedrock/sand/rock "
-              f"{np.round(iou_per_class(cm)[1:], 3).tolist()}, mIoU(1-4) {mean_iou(cm):.3f}", flush=True)
+              f"{np.round(ious_from_confusion(cm)[1:], 3).tolist()}, mIoU(1-4) {mean_iou(cm):.3f}", flush=True)
 
 
 def main() -> None:
@@ -50,14 +50,14 @@ def main() -> None:
     times = []
     for _ in range(args.repeats):
         start = time.perf_counter()
-        synthetic = generate(args.n_train, 0, seed=args.seed)
+        synthetic = synthesize_with_aliens(args.n_train, 0, seed=args.seed)
         times.append(time.perf_counter() - start)
-    again = generate(args.n_train, 0, seed=args.seed).data
+    again = synthesize_with_aliens(args.n_train, 0, seed=args.seed).data
     same = np.array_equal(again.images, synthetic.data.images) and np.array_equal(again.masks, synthetic.data.masks)
     share = np.bincount(synthetic.data.masks.ravel(), minlength=5) / synthetic.data.masks.size
     best = min(times)
     print(f"machine: {platform.machine()} {platform.processor() or ''} ({platform.node()})")
-    print(f"generate({args.n_train}) best of {args.repeats}: {best:.2f} s = {args.n_train / best:.0f} images/s "
+    print(f"synthesize_with_aliens({args.n_train}) best of {args.repeats}: {best:.2f} s = {args.n_train / best:.0f} images/s "
           f"(median {args.n_train / float(np.median(times)):.0f} images/s)")
     print(f"identical arrays for seed {args.seed}: {same}; aliens: {len(synthetic.alien_indices)}; "
           f"class share: {np.round(share, 4).tolist()}")

@@ -1,53 +1,44 @@
-"""Data layer and trial harness of marsseg."""
+"""The trial harness: trial params -> frozen configs -> data, model, loss -> one Keras fit
+with early stopping and pruning, and the budgets and runtime settings it runs under.
 
-from harness._errors import MarssegError
+Sub-packages: `harness.common` (user errors, attribute names, storage URLs: every package
+may import it) and `harness.data` (the data layer). Names here load on first use (PEP 562),
+so importing `harness.common` or `harness.data` never pulls in the trial harness.
+"""
 
-# --- data layer (loader, outliers, split, oversampling, augmentation, synthetic data) ---
-from harness._augment import AugmentConfig, build_augment, to_model_inputs
-from harness._data_io import MarsData, load_data, load_dataset, save_dataset
-from harness._inspect import format_inspect, inspect_data
-from harness._outliers import MaskGroup, OutlierRule, anomalous_groups, find_mask_groups, select_outliers
-from harness._oversample import find_rock_patches, paste_rocks
-from harness._pipeline import DataConfig, DataInfo, PreparedData, class_pixel_share, make_datasets, prepare_data
-from harness._split import split_indices, stratified_subset
-from harness._synthetic import SceneParams, SyntheticData, generate, synthesize
+from __future__ import annotations
 
-_DATA_LAYER = [
-    "AugmentConfig", "build_augment", "to_model_inputs",
-    "MarsData", "load_data", "load_dataset", "save_dataset",
-    "format_inspect", "inspect_data",
-    "MaskGroup", "OutlierRule", "anomalous_groups", "find_mask_groups", "select_outliers",
-    "find_rock_patches", "paste_rocks",
-    "DataConfig", "DataInfo", "PreparedData", "class_pixel_share", "make_datasets", "prepare_data",
-    "split_indices", "stratified_subset",
-    "SceneParams", "SyntheticData", "generate", "synthesize",
-]
+from harness.common import lazy_exports
 
-# --- trial harness (configs from params, budgets, objective, callbacks) ---
-from harness import attrs
-from harness._budgets import BUDGETS, Budget, get_budget
-from harness._callbacks import find_metric, make_epoch_recorder, make_pruning_callback, make_stop_callback
-from harness._configs import TrainConfig, TrialConfigs, configs_from_params
-from harness._objective import Objective, TrialFailed
-from harness._runtime import (
-    StopFlag,
-    available_cores,
-    configure_tensorflow,
-    prepare_tensorflow_env,
-    quiet_optuna,
-    seed_everything,
-    use_mixed_precision_if_gpu,
-    worker_id,
-)
+_LAZY = {
+    "BUDGETS": "harness._budgets",
+    "Budget": "harness._budgets",
+    "get_budget": "harness._budgets",
+    "EpochRecorder": "harness._callbacks",
+    "LoudPruningCallback": "harness._callbacks",
+    "StopOnSignal": "harness._callbacks",
+    "find_metric": "harness._callbacks",
+    "TrainConfig": "harness._configs",
+    "TrialConfigs": "harness._configs",
+    "configs_from_params": "harness._configs",
+    "Objective": "harness._objective",
+    "TrialFailed": "harness._objective",
+    "StopFlag": "harness._runtime",
+    "available_cores": "harness._runtime",
+    "configure_tensorflow": "harness._runtime",
+    "prepare_tensorflow_env": "harness._runtime",
+    "quiet_optuna": "harness._runtime",
+    "seed_everything": "harness._runtime",
+    "use_mixed_precision_if_gpu": "harness._runtime",
+    "worker_id": "harness._runtime",
+}
 
-_TRIAL_HARNESS = [
-    "attrs",
-    "BUDGETS", "Budget", "get_budget",
-    "find_metric", "make_epoch_recorder", "make_pruning_callback", "make_stop_callback",
-    "TrainConfig", "TrialConfigs", "configs_from_params",
-    "Objective", "TrialFailed",
-    "StopFlag", "available_cores", "configure_tensorflow", "prepare_tensorflow_env", "quiet_optuna", "seed_everything",
-    "use_mixed_precision_if_gpu", "worker_id",
-]
 
-__all__ = ["MarssegError", *_DATA_LAYER, *_TRIAL_HARNESS]
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = sorted(_LAZY)

@@ -1,4 +1,8 @@
-"""Keras callbacks of a trial: pruning on `val_miou`, stopping on a signal, and a recorder of the epochs."""
+"""Keras callbacks of a trial: pruning on `val_miou`, stopping on a signal, and a recorder of the epochs.
+
+This module imports Keras and optuna-integration at import time; the objective imports it
+only when a trial trains.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +11,14 @@ import math
 import warnings
 from typing import Any
 
+import keras
 import numpy as np
+from optuna_integration import KerasPruningCallback
 
 _log = logging.getLogger("marsseg")
 
 
-def make_pruning_callback(trial: Any, monitor: str) -> Any:
+class LoudPruningCallback(KerasPruningCallback):
     """optuna-integration's `KerasPruningCallback`, plus a loud one-time warning.
 
     Checked with Keras 3.15 / optuna-integration 5.0: the callback subclasses
@@ -22,43 +28,40 @@ def make_pruning_callback(trial: Any, monitor: str) -> Any:
     pruned we also log an error once (e.g. a model whose heads prefix the metric name);
     and after the final epoch we only report, never prune (nothing left to save).
     """
-    from optuna_integration import KerasPruningCallback
 
-    class _LoudPruningCallback(KerasPruningCallback):
-        def __init__(self) -> None:
-            super().__init__(trial, monitor)
-            self.missing = False
+    def __init__(self, trial: Any, monitor: str) -> None:
+        super().__init__(trial, monitor)
+        self.missing = False
 
-        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            if monitor not in (logs or {}) and not self.missing:
-                self.missing = True
-                _log.error("metric %r is missing from the training logs (have %s): this trial "
-                           "can never be pruned", monitor, sorted(logs or {}))
-            last = epoch + 1 >= int((self.params or {}).get("epochs") or 0) > 0
-            if last and monitor in (logs or {}):
-                # Pruning after the final epoch saves nothing and throws away a finished
-                # result: report the value, let the trial complete.
-                trial.report(float(logs[monitor]), step=epoch)
-                return
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore" if self.missing else "default")
-                super().on_epoch_end(epoch, logs)
-
-    return _LoudPruningCallback()
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        monitor = self._monitor
+        if monitor not in (logs or {}) and not self.missing:
+            self.missing = True
+            _log.error("metric %r is missing from the training logs (have %s): this trial "
+                       "can never be pruned", monitor, sorted(logs or {}))
+        last = epoch + 1 >= int((self.params or {}).get("epochs") or 0) > 0
+        if last and monitor in (logs or {}):
+            # Pruning after the final epoch saves nothing and throws away a finished
+            # result: report the value, let the trial complete.
+            self._trial.report(float(logs[monitor]), step=epoch)
+            return
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore" if self.missing else "default")
+            super().on_epoch_end(epoch, logs)
 
 
-def make_stop_callback(stop: Any) -> Any:
+class StopOnSignal(keras.callbacks.Callback):
     """Raise KeyboardInterrupt between batches once `stop.is_set()` (see `StopFlag`)."""
-    import keras
 
-    class StopOnSignal(keras.callbacks.Callback):
-        def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-            if stop.is_set():
-                raise KeyboardInterrupt
+    def __init__(self, stop: Any) -> None:
+        super().__init__()
+        self.stop = stop
 
-        on_test_batch_end = on_train_batch_end
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if self.stop.is_set():
+            raise KeyboardInterrupt
 
-    return StopOnSignal()
+    on_test_batch_end = on_train_batch_end
 
 
 def find_metric(model: Any, metric_type: type) -> Any | None:
@@ -72,34 +75,32 @@ def find_metric(model: Any, metric_type: type) -> Any | None:
     return None
 
 
-def make_epoch_recorder(monitor: str, metric_type: type) -> Any:
-    """A callback that keeps every epoch's logs, the best epoch of `monitor`, and the
-    validation confusion matrix at that epoch (read from the streaming metric's state,
-    which after the validation pass holds exactly the validation confusion matrix)."""
-    import keras
+class EpochRecorder(keras.callbacks.Callback):
+    """Keeps every epoch's logs, the best epoch of `monitor`, and the validation confusion
+    matrix at that epoch (read from the streaming metric's state, which after the
+    validation pass holds exactly the validation confusion matrix)."""
 
-    class EpochRecorder(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.history: list[dict[str, float]] = []
-            self.best_epoch = -1
-            self.best_value = -math.inf
-            self.best_confusion: np.ndarray | None = None
-            self.nan_epoch: int | None = None
+    def __init__(self, monitor: str, metric_type: type) -> None:
+        super().__init__()
+        self.monitor = monitor
+        self.metric_type = metric_type
+        self.history: list[dict[str, float]] = []
+        self.best_epoch = -1
+        self.best_value = -math.inf
+        self.best_confusion: np.ndarray | None = None
+        self.nan_epoch: int | None = None
 
-        def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-            logs = {k: float(v) for k, v in (logs or {}).items()}
-            self.history.append(logs)
-            if self.nan_epoch is None and any(math.isnan(v) or math.isinf(v) for k, v in logs.items()
-                                              if k.endswith("loss")):
-                self.nan_epoch = epoch
-                self.model.stop_training = True
-                return
-            value = logs.get(monitor)
-            if value is not None and value > self.best_value:
-                self.best_value, self.best_epoch = value, epoch
-                metric = find_metric(self.model, metric_type)
-                if metric is not None:
-                    self.best_confusion = metric.confusion_matrix()
-
-    return EpochRecorder()
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        logs = {k: float(v) for k, v in (logs or {}).items()}
+        self.history.append(logs)
+        if self.nan_epoch is None and any(math.isnan(v) or math.isinf(v) for k, v in logs.items()
+                                          if k.endswith("loss")):
+            self.nan_epoch = epoch
+            self.model.stop_training = True
+            return
+        value = logs.get(self.monitor)
+        if value is not None and value > self.best_value:
+            self.best_value, self.best_epoch = value, epoch
+            metric = find_metric(self.model, self.metric_type)
+            if metric is not None:
+                self.best_confusion = metric.confusion_matrix()

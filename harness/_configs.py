@@ -9,7 +9,7 @@ from typing import Any
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
 
 from harness._budgets import Budget
-from harness._pipeline import DataConfig
+from harness.data._pipeline import DataConfig
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from harness.attrs import (
+from harness.common.attrs import (
     BEST_EPOCH,
     CONFUSION_MATRIX,
     EPOCHS_RUN,
@@ -97,8 +97,8 @@ class Objective:
         import keras
         from marsseg_models import VAL_MIOU, MeanIoU, build_model, compile_model, inference_model
 
-        from harness._callbacks import make_epoch_recorder, make_pruning_callback, make_stop_callback
-        from harness._pipeline import make_datasets
+        from harness._callbacks import EpochRecorder, LoudPruningCallback, StopOnSignal
+        from harness.data import make_datasets
 
         keras.backend.clear_session()
         seed_everything(configs.train.seed)
@@ -113,17 +113,17 @@ class Objective:
         trial.set_user_attr(N_PARAMS, int(model.count_params()))
         train_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
                                     class_pixel_share=info.class_share)
-        recorder = make_epoch_recorder(VAL_MIOU, MeanIoU)
+        recorder = EpochRecorder(VAL_MIOU, MeanIoU)
         callbacks = [
             recorder,
             keras.callbacks.EarlyStopping(monitor=VAL_MIOU, mode="max", patience=configs.train.patience,
                                           restore_best_weights=True),
             keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=configs.train.lr_factor,
                                               patience=configs.train.lr_patience, min_lr=1e-6),
-            make_pruning_callback(trial, VAL_MIOU),
+            LoudPruningCallback(trial, VAL_MIOU),
         ]
         if self.stop is not None:
-            callbacks.append(make_stop_callback(self.stop))
+            callbacks.append(StopOnSignal(self.stop))
         start = time.perf_counter()
         try:
             train_model.fit(train_ds, validation_data=val_ds, epochs=configs.train.max_epochs,

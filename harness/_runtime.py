@@ -100,7 +100,7 @@ class StopFlag:
 
     A KeyboardInterrupt raised while TensorFlow runs C++ code comes back as a RuntimeError
     (pybind11), which would look like a failed trial; so the handlers only set this flag,
-    and training checks it between batches (`make_stop_callback`) and raises there.
+    and training checks it between batches (`StopOnSignal`) and raises there.
     """
 
     def __init__(self) -> None:

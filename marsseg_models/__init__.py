@@ -15,8 +15,7 @@ never starts TensorFlow. See each private module's docstring for details.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from harness.common import lazy_exports
 
 from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_NAMES, ModelConfig, NORMALIZATIONS
 from marsseg_models._loss_config import CLASS_WEIGHTINGS, LossConfig, class_weights
@@ -26,7 +25,7 @@ from marsseg_models._scoring import (
     SCORED_CLASSES,
     VAL_MIOU,
     confusion_matrix,
-    iou_per_class,
+    ious_from_confusion,
     mean_iou,
     per_class_iou,
     predict_labels,
@@ -48,14 +47,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    """Import Keras-backed names on first use."""
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'marsseg_models' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [
@@ -83,7 +75,7 @@ __all__ = [
     "default_jit_compile",
     "evaluate_confusion",
     "inference_model",
-    "iou_per_class",
+    "ious_from_confusion",
     "mean_iou",
     "n_outputs",
     "per_class_iou",

@@ -32,7 +32,7 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 5)
     return np.bincount(idx, minlength=n_classes * n_classes).reshape(n_classes, n_classes)
 
 
-def iou_per_class(cm: np.ndarray) -> np.ndarray:
+def ious_from_confusion(cm: np.ndarray) -> np.ndarray:
     """IoU of every class from a confusion matrix; NaN where the union is empty."""
     cm = np.asarray(cm, dtype=np.float64)
     tp = np.diag(cm)
@@ -43,11 +43,11 @@ def iou_per_class(cm: np.ndarray) -> np.ndarray:
 
 def mean_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> float:
     """Mean IoU over `classes`, skipping absent ones; 0.0 when all are absent."""
-    ious = iou_per_class(cm)[list(classes)]
+    ious = ious_from_confusion(cm)[list(classes)]
     return float(np.nanmean(ious)) if np.any(~np.isnan(ious)) else 0.0
 
 
 def per_class_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> dict[str, float]:
     """{class name: IoU} for the scored classes (NaN for a class absent from truth and prediction)."""
-    ious = iou_per_class(cm)
+    ious = ious_from_confusion(cm)
     return {CLASS_NAMES[c]: float(ious[c]) for c in classes}

@@ -8,7 +8,7 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
-    from studies import DEFAULT_JOURNAL
+    from harness.common import DEFAULT_JOURNAL
 
     storage_help = f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://..."
     report = subparsers.add_parser(
@@ -49,7 +49,7 @@ def _dashboard(args: argparse.Namespace) -> int:
     import optuna_dashboard
 
     from reports._storage import open_storage
-    from studies import redact_url
+    from harness.common import redact_url
 
     storage = open_storage(args.storage)
     store = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from harness import attrs
+from harness.common import attrs
 
 from reports._config import ReportConfig
 from reports._table1 import ARCH_PARAMS, FAMILY_LABELS, match_table1

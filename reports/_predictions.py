@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
-from harness import attrs
+from harness.common import attrs
 
 from reports._collect import best_index
 from reports._trials import TrialTable

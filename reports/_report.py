@@ -73,7 +73,7 @@ def write_report(study_name: str, storage: str, output: str | Path = "report.htm
     Returns the HTML path; the comparison table goes beside it as `<stem>_table.csv/.md/.tex`.
     """
     from reports._storage import load_study
-    from studies import redact_url
+    from harness.common import redact_url
 
     study = load_study(study_name, storage)
     others = [load_study(name, storage) for name in compare if name != study_name]

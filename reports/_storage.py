@@ -10,13 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from harness import MarssegError
+from harness.common import MarssegError
 
 
 def open_storage(url: str) -> Any:
     """The storage at `url`, without heartbeats (the report only reads)."""
-    from studies import open_storage as studies_open
-    from studies import storage_kind
+    from harness.common import open_storage as studies_open
+    from harness.common import storage_kind
 
     if storage_kind(url) == "journal" and not Path(url).is_file():
         raise MarssegError(f"journal file {url} does not exist")
@@ -27,7 +27,7 @@ def load_study(name: str, url: str) -> Any:
     """Load study `name`; a missing study is a user error that lists the stored names."""
     import optuna
 
-    from studies import redact_url
+    from harness.common import redact_url
 
     storage = open_storage(url)
     try:

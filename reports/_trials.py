@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from harness import attrs
+from harness.common import attrs
 from marsseg_models import CLASS_NAMES, SCORED_CLASSES
 
 SCORED_NAMES = tuple(CLASS_NAMES[c] for c in SCORED_CLASSES)

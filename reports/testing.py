@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from harness import attrs
+from harness.common import attrs
 
 from reports._browser import BrowserCheck, check_in_browser, find_chromium
 from reports._table1 import ARCH_PARAMS

@@ -5,14 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from marsseg_models import BOTTLENECKS, CLASS_WEIGHTINGS, DROPOUT_PLACEMENTS, FAMILY_NAMES  # plain data, no Keras
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
 from search_spaces._space import SearchSpace
 
-FAMILIES = ("unet", "unet_pp", "double_unet", "double_unet_parallel")
 MULTI_DECODER = ("unet_pp", "double_unet", "double_unet_parallel")  # families with auxiliary outputs
-BOTTLENECKS = ("plain", "dilated", "aspp", "pp")
-DROPOUT_PLACEMENTS = ("none", "bottleneck", "deep", "all")
-CLASS_WEIGHTINGS = ("none", "inverse_freq", "inverse_freq_capped")
 
 _HAS_DROPOUT = Condition("model.dropout", "not in", ("none",))
 _HAS_AUX = Condition("model.family", "in", MULTI_DECODER)
@@ -29,7 +26,7 @@ def _bool(name: str, *when: Condition) -> Categorical:
 
 
 _PAPER: tuple[Dimension, ...] = (
-    Categorical("model.family", choices=FAMILIES),
+    Categorical("model.family", choices=FAMILY_NAMES),
     _bool("model.residual"),
     IntRange("model.se_levels", low=0, high=2),
     Categorical("model.bottleneck", choices=BOTTLENECKS),

@@ -3,13 +3,11 @@
 from studies._progress import ProgressBar, ProgressState, collect_progress, render_progress
 from studies._search import SearchRequest, default_artifact_dir, run_search
 from studies._settings import PRUNERS, SAMPLERS, StudySettings, make_pruner, make_sampler
-from studies._storage import DEFAULT_JOURNAL, open_storage, redact_url, storage_kind
 from studies._study import create_or_resume, enqueue_presets, fail_dead_trials, load_settings, remaining_trials
 from studies._summary import format_table, summary_rows
 from studies._worker import SlotCounter, WorkerSpec, run_worker
 
 __all__ = [
-    "DEFAULT_JOURNAL",
     "PRUNERS",
     "SAMPLERS",
     "ProgressBar",
@@ -27,12 +25,9 @@ __all__ = [
     "load_settings",
     "make_pruner",
     "make_sampler",
-    "open_storage",
-    "redact_url",
     "render_progress",
     "remaining_trials",
     "run_search",
     "run_worker",
-    "storage_kind",
     "summary_rows",
 ]

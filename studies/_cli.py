@@ -1,18 +1,14 @@
-"""`marsseg search`, `marsseg worker` and `marsseg demo` (argparse only; work happens in handlers)."""
+"""`marsseg search` and `marsseg worker` (argparse only; work happens in handlers)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-DEMO_TRIALS = 8
-DEMO_SEED = 1  # a seed whose first TPE draws cover both families of the smoke space
-
-
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
     from studies._settings import PRUNERS, SAMPLERS
-    from studies._storage import DEFAULT_JOURNAL
+    from harness.common import DEFAULT_JOURNAL
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
@@ -39,14 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     worker.set_defaults(func=_worker)
 
-    demo = subparsers.add_parser("demo", help="synthetic data, smoke space, tiny budget: a study and its report")
-    demo.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"journal file (default {DEFAULT_JOURNAL})")
-    demo.add_argument("--study", default="demo", help="study name (default demo)")
-    demo.add_argument("--trials", type=int, default=DEMO_TRIALS, help=f"trials (default {DEMO_TRIALS})")
-    demo.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    demo.add_argument("--output", default="report.html", help="HTML report path (default report.html)")
-    demo.set_defaults(func=_demo)
-
 
 def _search(args: argparse.Namespace) -> int:
     from studies._search import SearchRequest, run_search
@@ -54,7 +42,8 @@ def _search(args: argparse.Namespace) -> int:
     return run_search(SearchRequest(
         study=args.study, storage=args.storage, space=args.space, data=args.data, sampler=args.sampler,
         pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
-        workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose))
+        workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose,
+        objective=args.objective))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -64,25 +53,6 @@ def _worker(args: argparse.Namespace) -> int:
 
     deadline = time.time() + args.timeout if args.timeout else None
     ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
-                                data=args.data, verbose=args.verbose))
+                                data=args.data, verbose=args.verbose, objective=args.objective))
     print(f"worker ran {ran} trial(s)", file=sys.stderr)
-    return 0
-
-
-def _demo(args: argparse.Namespace) -> int:
-    from studies._search import SearchRequest, run_search
-
-    code = run_search(SearchRequest(
-        study=args.study, storage=args.storage, space="smoke", data="synthetic", sampler="tpe", pruner="median",
-        budget="tiny", seed=DEMO_SEED, trials=args.trials, workers=args.workers, verbose=args.verbose))
-    if code:
-        return code
-    try:
-        from reports import write_report
-    except ImportError:
-        print("(the HTML report is not available in this install; the table above is the comparison)",
-              file=sys.stderr)
-        return 0
-    path = write_report(args.study, args.storage, args.output)
-    print(f"report written to {path}", file=sys.stderr)
     return 0

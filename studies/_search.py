@@ -8,11 +8,12 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness import MarssegError
+from harness.common import MarssegError
 from studies._settings import StudySettings, make_sampler
 from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
@@ -37,11 +38,12 @@ class SearchRequest:
     workers: int = 1
     artifact_dir: str | None = None
     verbose: bool = False
+    objective: Callable[..., Any] | None = None  # see WorkerSpec.objective
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
     """Beside the journal file, else in the working directory: `marsseg_artifacts/<study>`."""
-    from studies._storage import storage_kind
+    from harness.common import storage_kind
 
     base = Path(storage_url).resolve().parent if storage_kind(storage_url) == "journal" else Path.cwd()
     return str(base / "marsseg_artifacts" / study)
@@ -78,10 +80,11 @@ def run_search(request: SearchRequest) -> int:
     """Create or resume the study, then run the workers; returns the exit code."""
     import optuna
 
-    from harness import available_cores, load_data, quiet_optuna
+    from harness import available_cores, quiet_optuna
+    from harness.data import load_data
     from search_spaces import get_space
     from studies._progress import ProgressBar
-    from studies._storage import open_storage, redact_url, storage_kind
+    from harness.common import open_storage, redact_url, storage_kind
     from studies._study import create_or_resume, enqueue_presets, fail_dead_trials, remaining_trials
     from studies._summary import format_table, summary_rows
 
@@ -122,7 +125,7 @@ def run_search(request: SearchRequest) -> int:
     else:
         deadline = time.time() + request.timeout if request.timeout else None
         base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
-                          n_trials=settings.n_trials, verbose=request.verbose)
+                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective)
         with ProgressBar(study, settings.n_trials):
             code = _run_workers(base, request.workers, remaining, gpus, data)
         if code == 130:

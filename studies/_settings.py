@@ -6,7 +6,7 @@ import importlib.util
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from harness import MarssegError
+from harness.common import MarssegError
 
 SAMPLERS = ("tpe", "random", "gp", "bruteforce")
 PRUNERS = ("median", "hyperband", "sha", "patient", "none")

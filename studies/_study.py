@@ -6,7 +6,7 @@ import os
 import socket
 from typing import Any
 
-from harness import MarssegError, attrs
+from harness.common import MarssegError, attrs
 from studies._settings import StudySettings
 
 COUNTED_STATES_NAMES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING")

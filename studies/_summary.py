@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness import attrs
+from harness.common import attrs
 
 _COLUMNS = (("#", 4), ("state", 8), ("val_miou", 8), ("family", 20), ("res", 5), ("se", 2),
             ("bottleneck", 10), ("epochs", 6), ("seconds", 7), ("params", 9))

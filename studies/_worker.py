@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,9 @@ class WorkerSpec:
     deadline: wall-clock time (time.time()) after which no new trial starts.
     threads: TensorFlow intra-op threads, set before TensorFlow is imported.
     data: overrides the study's data path (a remote machine may keep it elsewhere).
+    objective: the objective class or factory, called as `objective(space, data, budget,
+    seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass
+    `studies.testing.FakeObjective`). Spawned workers need it picklable (a module-level name).
     """
 
     storage_url: str
@@ -30,6 +34,7 @@ class WorkerSpec:
     data: str | None = None
     verbose: bool = False
     gpu: str | None = None
+    objective: Callable[..., Any] | None = None
 
 
 class SlotCounter:
@@ -60,11 +65,10 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = N
     configure_tensorflow(spec.threads, spec.verbose)
     use_mixed_precision_if_gpu()
     quiet_optuna(spec.verbose)
-    study, objective = _open(spec, data)
     stop = StopFlag().install()
-    objective.stop = stop
     ran = 0
     try:
+        study, objective = _open(spec, stop, data)
         while not stop.is_set() and _may_start(spec, study, slots):
             study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=True)
             ran += 1
@@ -75,13 +79,14 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = N
     return ran
 
 
-def _open(spec: WorkerSpec, data: Any = None) -> tuple[Any, Any]:
+def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
     import optuna
-    from harness import Objective, get_budget, load_data
+    from harness import Objective, get_budget
+    from harness.data import load_data
     from search_spaces import get_space
 
     from studies._settings import make_pruner, make_sampler
-    from studies._storage import open_storage
+    from harness.common import open_storage
     from studies._study import load_settings
 
     storage = open_storage(spec.storage_url)
@@ -95,7 +100,8 @@ def _open(spec: WorkerSpec, data: Any = None) -> tuple[Any, Any]:
                               pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
     if data is None:
         data = load_data(spec.data or settings.data)
-    return study, Objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir)
+    make_objective = Objective if spec.objective is None else spec.objective
+    return study, make_objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir, stop=stop)
 
 
 def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness import attrs, worker_id
+from harness import worker_id
+from harness.common import attrs
 
 
 @dataclass
@@ -22,6 +23,7 @@ class FakeObjective:
     budget: Any = None
     seed: int = 0
     artifact_dir: str | None = None
+    stop: Any = None
     interrupt_at: tuple[int, ...] = ()
     raise_at: tuple[int, ...] = ()
     called: list[int] = field(default_factory=list)

@@ -6,14 +6,14 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from studies import open_storage
+from harness.common import open_storage
 from studies.cli import main
 
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 
 
 @pytest.mark.slow
-def test_search_then_worker_join_the_same_journal_study(tmp_path, capsys, monkeypatch) -> None:
+def test_search_then_worker_join_the_same_journal_study(tmp_path, capsys) -> None:
     journal = str(tmp_path / "s.journal")
     args = ["search", "--study", "cli", "--storage", journal, "--space", "smoke", "--data", "synthetic:120",
             "--budget", "tiny", "--trials", "1", "--sampler", "random"]
@@ -22,13 +22,11 @@ def test_search_then_worker_join_the_same_journal_study(tmp_path, capsys, monkey
     assert "trials 1/1" in captured.err and "complete" in captured.out
     # raise the cap and let a `worker` (as on another machine) do the rest; the real
     # objective ran above, so the worker may use the fast stand-in
-    import harness
     from studies.testing import FakeObjective
 
-    monkeypatch.setattr(harness, "Objective", FakeObjective)
     storage = open_storage(journal)
     optuna.load_study(study_name="cli", storage=storage).set_user_attr("n_trials", 2)
-    assert main(["worker", "--study", "cli", "--storage", journal]) == 0
+    assert main(["worker", "--study", "cli", "--storage", journal], objective=FakeObjective) == 0
     study = optuna.load_study(study_name="cli", storage=storage)
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.COMPLETE]
     assert study.user_attrs["artifact_dir"].startswith(str(tmp_path))

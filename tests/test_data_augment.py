@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import AugmentConfig, DataConfig, build_augment, make_datasets, synthesize
+from harness.data import AugmentConfig, DataConfig, build_augment, make_datasets, synthesize
 
 tf = pytest.importorskip("tensorflow")
 

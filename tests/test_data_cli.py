@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import modules_loaded_by
 
-from harness import generate, load_dataset
+from harness.data import synthesize_with_aliens, load_dataset
 from studies.cli import main
 
 
@@ -29,7 +29,7 @@ def test_inspect_json_finds_the_injected_aliens(tmp_path: Path, capsys: pytest.C
     capsys.readouterr()
     assert main(["data", "inspect", str(path), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
-    truth = generate(200, 3, seed=4)
+    truth = synthesize_with_aliens(200, 3, seed=4)
     assert (report["n_train"], report["n_test"]) == (200, 3)
     assert report["outliers"] == sorted([*truth.alien_indices.tolist(), truth.alien_source])
     assert len(report["class_share"]) == 5

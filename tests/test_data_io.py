@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import MarsData, MarssegError, load_data, load_dataset, save_dataset, synthesize
+from harness.common import MarssegError
+from harness.data import MarsData, load_data, load_dataset, save_dataset, synthesize
 from studies.cli import main
 
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import MarssegError, OutlierRule, anomalous_groups, find_mask_groups, generate, select_outliers
+from harness.common import MarssegError
+from harness.data import OutlierRule, anomalous_groups, find_mask_groups, synthesize_with_aliens, select_outliers
 from studies.cli import main
 
 
@@ -29,7 +30,7 @@ def test_groups_are_sorted_largest_first_with_labelled_flag() -> None:
 
 
 def test_injected_synthetic_aliens_are_flagged_and_nothing_else() -> None:
-    synthetic = generate(300, 0, seed=5)
+    synthetic = synthesize_with_aliens(300, 0, seed=5)
     flagged = select_outliers(synthetic.data.masks)
     expected = np.sort(np.append(synthetic.alien_indices, synthetic.alien_source))
     np.testing.assert_array_equal(flagged, expected)

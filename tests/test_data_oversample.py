@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from harness import DataConfig, find_rock_patches, load_dataset, paste_rocks, prepare_data, synthesize
-from harness._outliers import mask_group_ids
+from harness.data import DataConfig, find_rock_patches, load_dataset, paste_rocks, prepare_data, synthesize
+from harness.data._outliers import mask_group_ids
 
 
 def test_oversampling_raises_training_rock_share_3x_and_leaves_validation_untouched() -> None:

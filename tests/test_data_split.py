@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness import split_indices, stratified_subset, synthesize
-from harness._outliers import mask_group_ids
-from harness._split import has_big_rock
+from harness.data import split_indices, stratified_subset, synthesize
+from harness.data._outliers import mask_group_ids
+from harness.data._split import has_big_rock
 
 
 def _data():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from harness import DataConfig, generate, make_datasets, synthesize
+from harness.data import DataConfig, synthesize_with_aliens, make_datasets, synthesize
 
 CLASSES = range(5)
 
@@ -37,7 +37,7 @@ def test_each_class_has_its_own_texture() -> None:
 
 
 def test_aliens_share_one_mask_with_a_genuine_image_and_look_different() -> None:
-    synthetic = generate(250, 0, seed=2)
+    synthetic = synthesize_with_aliens(250, 0, seed=2)
     data, aliens = synthetic.data, synthetic.alien_indices
     assert len(aliens) == 10 and synthetic.alien_source not in aliens
     assert (data.masks[aliens] == data.masks[synthetic.alien_source]).all()

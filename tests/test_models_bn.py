@@ -11,7 +11,7 @@ mm = pytest.importorskip("marsseg_models")
 
 @pytest.mark.slow
 def test_inference_mode_val_miou_rises_in_the_first_epochs_on_synthetic_data() -> None:
-    from harness import synthesize
+    from harness.data import synthesize
 
     data = synthesize(72, 0, seed=3)
     images = data.images[..., None].astype(np.float32) / 255.0

@@ -33,7 +33,7 @@ def _build(config: mm.ModelConfig) -> keras.Model:
 @pytest.fixture(scope="module")
 def tiny_data() -> tuple[np.ndarray, np.ndarray]:
     """Six synthetic images and masks (four to train, two to validate)."""
-    from harness import synthesize
+    from harness.data import synthesize
 
     data = synthesize(6, 0, seed=0)
     return data.images[..., None].astype(np.float32) / 255.0, data.masks.astype(np.int32)

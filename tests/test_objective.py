@@ -9,9 +9,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from harness._budgets import get_budget
-from harness._data_io import load_data
-from harness._objective import Objective
+from harness import get_budget
+from harness.data import load_data
+from harness import Objective
 from search_spaces import get_space
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
@@ -109,9 +109,9 @@ def test_a_raising_trial_is_fail_with_its_reason_and_the_next_one_runs(data, mon
 def test_nan_loss_stops_training_and_is_flagged() -> None:
     from marsseg_models import MeanIoU
 
-    from harness._callbacks import make_epoch_recorder
+    from harness import EpochRecorder
 
-    recorder = make_epoch_recorder("val_miou", MeanIoU)
+    recorder = EpochRecorder("val_miou", MeanIoU)
 
     class _Model:
         stop_training = False
@@ -124,9 +124,9 @@ def test_nan_loss_stops_training_and_is_flagged() -> None:
 
 
 def test_a_missing_pruning_metric_is_logged_loudly_once(caplog: pytest.LogCaptureFixture) -> None:
-    from harness._callbacks import make_pruning_callback
+    from harness import LoudPruningCallback
 
-    callback = make_pruning_callback(optuna.trial.FixedTrial({}), "val_miou")
+    callback = LoudPruningCallback(optuna.trial.FixedTrial({}), "val_miou")
     with caplog.at_level("ERROR", logger="marsseg"):
         callback.on_epoch_end(0, {"loss": 1.0, "val_mask_miou": 0.3})
         callback.on_epoch_end(1, {"loss": 0.9, "val_mask_miou": 0.4})
@@ -135,11 +135,11 @@ def test_a_missing_pruning_metric_is_logged_loudly_once(caplog: pytest.LogCaptur
 
 
 def test_the_final_epoch_is_reported_but_never_pruned() -> None:
-    from harness._callbacks import make_pruning_callback
+    from harness import LoudPruningCallback
 
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=0.99))
     trial = study.ask()
-    callback = make_pruning_callback(trial, "val_miou")
+    callback = LoudPruningCallback(trial, "val_miou")
     callback.set_params({"epochs": 2})
     with pytest.raises(optuna.TrialPruned):
         callback.on_epoch_end(0, {"val_miou": 0.1})
@@ -150,11 +150,11 @@ def test_the_final_epoch_is_reported_but_never_pruned() -> None:
 def test_a_stop_signal_ends_training_between_batches_as_an_interrupt(data, monkeypatch) -> None:
     import marsseg_models
 
-    from harness._callbacks import make_stop_callback
-    from harness._runtime import StopFlag
+    from harness import StopOnSignal
+    from harness import StopFlag
 
     stop = StopFlag()
-    callback = make_stop_callback(stop)
+    callback = StopOnSignal(stop)
     callback.on_train_batch_end(0)  # not set: nothing happens
     stop.set()
     with pytest.raises(KeyboardInterrupt):

@@ -12,7 +12,7 @@ from conftest import modules_loaded_by
 
 from reports import ReportConfig, collect_comparison, read_trials, to_latex, to_markdown, write_report
 from reports.testing import make_fake_study
-from studies import open_storage
+from harness.common import open_storage
 from studies.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)

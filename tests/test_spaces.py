@@ -6,8 +6,9 @@ import optuna
 import pytest
 from conftest import modules_loaded_by
 
-from harness._budgets import BUDGETS, get_budget
+from harness import BUDGETS, get_budget
 from search_spaces import (
+    MULTI_DECODER,
     SPACES,
     TABLE1_PRESETS,
     Categorical,
@@ -16,7 +17,6 @@ from search_spaces import (
     SearchSpace,
     get_space,
 )
-from search_spaces._named import MULTI_DECODER
 from studies.cli import main
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -34,7 +34,7 @@ def _random_params(space: SearchSpace, n: int, seed: int = 0) -> list[dict]:
 
 
 def test_conditional_params_never_appear_outside_their_branch() -> None:
-    from harness._configs import configs_from_params
+    from harness import configs_from_params
 
     space = get_space("paper")
     invalid = 0
@@ -82,7 +82,7 @@ def test_space_choices_are_valid_for_the_model_zoo() -> None:
 def test_table1_presets_build_the_model_zoo_table1_networks() -> None:
     from marsseg_models import TABLE1
 
-    from harness._configs import configs_from_params
+    from harness import configs_from_params
 
     assert [label for label, _ in TABLE1_PRESETS] == [entry.name for entry in TABLE1]
     for (_, params), entry in zip(TABLE1_PRESETS, TABLE1):

@@ -12,16 +12,9 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-import harness
-from harness._errors import MarssegError
-from studies import (
-    ProgressState,
-    SearchRequest,
-    open_storage,
-    redact_url,
-    render_progress,
-    run_search,
-)
+from harness.common import MarssegError
+from harness.common import open_storage, redact_url
+from studies import ProgressState, SearchRequest, render_progress, run_search
 from studies.testing import FakeObjective
 
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
@@ -34,23 +27,21 @@ class _Fakes(list):
         super().__init__()
         self.options: dict = {}
 
-    def __call__(self, space, data, budget, seed=0, artifact_dir=None) -> FakeObjective:
-        fake = FakeObjective(space, data, budget, seed, artifact_dir, **self.options)
+    def __call__(self, space, data, budget, seed=0, artifact_dir=None, stop=None) -> FakeObjective:
+        fake = FakeObjective(space, data, budget, seed, artifact_dir, stop, **self.options)
         self.append(fake)
         return fake
 
 
 @pytest.fixture
-def fakes(monkeypatch: pytest.MonkeyPatch) -> _Fakes:
-    """Replace the real objective in workers by FakeObjective."""
-    made = _Fakes()
-    monkeypatch.setattr(harness, "Objective", made)
-    return made
+def fakes() -> _Fakes:
+    """An objective factory for the workers that makes (and keeps) FakeObjectives."""
+    return _Fakes()
 
 
-def _request(tmp_path: Path, **kw) -> SearchRequest:
+def _request(tmp_path: Path, fakes: _Fakes, **kw) -> SearchRequest:
     base = dict(study="s", storage=str(tmp_path / "j.journal"), space="smoke", data="synthetic:40",
-                budget="tiny", trials=4, sampler="random")
+                budget="tiny", trials=4, sampler="random", objective=fakes)
     return SearchRequest(**{**base, **kw})
 
 
@@ -59,7 +50,7 @@ def _load(req: SearchRequest) -> optuna.Study:
 
 
 def test_search_runs_the_requested_total_and_records_study_attributes(tmp_path: Path, fakes) -> None:
-    req = _request(tmp_path)
+    req = _request(tmp_path, fakes)
     assert run_search(req) == 0
     study = _load(req)
     assert len(study.trials) == 4 and all(t.state == TrialState.COMPLETE for t in study.trials)
@@ -70,7 +61,7 @@ def test_search_runs_the_requested_total_and_records_study_attributes(tmp_path: 
 
 
 def test_resume_after_interrupted_run_redoes_nothing(tmp_path: Path, fakes) -> None:
-    req = _request(tmp_path, trials=5)
+    req = _request(tmp_path, fakes, trials=5)
     fakes.options["interrupt_at"] = (2,)
     assert run_search(req) == 130
     first = _load(req).trials
@@ -89,7 +80,7 @@ def test_resume_after_interrupted_run_redoes_nothing(tmp_path: Path, fakes) -> N
 
 
 def test_a_raising_trial_is_fail_with_reason_and_the_study_goes_on(tmp_path: Path, fakes) -> None:
-    req = _request(tmp_path, trials=3)
+    req = _request(tmp_path, fakes, trials=3)
     fakes.options["raise_at"] = (0,)
     assert run_search(req) == 0
     trials = _load(req).trials
@@ -104,14 +95,14 @@ def _dead_pid() -> int:
 
 
 def test_trial_left_running_by_a_dead_worker_is_failed_at_next_start(tmp_path: Path, fakes) -> None:
-    req = _request(tmp_path, trials=1)
+    req = _request(tmp_path, fakes, trials=1)
     assert run_search(req) == 0
     study = _load(req)
     dead = study.ask()
     dead.set_user_attr("worker", f"{socket.gethostname()}:{_dead_pid()}")
     alive = study.ask()  # a live worker elsewhere: must be left alone
     alive.set_user_attr("worker", f"some-other-host:{os.getpid()}")
-    assert run_search(_request(tmp_path, trials=4)) == 0
+    assert run_search(_request(tmp_path, fakes, trials=4)) == 0
     trials = {t.number: t for t in _load(req).trials}
     assert trials[dead.number].state == TrialState.FAIL
     assert "died" in trials[dead.number].user_attrs["fail_reason"]
@@ -120,7 +111,7 @@ def test_trial_left_running_by_a_dead_worker_is_failed_at_next_start(tmp_path: P
 
 
 def test_table1_space_enqueues_its_seven_presets_once(tmp_path: Path, fakes) -> None:
-    req = _request(tmp_path, space="table1", trials=None, sampler="bruteforce")
+    req = _request(tmp_path, fakes, space="table1", trials=None, sampler="bruteforce")
     assert run_search(req) == 0
     trials = _load(req).trials
     assert [t.user_attrs["preset"] for t in trials][:2] == ["U-Net", "U-Net++"]
@@ -128,9 +119,9 @@ def test_table1_space_enqueues_its_seven_presets_once(tmp_path: Path, fakes) -> 
 
 
 def test_resuming_with_another_space_is_a_user_error(tmp_path: Path, fakes) -> None:
-    assert run_search(_request(tmp_path, trials=1)) == 0
+    assert run_search(_request(tmp_path, fakes, trials=1)) == 0
     with pytest.raises(MarssegError, match="created with space='smoke'"):
-        run_search(_request(tmp_path, space="paper"))
+        run_search(_request(tmp_path, fakes, space="paper"))
 
 
 def test_gp_sampler_without_torch_fails_with_one_line_install_hint(tmp_path: Path) -> None:
@@ -139,12 +130,12 @@ def test_gp_sampler_without_torch_fails_with_one_line_install_hint(tmp_path: Pat
     if importlib.util.find_spec("torch") is not None:
         pytest.skip("torch is installed here")
     with pytest.raises(MarssegError, match=r"pip install 'marsseg\[gp\]'"):
-        run_search(_request(tmp_path, sampler="gp"))
+        run_search(_request(tmp_path, fakes, sampler="gp"))
 
 
 def test_sqlite_is_refused_for_parallel_workers(tmp_path: Path) -> None:
     with pytest.raises(MarssegError, match="SQLite"):
-        run_search(_request(tmp_path, storage=f"sqlite:///{tmp_path}/x.db", workers=2))
+        run_search(_request(tmp_path, fakes, storage=f"sqlite:///{tmp_path}/x.db", workers=2))
 
 
 def test_search_on_a_redis_journal(redis_url: str, fakes) -> None:
@@ -152,7 +143,7 @@ def test_search_on_a_redis_journal(redis_url: str, fakes) -> None:
 
     name = f"marsseg-test-{uuid.uuid4().hex[:8]}"
     req = SearchRequest(study=name, storage=redis_url, space="smoke", data="synthetic:40", budget="tiny",
-                        trials=3, sampler="random")
+                        trials=3, sampler="random", objective=fakes)
     try:
         assert run_search(req) == 0
         assert len(_load(req).trials) == 3

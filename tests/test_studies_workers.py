@@ -8,7 +8,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from studies import SearchRequest, open_storage, run_search
+from harness.common import open_storage
+from studies import SearchRequest, run_search
 
 pytestmark = [pytest.mark.slow, pytest.mark.services,
               pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]

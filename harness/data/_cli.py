@@ -15,8 +15,8 @@ def _non_negative(text: str) -> int:
 def _inspect(args: argparse.Namespace) -> int:
     import json
 
-    from harness._data_io import load_data
-    from harness._inspect import format_inspect, inspect_data
+    from harness.data._sources import load_data
+    from harness.data._inspect import format_inspect, inspect_data
 
     report = inspect_data(load_data(args.file))
     print(json.dumps(report) if args.json else format_inspect(report))
@@ -26,14 +26,14 @@ def _inspect(args: argparse.Namespace) -> int:
 def _synth(args: argparse.Namespace) -> int:
     import time
 
-    from harness._data_io import save_dataset
-    from harness._errors import MarssegError
-    from harness._synthetic import generate
+    from harness.data._data_io import save_dataset
+    from harness.common import MarssegError
+    from harness.data._synthetic import synthesize_with_aliens
 
     if args.n_train < 2:
         raise MarssegError(f"--n-train must be at least 2, got {args.n_train}")
     start = time.perf_counter()
-    synthetic = generate(args.n_train, args.n_test, args.seed)
+    synthetic = synthesize_with_aliens(args.n_train, args.n_test, args.seed)
     path = save_dataset(args.out, synthetic.data)
     print(f"wrote {path}: {args.n_train} training images ({len(synthetic.alien_indices)} aliens), "
           f"{args.n_test} test images, seed {args.seed}, in {time.perf_counter() - start:.1f} s")

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from harness._data_io import N_CLASSES, MarsData
-from harness._outliers import OutlierRule, anomalous_groups, find_mask_groups
-from harness._pipeline import class_pixel_share
+from harness.data._data_io import N_CLASSES, MarsData
+from harness.data._outliers import OutlierRule, anomalous_groups, find_mask_groups
+from harness.data._pipeline import class_pixel_share
 from marsseg_models import CLASS_NAMES
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from harness._augment import AugmentConfig, build_augment, to_model_inputs
-from harness._data_io import N_CLASSES, MarsData
-from harness._outliers import OUTLIER_MODES, select_outliers
-from harness._oversample import paste_rocks
-from harness._split import split_indices, stratified_subset
+from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
+from harness.data._data_io import N_CLASSES, MarsData
+from harness.data._outliers import OUTLIER_MODES, select_outliers
+from harness.data._oversample import paste_rocks
+from harness.data._split import split_indices, stratified_subset
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from harness._errors import MarssegError
+from harness.common import MarssegError
 
 TRAIN_KEY = "training_set"
 TEST_KEY = "test_set"
 N_CLASSES = 5
-SYNTHETIC = "synthetic"
 
 
 @dataclass(frozen=True)
@@ -157,30 +156,3 @@ def save_dataset(path: str | os.PathLike, data: MarsData) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def parse_synthetic_spec(spec: str) -> dict[str, int] | None:
-    """`synthetic` or `synthetic:N_TRAIN[:SEED]` -> synthesize() kwargs (the rest its defaults); None otherwise."""
-    parts = spec.split(":")
-    if parts[0] != SYNTHETIC or len(parts) > 3:
-        return None
-    kwargs: dict[str, int] = {}
-    try:
-        if len(parts) > 1:
-            kwargs["n_train"] = int(parts[1])
-        if len(parts) > 2:
-            kwargs["seed"] = int(parts[2])
-    except ValueError:
-        raise MarssegError(f"bad data spec {spec!r}; use 'synthetic', 'synthetic:N_TRAIN', "
-                           "'synthetic:N_TRAIN:SEED' or a path to an .npz file") from None
-    return kwargs
-
-
-def load_data(spec: str | os.PathLike) -> MarsData:
-    """A path to an .npz file, or `synthetic[:N_TRAIN[:SEED]]` for generated data (nothing is downloaded)."""
-    kwargs = parse_synthetic_spec(str(spec))
-    if kwargs is None:
-        return load_dataset(spec)
-    from harness._synthetic import synthesize
-
-    return synthesize(**kwargs)

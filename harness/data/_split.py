@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from harness._outliers import mask_group_ids
+from harness.data._outliers import mask_group_ids
 
 BIG_ROCK = 4
 

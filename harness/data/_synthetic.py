@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness._data_io import MarsData
+from harness.data._data_io import MarsData
 
 HEIGHT, WIDTH = 64, 128
 CHUNK = 256
@@ -178,7 +178,7 @@ class SyntheticData:
     alien_source: int
 
 
-def generate(n_train: int = 1200, n_test: int = 200, seed: int = 0,
+def synthesize_with_aliens(n_train: int = 1200, n_test: int = 200, seed: int = 0,
              params: SceneParams = SceneParams()) -> SyntheticData:
     """Synthetic Mars data and where its aliens are; deterministic for (n_train, n_test, seed, params)."""
     if n_train < 2 or n_test < 0:
@@ -201,4 +201,4 @@ def generate(n_train: int = 1200, n_test: int = 200, seed: int = 0,
 def synthesize(n_train: int = 1200, n_test: int = 200, seed: int = 0,
                params: SceneParams = SceneParams()) -> MarsData:
     """Synthetic Mars data; the same (n_train, n_test, seed) always gives the same arrays."""
-    return generate(n_train, n_test, seed, params).data
+    return synthesize_with_aliens(n_train, n_test, seed, params).data

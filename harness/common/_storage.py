@@ -1,4 +1,4 @@
-"""Storages from a URL: journal file (default), PostgreSQL/MySQL (RDB + heartbeats), Redis journal."""
+"""Storage URLs: kinds, redaction, and Optuna storages for them (journal file, PostgreSQL/MySQL, Redis)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness import MarssegError
+from harness.common._errors import MarssegError
 
 DEFAULT_JOURNAL = "marsseg.journal"
 HEARTBEAT_INTERVAL_S = 30

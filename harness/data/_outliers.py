@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from harness._errors import MarssegError
+from harness.common import MarssegError
 
 OUTLIER_MODES = ("auto", "none")
 

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from harness._split import BIG_ROCK, has_big_rock
+from harness.data._split import BIG_ROCK, has_big_rock
 
 
 class RockPatch(NamedTuple):

@@ -1,0 +1,50 @@
+"""The data layer: load and check the course format, find outliers, split, oversample big
+rocks, augment, build `tf.data` pipelines, and generate synthetic Mars data.
+
+`load_data(spec)` reads a course-format `.npz` or `synthetic[:N_TRAIN[:SEED]]`;
+`make_datasets(data, DataConfig(...), batch_size)` gives the train and validation pipelines.
+TensorFlow is imported only inside the pipeline and augmentation functions.
+"""
+
+from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
+from harness.data._data_io import N_CLASSES, MarsData, load_dataset, save_dataset
+from harness.data._inspect import format_inspect, inspect_data
+from harness.data._outliers import MaskGroup, OutlierRule, anomalous_groups, find_mask_groups, select_outliers
+from harness.data._oversample import find_rock_patches, paste_rocks
+from harness.data._pipeline import DataConfig, DataInfo, PreparedData, class_pixel_share, make_datasets, prepare_data
+from harness.data._sources import SYNTHETIC, load_data, parse_synthetic_spec
+from harness.data._split import split_indices, stratified_subset
+from harness.data._synthetic import SceneParams, SyntheticData, synthesize, synthesize_with_aliens
+
+__all__ = [
+    "N_CLASSES",
+    "SYNTHETIC",
+    "AugmentConfig",
+    "DataConfig",
+    "DataInfo",
+    "MarsData",
+    "MaskGroup",
+    "OutlierRule",
+    "PreparedData",
+    "SceneParams",
+    "SyntheticData",
+    "anomalous_groups",
+    "build_augment",
+    "class_pixel_share",
+    "find_mask_groups",
+    "find_rock_patches",
+    "format_inspect",
+    "inspect_data",
+    "load_data",
+    "load_dataset",
+    "make_datasets",
+    "paste_rocks",
+    "parse_synthetic_spec",
+    "prepare_data",
+    "save_dataset",
+    "select_outliers",
+    "split_indices",
+    "stratified_subset",
+    "synthesize",
+    "synthesize_with_aliens",
+]
