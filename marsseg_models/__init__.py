@@ -1,7 +1,8 @@
 """marsseg model zoo: configs, builders, losses and the mIoU metric.
 
 Build: `build_model(ModelConfig(family="unet", ...))` -> keras.Model, softmax (H, W, 5) named
-"mask" (plus auxiliary heads with `deep_supervision`). `FAMILIES` maps family names to
+"mask", plus auxiliary heads with `deep_supervision` (and, always, the serial Double U-Net's
+first-network head "stage1"). `FAMILIES` maps family names to
 builders; `TABLE1` holds the course report's seven networks and their published mIoU.
 Train: `compile_model(model, LossConfig(...), lr=..., weight_decay=...)` returns the model to
 fit on `(image float32 (B,H,W,1), mask int32 (B,H,W))` batches; it logs `miou`/`val_miou`
@@ -18,7 +19,7 @@ from __future__ import annotations
 from harness.common import lazy_exports
 
 from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_NAMES, ModelConfig, NORMALIZATIONS
-from marsseg_models._loss_config import CLASS_WEIGHTINGS, LossConfig, class_weights
+from marsseg_models._loss_config import CLASS_WEIGHTINGS, DICE_VARIANTS, LossConfig, class_weights
 from marsseg_models._scoring import (
     CLASS_NAMES,
     MIOU,
@@ -54,6 +55,7 @@ __all__ = [
     "BOTTLENECKS",
     "CLASS_NAMES",
     "CLASS_WEIGHTINGS",
+    "DICE_VARIANTS",
     "DROPOUT_PLACEMENTS",
     "FAMILIES",
     "FAMILY_NAMES",
