@@ -116,6 +116,83 @@ def test_sudre_dice_rewards_a_rare_class_pixel_more_than_a_common_one_and_course
     assert _gain("sudre", *rare) > 1.5 * _gain("sudre", *common)
 
 
+def test_exclude_background_drops_class_zero_from_both_terms() -> None:
+    assert _loss(mm.LossConfig(alpha=1, beta=0, exclude_background=True)) == pytest.approx(1 - 1.2 / 1.8, abs=1e-5)
+    focal = _loss(mm.LossConfig(alpha=0, beta=1, exclude_background=True))
+    assert focal == pytest.approx(FOCAL_PIXELS[1] / 2, abs=1e-5)
+
+
+def test_absent_class_and_hard_zeros_give_finite_losses() -> None:
+    y_true = np.zeros((1, 2, 2), np.int32)  # only class 0 present
+    perfect = np.zeros((1, 2, 2, 5), np.float32)
+    perfect[..., 0] = 1.0
+    for dice in mm.DICE_VARIANTS:
+        assert _loss(mm.LossConfig(dice=dice), y_true, perfect) == pytest.approx(0.0, abs=1e-5), dice
+        wrong = np.zeros((1, 2, 2, 5), np.float32)
+        wrong[..., 4] = 1.0  # zero probability on the true class
+        value = _loss(mm.LossConfig(dice=dice), y_true, wrong)
+        assert np.isfinite(value) and value > 1.0, dice
+        only_bg = _loss(mm.LossConfig(dice=dice, exclude_background=True), y_true, perfect)
+        assert only_bg == pytest.approx(0.0, abs=1e-5), dice
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5])
+def test_focal_gradient_stays_finite_for_gamma_below_one_on_confident_pixels(gamma: float) -> None:
+    import tensorflow as tf
+
+    y_true = np.array([[[0, 1]]], dtype=np.int32)
+    logits = tf.Variable(np.array([[[[30.0, -30.0], [-30.0, 30.0]]]], dtype=np.float32))  # p rounds to 1
+    loss = mm.build_loss(mm.LossConfig(alpha=0.5, beta=0.5, gamma=gamma), n_classes=2)
+    with tf.GradientTape() as tape:
+        value = loss(y_true, tf.nn.softmax(logits))
+    grad = tape.gradient(value, logits)
+    assert np.isfinite(float(value)) and np.all(np.isfinite(grad.numpy()))
+
+
+@pytest.mark.parametrize("dice", mm.DICE_VARIANTS)
+def test_every_dice_variant_has_a_finite_nonzero_gradient_with_an_absent_class(dice: str) -> None:
+    import tensorflow as tf
+
+    logits = tf.Variable(np.log(Y3_PRED))  # class 2 absent from the truth
+    loss = mm.build_loss(mm.LossConfig(alpha=1, dice=dice), n_classes=3)
+    with tf.GradientTape() as tape:
+        value = loss(Y3_TRUE, tf.nn.softmax(logits))
+    grad = tape.gradient(value, logits).numpy()
+    assert np.all(np.isfinite(grad)) and np.abs(grad[..., 2]).sum() > 0  # predicting the absent class costs
+
+
+def test_mask_with_trailing_channel_axis_is_accepted() -> None:
+    assert _loss(mm.LossConfig(), Y_TRUE[..., None], Y_PRED) == pytest.approx(_loss(mm.LossConfig()), abs=1e-6)
+
+
+def test_stacked_heads_weight_main_one_and_aux_half() -> None:
+    aux = np.array([[[[0.5, 0.5], [0.5, 0.5]]]], dtype=np.float32)
+    stacked = np.concatenate([Y_PRED, aux], axis=-1)
+    config = mm.LossConfig()
+    expected = _loss(config) + 0.5 * _loss(config, y_pred=aux)
+    assert _loss(config, y_pred=stacked, n_classes=2) == pytest.approx(expected, abs=1e-5)
+
+
+REAL_SHARE = (0.447, 0.203, 0.281, 0.063, 0.0049)
+
+
+def test_inverse_frequency_weights_and_cap() -> None:
+    raw = mm.class_weights(mm.LossConfig(class_weighting="inverse_freq"), REAL_SHARE)
+    np.testing.assert_allclose(raw, [1.0, 0.447 / 0.203, 0.447 / 0.281, 0.447 / 0.063, 0.447 / 0.0049], rtol=1e-6)
+    assert raw[4] == pytest.approx(91.2, abs=0.1)  # the ~100x weight that over-predicts big rock
+    capped = mm.class_weights(mm.LossConfig(class_weighting="inverse_freq_capped", weight_cap=10, exclude_background=True), REAL_SHARE)
+    np.testing.assert_allclose(capped, [0.0, 0.281 / 0.203, 1.0, 0.281 / 0.063, 10.0], rtol=1e-6)
+    np.testing.assert_array_equal(mm.class_weights(mm.LossConfig(), None), np.ones(5))
+
+
+def test_class_weights_change_the_loss() -> None:
+    share = (0.9, 0.1)
+    plain = _loss(mm.LossConfig(alpha=0, beta=1))
+    weighted = _loss(mm.LossConfig(alpha=0, beta=1, class_weighting="inverse_freq"), share=share)
+    assert weighted == pytest.approx((FOCAL_PIXELS[0] + 9 * FOCAL_PIXELS[1]) / 2, abs=1e-5)
+    assert weighted > plain
+
+
 @pytest.mark.parametrize(
     ("kwargs", "fragment"),
     [
