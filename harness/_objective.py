@@ -14,11 +14,13 @@ import numpy as np
 
 from harness.common.attrs import (
     BEST_EPOCH,
+    CONFIGS,
     CONFUSION_MATRIX,
     EPOCHS_RUN,
     FAIL_REASON,
     N_PARAMS,
     PER_CLASS_IOU,
+    PLANNED_CONFIGS,
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
     TRAIN_SECONDS,
@@ -50,10 +52,12 @@ def _rejected(trial: Any, exc: ValueError) -> Exception:
 class Objective:
     """Callable objective for `study.optimize`; data are loaded once per worker.
 
-    space: a `search_spaces.SearchSpace`; data: `harness.MarsData`; seed: study seed (data
-    split), the trial seed is `seed + trial.number`; artifact_dir: filesystem artifact
-    store for best weights and prediction previews (None: save nothing); stop: a
-    `StopFlag` checked between batches.
+    space: a `search_spaces.SearchSpace`, resolved here against the budget's fixed params;
+    data: `harness.MarsData` (workers pass the search split only: the held-out images never
+    reach an objective); seed: study seed (data split), the trial seed is `seed +
+    trial.number`; artifact_dir: filesystem artifact store for best weights and prediction
+    previews (None: save nothing); stop: a `StopFlag` checked between batches. A trial
+    enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those.
     """
 
     space: Any
@@ -62,6 +66,9 @@ class Objective:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
+
+    def __post_init__(self) -> None:
+        self.space = self.space.resolve(self.budget.fixed_params)
 
     def __call__(self, trial: Any) -> float:
         import optuna
@@ -84,13 +91,19 @@ class Objective:
             raise
 
     def _run(self, trial: Any) -> float:
-        from harness._configs import configs_from_params
+        from harness._configs import TrialConfigs, configs_from_params
 
-        params = self.space.suggest(trial)
+        planned = trial.user_attrs.get(PLANNED_CONFIGS)
         try:
-            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+            if planned is not None:
+                configs = TrialConfigs.from_dict(planned)
+            else:
+                params = self.space.suggest(trial)
+                configs = configs_from_params(params, self.budget, seed=self.seed,
+                                              trial_seed=self.seed + trial.number)
         except ValueError as exc:  # a combination the configs reject: not worth a FAIL
             raise _rejected(trial, exc) from None
+        trial.set_user_attr(CONFIGS, configs.to_dict())
         return self._train(trial, configs)
 
     def _train(self, trial: Any, configs: Any) -> float:

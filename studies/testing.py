@@ -11,7 +11,8 @@ from harness.common import attrs
 
 @dataclass
 class FakeObjective:
-    """Suggests the space's params and scores them instantly.
+    """Suggests the space's params and scores them instantly (records their configs when it
+    has a budget; an enqueued ablation cell is scored from its planned configs).
 
     `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
     RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
@@ -29,8 +30,18 @@ class FakeObjective:
     called: list[int] = field(default_factory=list)
 
     def __call__(self, trial: Any) -> float:
+        planned = trial.user_attrs.get(attrs.PLANNED_CONFIGS)
+        if planned is not None:  # an ablation cell: score its configs, suggest nothing
+            trial.set_user_attr(attrs.CONFIGS, planned)
+            self.called.append(trial.number)
+            return float(planned["train"]["lr"]) * 10 + 0.05 * bool(planned["model"]["residual"])
         params = self.space.suggest(trial)
         trial.set_user_attr(attrs.WORKER, worker_id())
+        if self.budget is not None:
+            from harness import configs_from_params
+
+            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+            trial.set_user_attr(attrs.CONFIGS, configs.to_dict())
         self.called.append(trial.number)
         if trial.number in self.interrupt_at:
             trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C)")
