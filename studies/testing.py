@@ -31,17 +31,8 @@ class FakeObjective:
 
     def __call__(self, trial: Any) -> float:
         planned = trial.user_attrs.get(attrs.PLANNED_CONFIGS)
-        if planned is not None:  # an ablation cell: score its configs, suggest nothing
-            trial.set_user_attr(attrs.CONFIGS, planned)
-            self.called.append(trial.number)
-            return float(planned["train"]["lr"]) * 10 + 0.05 * bool(planned["model"]["residual"])
-        params = self.space.suggest(trial)
+        params = {} if planned is not None else self.space.suggest(trial)
         trial.set_user_attr(attrs.WORKER, worker_id())
-        if self.budget is not None:
-            from harness import configs_from_params
-
-            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
-            trial.set_user_attr(attrs.CONFIGS, configs.to_dict())
         self.called.append(trial.number)
         if trial.number in self.interrupt_at:
             trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C)")
@@ -49,5 +40,13 @@ class FakeObjective:
         if trial.number in self.raise_at:
             trial.set_user_attr(attrs.FAIL_REASON, "RuntimeError: boom")
             raise RuntimeError("boom")
+        if planned is not None:  # an ablation cell: score its configs, suggest nothing
+            trial.set_user_attr(attrs.CONFIGS, planned)
+            return float(planned["train"]["lr"]) * 10 + 0.05 * bool(planned["model"]["residual"])
+        if self.budget is not None:
+            from harness import configs_from_params
+
+            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+            trial.set_user_attr(attrs.CONFIGS, configs.to_dict())
         trial.set_user_attr(attrs.EPOCHS_RUN, 1)
         return float(params.get("train.lr", 0.001)) * 10 + 0.01 * trial.number
