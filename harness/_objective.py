@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from harness.common.attrs import (
+    ABLATION_OF,
     BEST_EPOCH,
     CONFIGS,
     CONFUSION_MATRIX,
@@ -93,7 +94,12 @@ class Objective:
     def _run(self, trial: Any) -> float:
         from harness._configs import TrialConfigs, configs_from_params
 
+        import optuna
+
         planned = trial.user_attrs.get(PLANNED_CONFIGS)
+        if planned is None and ABLATION_OF in trial.study.user_attrs:  # a worker overshot the queue
+            trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
+            raise optuna.TrialPruned("ablation study: no planned cell left to run")
         try:
             if planned is not None:
                 configs = TrialConfigs.from_dict(planned)

@@ -123,6 +123,7 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
             study.enqueue_trial({}, user_attrs={attrs.ABLATION_TOGGLE: cell.label, attrs.ABLATION_SEED: cell.seed,
                                                attrs.PLANNED_CONFIGS: cell.configs})
     total = len(study.get_trials(deepcopy=False))  # every trial counts, so the cap is reached when the queue is empty
+    study.set_user_attr("n_trials", total)  # what joining workers obey
     return study, total
 
 

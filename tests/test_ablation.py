@@ -138,3 +138,31 @@ def test_ablation_on_the_tiny_budget_trains_scores_held_out_and_fills_the_report
     html = write_report("s", journal, tmp_path / "r.html").read_text()
     assert "Controlled ablations" in html and effects[0].variant in html
     assert "observational: confounded by the sampler" in html
+
+
+def test_a_worker_joins_the_ablation_study_and_runs_only_its_cells(tmp_path: Path) -> None:
+    from studies._ablate import AblationRequest, prepare_ablation
+    from studies.cli import main
+
+    journal = str(tmp_path / "j.journal")
+    assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                                    trials=2, sampler="random", objective=FakeObjective)) == 0
+    _, total = prepare_ablation(AblationRequest(study="s", storage=journal, seeds=2, toggles=("residual",)))
+    assert total == 4
+    assert main(["worker", "--study", "s/ablation", "--storage", journal], objective=FakeObjective) == 0
+    trials = _load(journal, "s/ablation").trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 4
+    assert all(t.params == {} for t in trials)  # nothing sampled: each cell trained its planned configs
+
+
+def test_table1_repeats_run_each_row_k_times_with_distinct_seeds(tmp_path: Path) -> None:
+    from collections import Counter
+
+    from search_spaces import TABLE1_PRESETS
+
+    journal = str(tmp_path / "j.journal")
+    assert run_search(SearchRequest(study="t", storage=journal, space="table1", data="synthetic:40", budget="tiny",
+                                    sampler="bruteforce", repeats=2, objective=FakeObjective)) == 0
+    trials = _load(journal, "t").trials
+    assert Counter(t.user_attrs["preset"] for t in trials) == {label: 2 for label, _ in TABLE1_PRESETS}
+    assert len({t.user_attrs["configs"]["train"]["seed"] for t in trials}) == 2 * len(TABLE1_PRESETS)
