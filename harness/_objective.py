@@ -97,7 +97,8 @@ class Objective:
         import optuna
 
         planned = trial.user_attrs.get(PLANNED_CONFIGS)
-        if planned is None and ABLATION_OF in trial.study.user_attrs:  # a worker overshot the queue
+        study = getattr(trial, "study", None)  # FixedTrial has none
+        if planned is None and study is not None and ABLATION_OF in study.user_attrs:  # a worker overshot the queue
             trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
             raise optuna.TrialPruned("ablation study: no planned cell left to run")
         try:
