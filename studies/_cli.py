@@ -37,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     worker.set_defaults(func=_worker)
-    register_trust(subparsers)
+    _register_evaluate_ablate(subparsers)
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -62,7 +62,7 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def register_trust(subparsers: argparse._SubParsersAction) -> None:
+def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
     """`marsseg evaluate` and `marsseg ablate`."""
     from harness.common import DEFAULT_JOURNAL
 

@@ -38,7 +38,7 @@ class _Factory:
 
 
 def test_ablation_runs_exactly_variants_plus_one_times_seeds_and_resumes_only_missing_cells(tmp_path: Path) -> None:
-    from studies._ablate import AblationRequest, run_ablation
+    from studies import AblationRequest, run_ablation
 
     journal = str(tmp_path / "j.journal")
     assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
@@ -77,7 +77,7 @@ def test_ablation_runs_exactly_variants_plus_one_times_seeds_and_resumes_only_mi
 
 def test_unknown_toggle_is_a_user_error_listing_the_toggles(tmp_path: Path) -> None:
     from harness.common import MarssegError
-    from studies._ablate import AblationRequest, run_ablation
+    from studies import AblationRequest, run_ablation
 
     journal = str(tmp_path / "j.journal")
     assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
@@ -92,7 +92,7 @@ def _cell(value: float, label: str, seed: int) -> optuna.trial.FrozenTrial:
 
 
 def test_controlled_effects_pair_seeds_and_match_a_hand_computed_t_interval() -> None:
-    from reports._controlled import collect_controlled
+    from reports import collect_controlled
 
     study = optuna.create_study(direction="maximize", study_name="s/ablation")
     held = {("baseline", 1): 0.50, ("baseline", 2): 0.52, ("baseline", 3): 0.47,
@@ -115,8 +115,8 @@ def test_controlled_effects_pair_seeds_and_match_a_hand_computed_t_interval() ->
 def test_ablation_on_the_tiny_budget_trains_scores_held_out_and_fills_the_report(tmp_path: Path) -> None:
     """Real trials: a 1-trial search, then 1 toggle x 2 seeds = 4 cells, then the report."""
     from reports import write_report
-    from reports._controlled import find_ablation, collect_controlled
-    from studies._ablate import AblationRequest, run_ablation
+    from reports import collect_controlled, find_ablation
+    from studies import AblationRequest, run_ablation
 
     journal = str(tmp_path / "j.journal")
     assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:120", budget="tiny",
@@ -141,7 +141,7 @@ def test_ablation_on_the_tiny_budget_trains_scores_held_out_and_fills_the_report
 
 
 def test_a_worker_joins_the_ablation_study_and_runs_only_its_cells(tmp_path: Path) -> None:
-    from studies._ablate import AblationRequest, prepare_ablation
+    from studies import AblationRequest, prepare_ablation
     from studies.cli import main
 
     journal = str(tmp_path / "j.journal")
