@@ -166,3 +166,18 @@ def test_table1_repeats_run_each_row_k_times_with_distinct_seeds(tmp_path: Path)
     trials = _load(journal, "t").trials
     assert Counter(t.user_attrs["preset"] for t in trials) == {label: 2 for label, _ in TABLE1_PRESETS}
     assert len({t.user_attrs["configs"]["train"]["seed"] for t in trials}) == 2 * len(TABLE1_PRESETS)
+
+
+def test_evaluate_and_ablate_commands_end_in_one_line_errors_for_unknown_studies(tmp_path: Path, capsys) -> None:
+    from studies.cli import main
+
+    journal = str(tmp_path / "j.journal")
+    assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                                    trials=1, sampler="random", objective=FakeObjective)) == 0
+    capsys.readouterr()
+    assert main(["evaluate", "--study", "s", "--storage", journal]) == 0  # nothing saved weights: nothing scored
+    assert "scored 0 trial(s)" in capsys.readouterr().err
+    for command in ("evaluate", "ablate"):
+        assert main([command, "--study", "nope", "--storage", journal]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("marsseg: error: no study named 'nope'") and len(err.strip().splitlines()) == 1
