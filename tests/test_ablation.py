@@ -13,6 +13,7 @@ from optuna.trial import TrialState
 from harness.common import attrs, open_storage
 from marsseg_models import BOTTLENECKS
 from studies import SearchRequest, run_search
+from harness.data import heldout_indices, load_data
 from studies.testing import FakeObjective
 
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
@@ -113,22 +114,21 @@ def test_controlled_effects_pair_seeds_and_match_a_hand_computed_t_interval() ->
 
 @pytest.mark.slow
 def test_ablation_on_the_tiny_budget_trains_scores_held_out_and_fills_the_report(tmp_path: Path) -> None:
-    """Real trials: a 1-trial search, then 1 toggle x 2 seeds = 4 cells, then the report."""
-    from reports import write_report
-    from reports import collect_controlled, find_ablation
+    """Real trials: 1 toggle x 2 seeds = 4 cells from a (fake) search's best configs, then the report."""
+    from reports import collect_controlled, find_ablation, write_report
     from studies import AblationRequest, run_ablation
 
     journal = str(tmp_path / "j.journal")
     assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:120", budget="tiny",
-                                    trials=1, sampler="random", pruner="none", heldout_fraction=0.2)) == 0
-    parent = _load(journal, "s")
-    assert set(attrs.heldout_scores(parent.user_attrs)) == {0}  # scored when the search ended
+                                    trials=2, sampler="random", pruner="none", heldout_fraction=0.2,
+                                    objective=FakeObjective)) == 0
     assert run_ablation(AblationRequest(study="s", storage=journal, seeds=2, toggles=("residual",))) == 0
     ablation = _load(journal, "s/ablation")
     assert len(ablation.trials) == 4 and all(t.state == TrialState.COMPLETE for t in ablation.trials)
     scores = attrs.heldout_scores(ablation.user_attrs)
     assert set(scores) == {0, 1, 2, 3} and all(0.0 <= s["miou"] <= 1.0 for s in scores.values())
-    assert {s["n_images"] for s in scores.values()} == {parent.user_attrs[attrs.heldout_key(0)]["n_images"]}
+    held = heldout_indices(load_data("synthetic:120").masks, 0.2, seed=0)  # the parent's split (seed 0)
+    assert {s["n_images"] for s in scores.values()} == {len(held)}
     effects = collect_controlled(find_ablation("s", open_storage(journal))).effects
     assert len(effects) == 1 and effects[0].n == 2 and effects[0].ci is not None
     by_seed = {(t.user_attrs[attrs.ABLATION_TOGGLE], t.user_attrs[attrs.ABLATION_SEED]): scores[t.number]["miou"]
