@@ -92,26 +92,28 @@ class Objective:
             raise
 
     def _run(self, trial: Any) -> float:
-        from harness._configs import TrialConfigs, configs_from_params
-
-        import optuna
-
-        planned = trial.user_attrs.get(PLANNED_CONFIGS)
-        study = getattr(trial, "study", None)  # FixedTrial has none
-        if planned is None and study is not None and ABLATION_OF in study.user_attrs:  # a worker overshot the queue
-            trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
-            raise optuna.TrialPruned("ablation study: no planned cell left to run")
         try:
-            if planned is not None:
-                configs = TrialConfigs.from_dict(planned)
-            else:
-                params = self.space.suggest(trial)
-                configs = configs_from_params(params, self.budget, seed=self.seed,
-                                              trial_seed=self.seed + trial.number)
+            configs = self._configs(trial)
         except ValueError as exc:  # a combination the configs reject: not worth a FAIL
             raise _rejected(trial, exc) from None
         trial.set_user_attr(CONFIGS, configs.to_dict())
         return self._train(trial, configs)
+
+    def _configs(self, trial: Any) -> Any:
+        """An ablation cell's enqueued `planned_configs`, else the configs of the suggested params."""
+        import optuna
+
+        from harness._configs import TrialConfigs, configs_from_params
+
+        planned = trial.user_attrs.get(PLANNED_CONFIGS)
+        if planned is not None:
+            return TrialConfigs.from_dict(planned)
+        study = getattr(trial, "study", None)  # FixedTrial has none
+        if study is not None and ABLATION_OF in study.user_attrs:  # a worker overshot the ablation's queue
+            trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
+            raise optuna.TrialPruned("ablation study: no planned cell left to run")
+        params = self.space.suggest(trial)
+        return configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
 
     def _train(self, trial: Any, configs: Any) -> float:
         import keras

@@ -181,3 +181,15 @@ def test_evaluate_and_ablate_commands_end_in_one_line_errors_for_unknown_studies
         assert main([command, "--study", "nope", "--storage", journal]) == 2
         err = capsys.readouterr().err
         assert err.startswith("marsseg: error: no study named 'nope'") and len(err.strip().splitlines()) == 1
+
+
+def test_a_trial_beyond_the_ablation_queue_is_pruned_without_sampling() -> None:
+    from harness import Objective, get_budget
+    from search_spaces import get_space
+
+    study = optuna.create_study(direction="maximize")
+    study.set_user_attr(attrs.ABLATION_OF, "s")
+    study.optimize(Objective(get_space("smoke"), load_data("synthetic:40"), get_budget("tiny")), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == TrialState.PRUNED and trial.params == {}
+    assert "no planned cell" in trial.user_attrs[attrs.PRUNED_REASON]
