@@ -93,7 +93,7 @@ def run_search(request: SearchRequest) -> int:
     """Create or resume the study, then run the workers; returns the exit code."""
     import optuna
 
-    from harness import available_cores, quiet_optuna
+    from harness import available_cores, get_budget, quiet_optuna
     from harness.data import load_data
     from search_spaces import get_space
     from studies._progress import ProgressBar
@@ -113,8 +113,6 @@ def run_search(request: SearchRequest) -> int:
     except KeyError:
         stored = {}
     settings = _settings(request, stored)
-    from harness import get_budget
-
     space = get_space(settings.space).resolve(get_budget(settings.budget).fixed_params)
     data = load_data(settings.data)  # a bad --data fails here, once, not in every worker
     if request.workers > 1:
