@@ -1,34 +1,41 @@
-"""Fidelity presets: the same search space runs in CI (`tiny`), on a CPU (`small`), on a GPU (`full`)."""
+"""Fidelity presets: the same search space runs in CI (`tiny`), on a 2-core CPU (`cpu`), on a GPU (`full`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+_PRUNER_NAMES = ("median", "hyperband", "sha", "patient", "none")
 
 
 @dataclass(frozen=True)
 class Budget:
-    """How much data, how many epochs and how wide a network one trial gets.
+    """How much data, how many epochs and which fixed values one trial gets.
 
     max_train_images / max_val_images: stratified subsets of the train / val split (None: all).
-    max_epochs: epoch cap (early stopping may end sooner). filter_scale multiplies
-    `model.base_filters`. steps_per_epoch: fixed number of batches per epoch (the train
-    pipeline repeats), so BatchNorm statistics and pruning see enough updates even on
-    a small subset (None: one pass). patience / lr_patience: early stopping on val_miou,
-    ReduceLROnPlateau on val_loss. warmup_epochs: epochs before a pruner may act.
-    max_batch_size caps `train.batch_size` on small subsets. n_preview: validation
-    images saved with their predictions as an artifact.
+    max_epochs: epoch cap (early stopping or the pruner may end sooner). steps_per_epoch:
+    fixed number of batches per epoch (the train pipeline repeats), so an epoch (the
+    pruner's unit of resource) has the same cost whatever the split size (None: one pass).
+    patience / lr_patience: early stopping on val_miou, ReduceLROnPlateau on val_loss.
+    warmup_epochs: epochs before a pruner may act (also Hyperband/SHA's min_resource).
+    fixed: dotted params the budget sets (e.g. `model.base_filters`): the space is resolved
+    against them before sampling, so they are not searched and train exactly as recorded.
+    bn_momentum: BatchNormalization momentum of every model. pruner: the default pruner of
+    a new study on this budget. n_preview: validation images saved with their predictions.
     """
 
     name: str
     max_train_images: int | None
     max_val_images: int | None
     max_epochs: int
-    filter_scale: float
     steps_per_epoch: int | None
     patience: int
     lr_patience: int
     warmup_epochs: int = 1
-    max_batch_size: int = 64
+    fixed: tuple[tuple[str, Any], ...] = ()
+    bn_momentum: float = 0.7
+    pruner: str = "median"
     n_preview: int = 6
 
     def __post_init__(self) -> None:
@@ -36,8 +43,6 @@ class Budget:
             raise ValueError(f"max_train_images must be >= 8 or None, got {self.max_train_images}")
         if self.max_epochs < 1:
             raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
-        if not 0.0 < self.filter_scale <= 4.0:
-            raise ValueError(f"filter_scale must be in (0, 4], got {self.filter_scale}")
         if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
             raise ValueError(f"steps_per_epoch must be >= 1 or None, got {self.steps_per_epoch}")
         if self.patience < 1 or self.lr_patience < 1:
@@ -46,18 +51,32 @@ class Budget:
             raise ValueError(f"warmup_epochs must be in [0, max_epochs={self.max_epochs}), got {self.warmup_epochs}")
         if self.max_val_images is not None and self.max_val_images < 4:
             raise ValueError(f"max_val_images must be >= 4 or None, got {self.max_val_images}")
+        if not 0.0 < self.bn_momentum < 1.0:
+            raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum}")
+        if self.pruner not in _PRUNER_NAMES:
+            raise ValueError(f"pruner must be one of {_PRUNER_NAMES}, got {self.pruner!r}")
+        bad = [k for k, _ in self.fixed if not k.startswith(("model.", "loss.", "aug.", "data.", "train."))]
+        if bad:
+            raise ValueError(f"fixed params must be dotted model./loss./aug./data./train. names, got {bad}")
 
-    def scaled_filters(self, base_filters: int) -> int:
-        """`base_filters` times `filter_scale`, at least 4."""
-        return max(4, int(round(base_filters * self.filter_scale)))
+    @property
+    def fixed_params(self) -> Mapping[str, Any]:
+        """The params this budget fixes, as a dict."""
+        return dict(self.fixed)
 
 
 BUDGETS: dict[str, Budget] = {
-    "tiny": Budget("tiny", max_train_images=96, max_val_images=32, max_epochs=3, filter_scale=0.5, steps_per_epoch=10,
-                   patience=2, lr_patience=1, warmup_epochs=1, max_batch_size=8, n_preview=3),
-    "small": Budget("small", max_train_images=1000, max_val_images=96, max_epochs=5, filter_scale=0.25,
-                    steps_per_epoch=12, patience=2, lr_patience=1, warmup_epochs=1, max_batch_size=16),
-    "full": Budget("full", max_train_images=None, max_val_images=None, max_epochs=100, filter_scale=1.0,
+    "tiny": Budget("tiny", max_train_images=96, max_val_images=32, max_epochs=3, steps_per_epoch=10,
+                   patience=2, lr_patience=1, warmup_epochs=1, n_preview=3,
+                   fixed=(("model.base_filters", 8), ("train.batch_size", 8))),
+    # Multi-fidelity search on 2 CPU cores (README, "Budgets"): full-resolution images, all of
+    # them; a base-16 network at batch 16; an epoch is 60 batches (960 images: about 50 s per
+    # worker with 2 workers on 2 cores, validation included); SHA promotes a third of the
+    # trials at epochs 2, 6 and 18, the survivors run to 40 (about 33 min) unless early stopping ends them.
+    "cpu": Budget("cpu", max_train_images=None, max_val_images=None, max_epochs=40, steps_per_epoch=60,
+                  patience=8, lr_patience=3, warmup_epochs=2, pruner="sha",
+                  fixed=(("model.base_filters", 16), ("train.batch_size", 16))),
+    "full": Budget("full", max_train_images=None, max_val_images=None, max_epochs=100,
                    steps_per_epoch=None, patience=12, lr_patience=5, warmup_epochs=5),
 }
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
@@ -52,6 +52,16 @@ class TrialConfigs:
     data: DataConfig
     train: TrainConfig
 
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        """`dataclasses.asdict` of every config: what the trial trained (the `configs` attribute)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, stored: Mapping[str, Mapping[str, Any]]) -> TrialConfigs:
+        """Back from `to_dict` (validated again by each config)."""
+        return cls(model=ModelConfig(**stored["model"]), loss=LossConfig(**stored["loss"]),
+                   data=DataConfig(**stored["data"]), train=TrainConfig(**stored["train"]))
+
 
 _KNOWN_PREFIXES = ("model.", "loss.", "aug.", "data.", "train.")
 
@@ -65,16 +75,14 @@ def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0
     """Build the frozen configs of one trial; an invalid combination raises ValueError.
 
     Parameters missing from `params` (inactive branches) take the configs' defaults;
-    `budget` scales `model.base_filters`, caps the batch size and sets data subsets,
-    epochs and patience. `seed` fixes the data split (the same for every trial of a study);
+    `budget` sets data subsets, epochs, patience and BatchNorm momentum (its fixed params
+    reach `params` through the space it resolved, so each value trains as recorded). `seed` fixes the data split (the same for every trial of a study);
     `trial_seed` (default `seed`) seeds the weights and the optimisation.
     """
     unknown = sorted(k for k in params if not k.startswith(_KNOWN_PREFIXES))
     if unknown:
         raise ValueError(f"unknown parameters {unknown}; names start with one of {list(_KNOWN_PREFIXES)}")
     model = _section(params, "model.")
-    if "base_filters" in model:
-        model["base_filters"] = budget.scaled_filters(int(model["base_filters"]))
     if model.get("dropout", "none") == "none":
         model.pop("dropout_rate", None)
     if "dropout_rate" in model:
@@ -82,9 +90,9 @@ def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0
     loss = _section(params, "loss.")
     aug, data = _section(params, "aug."), _section(params, "data.")
     train = _section(params, "train.")
-    batch = min(int(train.pop("batch_size", 16)), budget.max_batch_size)
+    batch = int(train.pop("batch_size", 16))
     return TrialConfigs(
-        model=ModelConfig(**model),
+        model=ModelConfig(**model, bn_momentum=budget.bn_momentum),
         loss=LossConfig(**loss),
         data=DataConfig(**aug, **data, max_train_images=budget.max_train_images,
                         max_val_images=budget.max_val_images, seed=seed),

@@ -13,12 +13,15 @@ from typing import Any
 import numpy as np
 
 from harness.common.attrs import (
+    ABLATION_OF,
     BEST_EPOCH,
+    CONFIGS,
     CONFUSION_MATRIX,
     EPOCHS_RUN,
     FAIL_REASON,
     N_PARAMS,
     PER_CLASS_IOU,
+    PLANNED_CONFIGS,
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
     TRAIN_SECONDS,
@@ -50,10 +53,12 @@ def _rejected(trial: Any, exc: ValueError) -> Exception:
 class Objective:
     """Callable objective for `study.optimize`; data are loaded once per worker.
 
-    space: a `search_spaces.SearchSpace`; data: `harness.MarsData`; seed: study seed (data
-    split), the trial seed is `seed + trial.number`; artifact_dir: filesystem artifact
-    store for best weights and prediction previews (None: save nothing); stop: a
-    `StopFlag` checked between batches.
+    space: a `search_spaces.SearchSpace`, resolved here against the budget's fixed params;
+    data: `harness.MarsData` (workers pass the search split only: the held-out images never
+    reach an objective); seed: study seed (data split), the trial seed is `seed +
+    trial.number`; artifact_dir: filesystem artifact store for best weights and prediction
+    previews (None: save nothing); stop: a `StopFlag` checked between batches. A trial
+    enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those.
     """
 
     space: Any
@@ -62,6 +67,9 @@ class Objective:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
+
+    def __post_init__(self) -> None:
+        self.space = self.space.resolve(self.budget.fixed_params)
 
     def __call__(self, trial: Any) -> float:
         import optuna
@@ -84,14 +92,28 @@ class Objective:
             raise
 
     def _run(self, trial: Any) -> float:
-        from harness._configs import configs_from_params
-
-        params = self.space.suggest(trial)
         try:
-            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+            configs = self._configs(trial)
         except ValueError as exc:  # a combination the configs reject: not worth a FAIL
             raise _rejected(trial, exc) from None
+        trial.set_user_attr(CONFIGS, configs.to_dict())
         return self._train(trial, configs)
+
+    def _configs(self, trial: Any) -> Any:
+        """An ablation cell's enqueued `planned_configs`, else the configs of the suggested params."""
+        import optuna
+
+        from harness._configs import TrialConfigs, configs_from_params
+
+        planned = trial.user_attrs.get(PLANNED_CONFIGS)
+        if planned is not None:
+            return TrialConfigs.from_dict(planned)
+        study = getattr(trial, "study", None)  # FixedTrial has none
+        if study is not None and ABLATION_OF in study.user_attrs:  # a worker overshot the ablation's queue
+            trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
+            raise optuna.TrialPruned("ablation study: no planned cell left to run")
+        params = self.space.suggest(trial)
+        return configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
 
     def _train(self, trial: Any, configs: Any) -> float:
         import keras

@@ -25,6 +25,7 @@ from reports._collect import (
     variant_label,
 )
 from reports._config import ReportConfig
+from reports._controlled import ControlledAblation, PairedEffect, collect_controlled, find_ablation
 from reports._importance import Importance, collect_importances
 from reports._predictions import Predictions, collect_predictions
 from reports._report import ReportData, collect_report, render_report, write_report, write_study_report
@@ -36,10 +37,12 @@ __all__ = [
     "PUBLISHED_MIOU",
     "TOGGLES",
     "CompareSeries",
+    "ControlledAblation",
     "Curves",
     "Effect",
     "History",
     "Importance",
+    "PairedEffect",
     "ParallelCoords",
     "Predictions",
     "PublishedRow",
@@ -52,6 +55,7 @@ __all__ = [
     "VariantRow",
     "bootstrap_diff_ci",
     "collect_comparison",
+    "collect_controlled",
     "collect_compare_series",
     "collect_curves",
     "collect_effects",
@@ -62,6 +66,7 @@ __all__ = [
     "collect_report",
     "collect_summary",
     "collect_timeline",
+    "find_ablation",
     "match_table1",
     "read_trials",
     "render_report",

@@ -9,7 +9,7 @@ from harness.common import attrs
 
 from reports._config import ReportConfig
 from reports._table1 import ARCH_PARAMS, FAMILY_LABELS, match_table1
-from reports._trials import SCORED_NAMES, TrialTable, param_column
+from reports._trials import HELDOUT_MIOU, SCORED_NAMES, TrialTable, param_column
 
 _BOTTLENECK_LABELS = {"aspp": "ASPP", "pp": "PP", "dilated": "dilated bottleneck"}
 STUDY_ATTRS = ("space", "sampler", "pruner", "budget", "max_epochs", "data", "seed")
@@ -107,6 +107,7 @@ class VariantRow(NamedTuple):
     best_number: int
     reported: float | None
     reported_label: str | None
+    heldout: float | None = None  # held-out mIoU of the best trial (what to believe)
 
 
 def variant_label(params: dict[str, Any]) -> str:
@@ -169,9 +170,17 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
             best_number=int(best_row["number"]),
             reported=published.miou if published else None,
             reported_label=published.label if published else None,
+            heldout=_float_or_none(best_row.get(HELDOUT_MIOU)),
         ))
     rows.sort(key=lambda r: -r.best if table.direction == "maximize" else r.best)
     return rows
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return None if value is None or np.isnan(float(value)) else float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -11,6 +11,7 @@ from reports._collect import (CompareSeries, Curves, History, ParallelCoords, Su
                               collect_comparison, collect_compare_series, collect_curves, collect_history,
                               collect_parallel, collect_summary, collect_timeline)
 from reports._config import ReportConfig
+from reports._controlled import ControlledAblation, collect_controlled
 from reports._importance import Importance, collect_importances
 from reports._predictions import Predictions, collect_predictions
 from reports._trials import read_trials
@@ -31,11 +32,14 @@ class ReportData(NamedTuple):
     compare: list[CompareSeries]
     config: ReportConfig
     exports: list[str]
+    controlled: ControlledAblation | None = None
 
 
 def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any] = (),
-                   artifact_dir: str | None = None, config: ReportConfig | None = None) -> ReportData:
-    """Collect all sections of `study`'s report; `compare` are other studies to put beside it."""
+                   artifact_dir: str | None = None, config: ReportConfig | None = None,
+                   ablation: Any = None) -> ReportData:
+    """Collect all sections of `study`'s report; `compare` are other studies to put beside it;
+    `ablation` is its controlled-ablation study (`marsseg ablate`), if any."""
     config = config or ReportConfig()
     table = read_trials(study)
     series = [collect_compare_series(table)] + [collect_compare_series(read_trials(s)) for s in compare]
@@ -52,6 +56,7 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
         compare=series,
         config=config,
         exports=[],
+        controlled=None if ablation is None else collect_controlled(ablation),
     )
 
 
@@ -72,24 +77,27 @@ def write_report(study_name: str, storage: str, output: str | Path = "report.htm
 
     Returns the HTML path; the comparison table goes beside it as `<stem>_table.csv/.md/.tex`.
     """
-    from reports._storage import load_study
+    from reports._controlled import find_ablation
+    from reports._storage import load_study, open_storage
     from harness.common import redact_url
 
     study = load_study(study_name, storage)
     others = [load_study(name, storage) for name in compare if name != study_name]
     return write_study_report(study, output, storage_label=redact_url(storage), compare=others,
-                              artifact_dir=artifact_dir, config=config)
+                              artifact_dir=artifact_dir, config=config,
+                              ablation=find_ablation(study_name, open_storage(storage)))
 
 
 def write_study_report(study: Any, output: str | Path, *, storage_label: str = "", compare: Sequence[Any] = (),
-                       artifact_dir: str | None = None, config: ReportConfig | None = None) -> Path:
+                       artifact_dir: str | None = None, config: ReportConfig | None = None,
+                       ablation: Any = None) -> Path:
     """Write the report of an already loaded study (see `write_report`)."""
     from reports._tables import write_tables
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     data = collect_report(study, storage_label=storage_label, compare=compare, artifact_dir=artifact_dir,
-                          config=config)
+                          config=config, ablation=ablation)
     exports = write_tables(data.comparison, output) if data.comparison else []
     data = data._replace(exports=[p.name for p in exports])
     output.write_text(render_report(data), encoding="utf-8")

@@ -11,6 +11,7 @@ from marsseg_models import CLASS_NAMES, SCORED_CLASSES
 SCORED_NAMES = tuple(CLASS_NAMES[c] for c in SCORED_CLASSES)
 """Keys of the `per_class_iou` user attribute (background is not scored)."""
 
+HELDOUT_MIOU = "heldout_miou"  # frame column: the trial's held-out mIoU (NaN when not scored)
 _ATTRS = (attrs.EPOCHS_RUN, attrs.BEST_EPOCH, attrs.TRAIN_SECONDS, attrs.N_PARAMS)
 
 
@@ -27,11 +28,23 @@ class TrialTable(NamedTuple):
     trials: list[Any]  # FrozenTrial, aligned with frame rows
 
 
+_SECTION_OF = {"model": "model", "loss": "loss", "aug": "data", "data": "data", "train": "train"}
+
+
+def trained_value(name: str, value: Any, configs: dict[str, Any] | None) -> Any:
+    """The value param `name` actually trained with: read from the trial's stored configs
+    (`configs` attribute) when they hold it, else the recorded param."""
+    prefix, _, field = name.partition(".")
+    section = (configs or {}).get(_SECTION_OF.get(prefix, ""), {})
+    return section.get(field, value) if isinstance(section, dict) else value
+
+
 def read_trials(study: Any) -> TrialTable:
-    """Collect `study`'s trials (all states) without copying them."""
+    """Collect `study`'s trials (all states) without copying them; params are the trained values."""
     import pandas as pd
 
     trials = study.get_trials(deepcopy=False)
+    heldout = attrs.heldout_scores(study.user_attrs)
     rows: list[dict[str, Any]] = []
     curves: list[tuple[np.ndarray, np.ndarray]] = []
     param_names: dict[str, None] = {}
@@ -48,12 +61,13 @@ def read_trials(study: Any) -> TrialTable:
         }
         for key in _ATTRS:
             row[key] = ua.get(key, np.nan)
+        row[HELDOUT_MIOU] = heldout.get(t.number, {}).get("miou", np.nan)
         per_class = ua.get(attrs.PER_CLASS_IOU) or {}
         for name in SCORED_NAMES:
             row[f"iou.{name}"] = per_class.get(name, np.nan)
         for name, value in t.params.items():
             param_names.setdefault(name)
-            row[f"param.{name}"] = value
+            row[f"param.{name}"] = trained_value(name, value, ua.get(attrs.CONFIGS))
         distributions.update(t.distributions)
         rows.append(row)
         steps = np.fromiter(t.intermediate_values.keys(), dtype=float)
@@ -63,7 +77,7 @@ def read_trials(study: Any) -> TrialTable:
     frame = pd.DataFrame(rows)
     if frame.empty:
         frame = pd.DataFrame(columns=["number", "state", "value", "start", "complete", "worker",
-                                      *_ATTRS, *(f"iou.{c}" for c in SCORED_NAMES)])
+                                      *_ATTRS, HELDOUT_MIOU, *(f"iou.{c}" for c in SCORED_NAMES)])
     direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
     return TrialTable(study.study_name, dict(study.user_attrs), direction, frame,
                       list(param_names), distributions, curves, trials)

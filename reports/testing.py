@@ -195,7 +195,7 @@ def make_fake_study(
 
     rng = np.random.default_rng(seed)
     study = optuna.create_study(study_name=study_name, storage=storage, direction="maximize")
-    study_attrs = {"space": "fake", "sampler": sampler, "pruner": "MedianPruner", "budget": "small",
+    study_attrs = {"space": "fake", "sampler": sampler, "pruner": "MedianPruner", "budget": "cpu",
              "max_epochs": max_epochs, "data": "synthetic", "seed": seed,
              "artifact_dir": str(artifact_dir) if artifact_dir else ""}
     for key, value in study_attrs.items():

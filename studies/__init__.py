@@ -1,5 +1,7 @@
 """Studies: create or resume Optuna studies, run local and remote workers, the demo."""
 
+from studies._ablate import AblationRequest, prepare_ablation, run_ablation
+from studies._evaluate import evaluate_study
 from studies._progress import ProgressBar, ProgressState, collect_progress, render_progress
 from studies._search import SearchRequest, default_artifact_dir, run_search
 from studies._settings import PRUNERS, SAMPLERS, StudySettings, make_pruner, make_sampler
@@ -8,6 +10,7 @@ from studies._summary import format_table, summary_rows
 from studies._worker import SlotCounter, WorkerSpec, run_worker
 
 __all__ = [
+    "AblationRequest",
     "PRUNERS",
     "SAMPLERS",
     "ProgressBar",
@@ -20,12 +23,15 @@ __all__ = [
     "create_or_resume",
     "default_artifact_dir",
     "enqueue_presets",
+    "evaluate_study",
     "fail_dead_trials",
     "format_table",
     "load_settings",
     "make_pruner",
     "make_sampler",
+    "prepare_ablation",
     "render_progress",
+    "run_ablation",
     "remaining_trials",
     "run_search",
     "run_worker",

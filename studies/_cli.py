@@ -21,8 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
     search.add_argument("--workers", type=int, default=1, help="worker processes on this machine (cores are split)")
     search.add_argument("--sampler", choices=SAMPLERS, help="new study default: tpe")
-    search.add_argument("--pruner", choices=PRUNERS, help="new study default: median")
-    search.add_argument("--budget", help="tiny | small | full (new study default: small)")
+    search.add_argument("--pruner", choices=PRUNERS, help="new study default: the budget's (cpu: sha)")
+    search.add_argument("--budget", help="tiny | cpu | full (new study default: cpu)")
+    search.add_argument("--heldout", dest="heldout_fraction", type=float,
+                        help="share of labelled images held out from the search (new study default: 0.1)")
+    search.add_argument("--repeats", type=int, help="run each preset (Table 1 row) this many times (default 1)")
     search.add_argument("--seed", type=int, help="study seed (new study default: 0)")
     search.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
     search.set_defaults(func=_search)
@@ -34,6 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     worker.set_defaults(func=_worker)
+    _register_evaluate_ablate(subparsers)
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -43,7 +47,7 @@ def _search(args: argparse.Namespace) -> int:
         study=args.study, storage=args.storage, space=args.space, data=args.data, sampler=args.sampler,
         pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
         workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose,
-        objective=args.objective))
+        objective=args.objective, heldout_fraction=args.heldout_fraction, repeats=args.repeats))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -56,3 +60,58 @@ def _worker(args: argparse.Namespace) -> int:
                                 data=args.data, verbose=args.verbose, objective=args.objective))
     print(f"worker ran {ran} trial(s)", file=sys.stderr)
     return 0
+
+
+def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
+    """`marsseg evaluate` and `marsseg ablate`."""
+    from harness.common import DEFAULT_JOURNAL
+
+    evaluate = subparsers.add_parser("evaluate", help="score a study's top trials on its held-out split",
+                                     description="Rebuild each trial's model from its stored configs and best "
+                                                 "weights and score it on the held-out images (stored on the study).")
+    evaluate.add_argument("--study", required=True, help="study name")
+    evaluate.add_argument("--storage", default=DEFAULT_JOURNAL, help="the study's storage")
+    evaluate.add_argument("--top", type=int, default=5, help="the best N trials by val mIoU (default 5)")
+    evaluate.add_argument("--trials", type=int, nargs="+", default=[], metavar="N", help="these trial numbers instead")
+    evaluate.add_argument("--data", help="local path of the study's data, if it differs here")
+    evaluate.add_argument("--force", action="store_true", help="score again trials that have a score")
+    evaluate.set_defaults(func=_evaluate)
+
+    ablate = subparsers.add_parser("ablate", help="controlled ablations of a study's best configuration",
+                                   description="Baseline and each toggle flipped, with the same seeds, at the "
+                                               "study's budget without pruning, as the study <study>/ablation "
+                                               "(resumable; `marsseg worker --study <study>/ablation` joins it).")
+    ablate.add_argument("--study", required=True, help="the searched study")
+    ablate.add_argument("--storage", default=DEFAULT_JOURNAL, help="the study's storage")
+    ablate.add_argument("--seeds", type=int, default=3, help="seeds per cell (default 3)")
+    ablate.add_argument("--toggles", nargs="+", metavar="TOGGLE", help="toggles to flip (default: all)")
+    ablate.add_argument("--workers", type=int, default=1, help="worker processes on this machine")
+    ablate.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
+    ablate.add_argument("--data", help="local path of the study's data for held-out scoring, if it differs here")
+    ablate.set_defaults(func=_ablate)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    import optuna
+
+    from harness.common import MarssegError, open_storage
+    from studies._evaluate import evaluate_study
+    from studies._study import load_settings
+
+    try:
+        study = optuna.load_study(study_name=args.study, storage=open_storage(args.storage))
+    except KeyError:
+        raise MarssegError(f"no study named {args.study!r}") from None
+    scores = evaluate_study(study, load_settings(study), top=args.top, numbers=args.trials, data_path=args.data,
+                            force=args.force)
+    print(f"scored {len(scores)} trial(s) on the held-out split", file=sys.stderr)
+    return 0
+
+
+def _ablate(args: argparse.Namespace) -> int:
+    from studies._ablate import AblationRequest, run_ablation
+
+    return run_ablation(AblationRequest(
+        study=args.study, storage=args.storage, seeds=args.seeds,
+        toggles=tuple(args.toggles) if args.toggles else None, workers=args.workers, timeout=args.timeout,
+        data=args.data, verbose=args.verbose, objective=args.objective))

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import MarssegError
+from harness.common import MarssegError, attrs
 from studies._settings import StudySettings, make_sampler
 from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
-NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": "median",
-                      "budget": "small", "seed": 0}
+NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": None,
+                      "budget": "cpu", "seed": 0, "heldout_fraction": 0.1}  # pruner None: the budget's
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,9 @@ class SearchRequest:
     artifact_dir: str | None = None
     verbose: bool = False
     objective: Callable[..., Any] | None = None  # see WorkerSpec.objective
+    heldout_fraction: float | None = None
+    repeats: int | None = None  # each preset (Table 1 row) this many times, each with its own seed
+    evaluate_top: int = 5  # trials scored on the held-out split when the run ends (0: none)
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -54,16 +57,26 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
     for key, default in NEW_STUDY_DEFAULTS.items():
         given = getattr(request, key)
         values[key] = given if given is not None else stored.get(key, default)
+    if values["pruner"] is None:
+        from harness import get_budget
+
+        try:
+            values["pruner"] = get_budget(values["budget"]).pruner
+        except ValueError as exc:
+            raise MarssegError(str(exc)) from None
+    if stored and request.heldout_fraction is None:
+        values["heldout_fraction"] = stored.get("heldout_fraction", 0.0)
+    repeats = request.repeats if request.repeats is not None else stored.get("repeats", 1)
     if request.data is not None and "://" not in request.data and not request.data.startswith("synthetic"):
         values["data"] = str(Path(request.data).resolve())
     artifact_dir = (request.artifact_dir or stored.get("artifact_dir")
                     or default_artifact_dir(request.storage, request.study))
     n_trials = request.trials if request.trials is not None else stored.get("n_trials")
-    if n_trials is None and not stored:  # a space of presets (Table 1) runs them once by default
-        from search_spaces import get_space
+    if request.trials is None and (not stored or request.repeats is not None):
+        from search_spaces import get_space  # a space of presets (Table 1) runs each `repeats` times by default
 
-        n_trials = len(get_space(values["space"]).presets) or None
-    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials)
+        n_trials = len(get_space(values["space"]).presets) * repeats or n_trials
+    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials, repeats=repeats)
 
 
 def _gpus() -> list[str]:
@@ -80,7 +93,7 @@ def run_search(request: SearchRequest) -> int:
     """Create or resume the study, then run the workers; returns the exit code."""
     import optuna
 
-    from harness import available_cores, quiet_optuna
+    from harness import available_cores, get_budget, quiet_optuna
     from harness.data import load_data
     from search_spaces import get_space
     from studies._progress import ProgressBar
@@ -100,14 +113,14 @@ def run_search(request: SearchRequest) -> int:
     except KeyError:
         stored = {}
     settings = _settings(request, stored)
-    space = get_space(settings.space)
+    space = get_space(settings.space).resolve(get_budget(settings.budget).fixed_params)
     data = load_data(settings.data)  # a bad --data fails here, once, not in every worker
     if request.workers > 1:
         data = None  # spawned workers load their own; only the in-process worker reuses it
     study, created = create_or_resume(storage, request.study, settings)
     make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before spawning
     dead = fail_dead_trials(study)
-    added = enqueue_presets(study, space)
+    added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
     remaining = remaining_trials(study, settings.n_trials)
     verb = "created" if created else "resumed"
     cores, gpus = available_cores(), _gpus()
@@ -133,6 +146,10 @@ def run_search(request: SearchRequest) -> int:
         if code:
             return code
     print(format_table(summary_rows(study)))
+    if request.evaluate_top:
+        from studies._evaluate import evaluate_study
+
+        evaluate_study(study, settings, top=request.evaluate_top, data=data, data_path=request.data)
     return 0
 
 

@@ -24,6 +24,8 @@ class StudySettings:
     seed: int
     artifact_dir: str
     n_trials: int | None = None
+    heldout_fraction: float = 0.1
+    repeats: int = 1
     max_epochs: int = 0
 
     def __post_init__(self) -> None:
@@ -40,6 +42,10 @@ class StudySettings:
             raise MarssegError(str(exc)) from None
         if self.n_trials is not None and self.n_trials < 1:
             raise MarssegError(f"--trials must be >= 1, got {self.n_trials}")
+        if self.repeats < 1:
+            raise MarssegError(f"--repeats must be >= 1, got {self.repeats}")
+        if not 0.0 <= self.heldout_fraction < 0.5:
+            raise MarssegError(f"--heldout must lie in [0, 0.5), got {self.heldout_fraction}")
         object.__setattr__(self, "max_epochs", budget.max_epochs)
 
     def to_attrs(self) -> dict[str, Any]:
@@ -48,12 +54,13 @@ class StudySettings:
 
     @classmethod
     def from_attrs(cls, attrs: dict[str, Any]) -> StudySettings:
-        """Back from study user attributes (unknown keys ignored)."""
+        """Back from study user attributes (unknown keys ignored; a study made before held-out
+        splits existed has none: fraction 0, so resuming it keeps its data split)."""
         names = {f.name for f in fields(cls)} - {"max_epochs"}
-        missing = sorted(names - set(attrs) - {"n_trials"})
+        missing = sorted(names - set(attrs) - {"n_trials", "heldout_fraction", "repeats"})
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
-        return cls(**{k: v for k, v in attrs.items() if k in names})
+        return cls(**{"heldout_fraction": 0.0, **{k: v for k, v in attrs.items() if k in names}})
 
 
 def make_sampler(name: str, seed: int, space: Any) -> Any:

@@ -10,7 +10,8 @@ from harness.common import MarssegError, attrs
 from studies._settings import StudySettings
 
 COUNTED_STATES_NAMES = ("COMPLETE", "PRUNED", "FAIL", "RUNNING")
-_RESUME_CHECKED = ("space", "budget", "data", "seed", "sampler", "pruner")
+_RESUME_CHECKED = ("space", "budget", "data", "seed", "sampler", "pruner", "heldout_fraction")
+_MAY_CHANGE = ("n_trials", "repeats")
 
 
 def counted_states() -> tuple[Any, ...]:
@@ -40,8 +41,9 @@ def create_or_resume(storage: Any, name: str, settings: StudySettings) -> tuple[
         if getattr(stored, key) != getattr(settings, key):
             raise MarssegError(f"study {name!r} was created with {key}={getattr(stored, key)!r}, not "
                                f"{getattr(settings, key)!r}; drop that flag to resume, or use a new --study name")
-    if settings.n_trials != stored.n_trials:
-        study.set_user_attr("n_trials", settings.n_trials)
+    for key in _MAY_CHANGE:
+        if getattr(settings, key) != getattr(stored, key):
+            study.set_user_attr(key, getattr(settings, key))
     return study, False
 
 
@@ -83,14 +85,16 @@ def fail_dead_trials(study: Any) -> list[int]:
     return failed
 
 
-def enqueue_presets(study: Any, space: Any) -> int:
-    """Enqueue the space's presets (Table 1) not yet in the study; return how many were added."""
-    present = {t.user_attrs.get("preset") for t in study.get_trials(deepcopy=False)}
+def enqueue_presets(study: Any, space: Any, repeats: int = 1) -> int:
+    """Enqueue each of the space's presets (Table 1) `repeats` times, the copies not yet in the
+    study; return how many were added. Each copy is its own trial, so its own training seed."""
+    present = {(t.user_attrs.get("preset"), t.user_attrs.get("repeat", 0)) for t in study.get_trials(deepcopy=False)}
     added = 0
-    for label, params in space.presets:
-        if label not in present:
-            study.enqueue_trial(dict(params), user_attrs={"preset": label})
-            added += 1
+    for repeat in range(repeats):
+        for label, params in space.presets:
+            if (label, repeat) not in present:
+                study.enqueue_trial(dict(params), user_attrs={"preset": label, "repeat": repeat})
+                added += 1
     return added
 
 

@@ -16,7 +16,9 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
     for t in study.get_trials(deepcopy=False):
         if t.state.name in ("RUNNING", "WAITING"):
             continue
-        p, a = t.params, t.user_attrs
+        a = t.user_attrs
+        model = (a.get(attrs.CONFIGS) or {}).get("model", {})  # what trained (ablation cells have no params)
+        p = {**{f"model.{k}": v for k, v in model.items()}, **t.params}
         rows.append({"#": t.number, "state": t.state.name.lower(), "val_miou": t.value,
                      "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
                      "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),

@@ -82,7 +82,7 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = N
 def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
     import optuna
     from harness import Objective, get_budget
-    from harness.data import load_data
+    from harness.data import load_data, split_heldout
     from search_spaces import get_space
 
     from studies._settings import make_pruner, make_sampler
@@ -92,7 +92,8 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
     storage = open_storage(spec.storage_url)
     probe = optuna.load_study(study_name=spec.study_name, storage=storage)
     settings = load_settings(probe)
-    space, budget = get_space(settings.space), get_budget(settings.budget)
+    budget = get_budget(settings.budget)
+    space = get_space(settings.space).resolve(budget.fixed_params)  # inert dimensions are never sampled
     # A fresh seed per worker and per resume, so no two samplers replay the same draws.
     seed = settings.seed + 100_003 * spec.index + len(probe.get_trials(deepcopy=False))
     study = optuna.load_study(study_name=spec.study_name, storage=storage,
@@ -100,6 +101,7 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
                               pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
     if data is None:
         data = load_data(spec.data or settings.data)
+    data = split_heldout(data, settings.heldout_fraction, settings.seed).search  # the objective never sees held-out
     make_objective = Objective if spec.objective is None else spec.objective
     return study, make_objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir, stop=stop)
 

@@ -11,7 +11,8 @@ from harness.common import attrs
 
 @dataclass
 class FakeObjective:
-    """Suggests the space's params and scores them instantly.
+    """Suggests the space's params and scores them instantly (records their configs when it
+    has a budget; an enqueued ablation cell is scored from its planned configs).
 
     `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
     RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
@@ -29,7 +30,8 @@ class FakeObjective:
     called: list[int] = field(default_factory=list)
 
     def __call__(self, trial: Any) -> float:
-        params = self.space.suggest(trial)
+        planned = trial.user_attrs.get(attrs.PLANNED_CONFIGS)
+        params = {} if planned is not None else self.space.suggest(trial)
         trial.set_user_attr(attrs.WORKER, worker_id())
         self.called.append(trial.number)
         if trial.number in self.interrupt_at:
@@ -38,5 +40,13 @@ class FakeObjective:
         if trial.number in self.raise_at:
             trial.set_user_attr(attrs.FAIL_REASON, "RuntimeError: boom")
             raise RuntimeError("boom")
+        if planned is not None:  # an ablation cell: score its configs, suggest nothing
+            trial.set_user_attr(attrs.CONFIGS, planned)
+            return float(planned["train"]["lr"]) * 10 + 0.05 * bool(planned["model"]["residual"])
+        if self.budget is not None:
+            from harness import configs_from_params
+
+            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+            trial.set_user_attr(attrs.CONFIGS, configs.to_dict())
         trial.set_user_attr(attrs.EPOCHS_RUN, 1)
         return float(params.get("train.lr", 0.001)) * 10 + 0.01 * trial.number

@@ -31,6 +31,7 @@ def test_search_then_worker_join_the_same_journal_study(tmp_path, capsys) -> Non
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.COMPLETE]
     assert study.user_attrs["artifact_dir"].startswith(str(tmp_path))
     assert "weights_artifact_id" in study.trials[0].user_attrs
+    assert 0.0 <= study.user_attrs["heldout_score.0"]["miou"] <= 1.0  # scored on held-out when `search` ended
 
 
 def test_a_bad_storage_scheme_is_one_line_error(tmp_path, capsys) -> None:
@@ -48,4 +49,4 @@ def test_an_unreachable_database_error_hides_the_password(capsys) -> None:
 
 def test_unknown_budget_lists_the_valid_ones(tmp_path, capsys) -> None:
     assert main(["search", "--study", "x", "--storage", str(tmp_path / "j.journal"), "--budget", "huge"]) == 2
-    assert "tiny, small, full" in capsys.readouterr().err
+    assert "tiny, cpu, full" in capsys.readouterr().err

@@ -57,6 +57,10 @@ def test_complete_trial_records_every_contract_attribute(data, tmp_path) -> None
         preview = np.load(f)
         assert preview["preds"].dtype == np.uint8 and preview["preds"].shape == preview["masks"].shape
     assert store.open_reader(attrs["weights_artifact_id"]) is not None
+    # tiny fixes base_filters and batch size at 8: never sampled, and stored as trained
+    assert "model.base_filters" not in trial.params and "train.batch_size" not in trial.params
+    assert attrs["configs"]["model"]["base_filters"] == 8 and attrs["configs"]["train"]["batch_size"] == 8
+    assert attrs["configs"]["model"]["family"] == "unet" and attrs["configs"]["train"]["lr"] == 3e-3
 
 
 def test_val_miou_rises_over_the_first_epochs(data) -> None:

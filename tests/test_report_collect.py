@@ -58,7 +58,7 @@ def test_summary_counts_every_state_and_the_epochs_pruning_saved(study: optuna.S
                                             for t in _trials(study, TrialState.PRUNED))
     assert s.best_value == pytest.approx(study.best_value)
     assert s.best_number == study.best_trial.number
-    assert s.attrs["sampler"] == "TPESampler" and s.attrs["budget"] == "small"
+    assert s.attrs["sampler"] == "TPESampler" and s.attrs["budget"] == "cpu"
     assert sum(s.fail_reasons.values()) == s.counts["FAIL"]
     assert all("OOM" in reason for reason in s.fail_reasons)
 

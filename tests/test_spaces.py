@@ -43,10 +43,11 @@ def test_conditional_params_never_appear_outside_their_branch() -> None:
         assert ("loss.gamma" in params) == (params["loss.alpha"] < 1)  # focal weight 1 - alpha
         assert ("loss.dice" in params) == (params["loss.alpha"] > 0)
         assert "loss.beta" not in params
-        configs = configs_from_params(params, BUDGETS["small"])  # every draw is a valid config
+        configs = configs_from_params(params, BUDGETS["cpu"])  # every draw is a valid config
         assert configs.model.family == params["model.family"]
         assert configs.loss.alpha + configs.loss.beta == pytest.approx(1.0)
-        assert configs.train.batch_size <= BUDGETS["small"].max_batch_size
+        assert configs.train.batch_size == params["train.batch_size"]  # trained as recorded
+        assert configs.model.base_filters == params["model.base_filters"]
 
 
 def test_every_named_space_covers_every_dotted_parameter_of_the_contract() -> None:

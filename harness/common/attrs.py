@@ -17,6 +17,35 @@ WEIGHTS_ARTIFACT = "weights_artifact_id"
 PREDICTIONS_ARTIFACT = "predictions_artifact_id"
 FAIL_REASON = "fail_reason"
 PRUNED_REASON = "pruned_reason"
+CONFIGS = "configs"  # dataclasses.asdict of the frozen configs the trial trained
+PLANNED_CONFIGS = "planned_configs"  # set when enqueued (ablations): train exactly these configs
+ABLATION_TOGGLE = "ablation_toggle"  # on ablation trials: "baseline" or a toggle variant
+ABLATION_SEED = "ablation_seed"  # on ablation trials: the training seed shared by the pair
 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
-              WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON)
+              WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
+              ABLATION_TOGGLE, ABLATION_SEED)
+
+# Study user attributes. Optuna storages refuse to change a finished trial, so held-out
+# scores computed after a trial ends live on its study, one key per trial number.
+HELDOUT_PREFIX = "heldout_score."
+ABLATION_OF = "ablation_of"  # on an ablation study: the searched study it ablates
+ABLATION_BASELINE = "ablation_baseline"  # its baseline configs (TrialConfigs.to_dict)
+ABLATION_SEEDS = "ablation_seeds"
+ABLATION_SUFFIX = "/ablation"
+
+
+def heldout_key(number: int) -> str:
+    """Study user attribute holding trial `number`'s held-out score."""
+    return f"{HELDOUT_PREFIX}{number}"
+
+
+def heldout_scores(study_attrs: dict) -> dict[int, dict]:
+    """{trial number: held-out score dict} from a study's user attributes."""
+    return {int(k[len(HELDOUT_PREFIX):]): v for k, v in study_attrs.items()
+            if k.startswith(HELDOUT_PREFIX) and k[len(HELDOUT_PREFIX):].isdigit()}
+
+
+def ablation_study_name(study: str) -> str:
+    """The name of `study`'s controlled-ablation study (same storage)."""
+    return f"{study}{ABLATION_SUFFIX}"

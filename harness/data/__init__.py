@@ -8,6 +8,7 @@ TensorFlow is imported only inside the pipeline and augmentation functions.
 
 from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
 from harness.data._data_io import N_CLASSES, MarsData, load_dataset, save_dataset
+from harness.data._heldout import HeldoutSplit, heldout_indices, split_heldout
 from harness.data._inspect import format_inspect, inspect_data
 from harness.data._outliers import MaskGroup, OutlierRule, anomalous_groups, find_mask_groups, select_outliers
 from harness.data._oversample import find_rock_patches, paste_rocks
@@ -22,6 +23,7 @@ __all__ = [
     "AugmentConfig",
     "DataConfig",
     "DataInfo",
+    "HeldoutSplit",
     "MarsData",
     "MaskGroup",
     "OutlierRule",
@@ -34,6 +36,7 @@ __all__ = [
     "find_mask_groups",
     "find_rock_patches",
     "format_inspect",
+    "heldout_indices",
     "inspect_data",
     "load_data",
     "load_dataset",
@@ -43,6 +46,7 @@ __all__ = [
     "prepare_data",
     "save_dataset",
     "select_outliers",
+    "split_heldout",
     "split_indices",
     "stratified_subset",
     "synthesize",

@@ -1,0 +1,29 @@
+"""Score a finished trial on the held-out split: rebuild its model from the stored configs,
+load its best weights, predict, and compute the NumPy confusion matrix and mean IoU (the
+same definition as `val_miou`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from harness._configs import TrialConfigs
+
+
+def score_heldout(configs: TrialConfigs, weights_path: str, heldout: Any, batch_size: int = 64) -> dict[str, Any]:
+    """{"miou", "per_class_iou", "n_images", "confusion_matrix"} of the weights on `heldout` (a MarsData)."""
+    import keras
+    from marsseg_models import build_model, confusion_matrix, inference_model, mean_iou, per_class_iou, predict_labels
+
+    if heldout.n_train == 0:
+        raise ValueError("the held-out split is empty")
+    keras.backend.clear_session()
+    height, width = heldout.image_shape
+    model = inference_model(build_model(configs.model, input_shape=(height, width, 1), n_classes=5))
+    model.load_weights(weights_path)
+    probs = model.predict(heldout.images[..., None].astype("float32") / 255.0, batch_size=batch_size, verbose=0)
+    cm = confusion_matrix(heldout.masks, predict_labels(probs))
+    per_class = {k: (None if np.isnan(v) else round(float(v), 6)) for k, v in per_class_iou(cm).items()}
+    return {"miou": round(mean_iou(cm), 6), "per_class_iou": per_class, "n_images": int(heldout.n_train),
+            "confusion_matrix": cm.tolist()}

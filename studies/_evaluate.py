@@ -1,0 +1,81 @@
+"""Held-out scores of a study's top trials (`marsseg evaluate`, and at the end of `marsseg search`).
+
+Optuna storages refuse to change a finished trial, so each score is a study user attribute
+`heldout_score.<trial number>` (`harness.common.attrs.heldout_key`); readers use
+`attrs.heldout_scores`. Already scored trials are skipped, so evaluating again is cheap.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.common import MarssegError, attrs
+
+
+def pick_trials(study: Any, top: int | None, numbers: Sequence[int] = ()) -> list[Any]:
+    """The COMPLETE trials to score: `numbers` if given, else the `top` by value (None: all)."""
+    from optuna.trial import TrialState
+
+    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
+    if numbers:
+        wanted = set(numbers)
+        return [t for t in done if t.number in wanted]
+    done.sort(key=lambda t: (-t.value, t.number))
+    return done if top is None else done[:top]
+
+
+def evaluate_study(study: Any, settings: Any, *, top: int | None = 5, numbers: Sequence[int] = (),
+                   data: Any = None, data_path: str | None = None, force: bool = False) -> dict[int, dict]:
+    """Score the chosen trials on the study's held-out split; returns {trial number: score} of new scores."""
+    chosen = pick_trials(study, top, numbers)
+    have = attrs.heldout_scores(study.user_attrs)
+    todo = [t for t in chosen if force or t.number not in have]
+    if not todo:
+        return {}
+    if settings.heldout_fraction <= 0:
+        print(f"study {study.study_name!r} has no held-out split (created with held-out fraction 0)", file=sys.stderr)
+        return {}
+    ready = [t for t in todo if attrs.CONFIGS in t.user_attrs and attrs.WEIGHTS_ARTIFACT in t.user_attrs]
+    skipped = sorted(t.number for t in todo if t not in ready)
+    if skipped:
+        print(f"held-out: trials {skipped} have no stored configs or weights; not scored", file=sys.stderr)
+    if not ready:
+        return {}
+    heldout = _heldout_data(settings, data, data_path)
+    scores = {}
+    for trial in ready:
+        scores[trial.number] = _score(trial, settings, heldout)
+        study.set_user_attr(attrs.heldout_key(trial.number), scores[trial.number])
+        print(f"held-out mIoU of trial {trial.number}: {scores[trial.number]['miou']:.4f} "
+              f"(val {trial.value:.4f}, {scores[trial.number]['n_images']} images)", file=sys.stderr)
+    return scores
+
+
+def _heldout_data(settings: Any, data: Any, data_path: str | None) -> Any:
+    from harness.data import load_data, split_heldout
+
+    if data is None:
+        data = load_data(data_path or settings.data)
+    return split_heldout(data, settings.heldout_fraction, settings.seed).heldout
+
+
+def _score(trial: Any, settings: Any, heldout: Any) -> dict[str, Any]:
+    from optuna.artifacts import FileSystemArtifactStore, download_artifact
+
+    from harness import TrialConfigs, configure_tensorflow, score_heldout
+
+    configure_tensorflow()
+    store = FileSystemArtifactStore(settings.artifact_dir)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"trial{trial.number}.weights.h5"
+        try:
+            download_artifact(artifact_store=store, artifact_id=trial.user_attrs[attrs.WEIGHTS_ARTIFACT],
+                              file_path=str(path))
+        except Exception as exc:  # a missing artifact folder on this machine
+            raise MarssegError(f"cannot read the weights of trial {trial.number} from {settings.artifact_dir}: "
+                               f"{type(exc).__name__} (pass --artifacts DIR)") from None
+        return score_heldout(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), str(path), heldout)

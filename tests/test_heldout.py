@@ -1,0 +1,105 @@
+"""The held-out split: grouped, stratified, seeded, and never seen by the search."""
+
+from __future__ import annotations
+
+import numpy as np
+import optuna
+import pytest
+
+from harness.common import open_storage
+from harness.data import DataConfig, MarsData, heldout_indices, load_data, make_datasets, split_heldout
+from studies import StudySettings, WorkerSpec, create_or_resume, run_worker
+from studies.testing import FakeObjective
+
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+@pytest.fixture(scope="module")
+def data() -> MarsData:
+    return load_data("synthetic:300:5")  # with injected "alien" outliers sharing one mask
+
+
+def _groups(masks: np.ndarray) -> list[np.ndarray]:
+    """Indices of each group of byte-identical masks (computed here, independently)."""
+    by_bytes: dict[bytes, list[int]] = {}
+    for i, m in enumerate(masks):
+        by_bytes.setdefault(m.tobytes(), []).append(i)
+    return [np.array(v) for v in by_bytes.values()]
+
+
+def test_heldout_is_about_a_tenth_keeps_mask_groups_whole_and_leaves_outliers_out(data: MarsData) -> None:
+    held = set(heldout_indices(data.masks, 0.1, seed=3).tolist())
+    groups = _groups(data.masks)
+    for group in groups:
+        inside = {int(i) in held for i in group}
+        assert len(inside) == 1, group  # never split
+    aliens = max((g for g in groups if data.masks[g[0]].any()), key=len)
+    assert len(aliens) >= 10 and not held & set(aliens.tolist())
+    candidates = data.n_train - len(aliens)
+    assert abs(len(held) - 0.1 * candidates) <= 0.02 * candidates
+    rock = (data.masks == 4).reshape(data.n_train, -1).any(axis=1)
+    rest = np.setdiff1d(np.arange(data.n_train), list(held) + aliens.tolist())
+    assert abs(rock[list(held)].mean() - rock[rest].mean()) < 0.1  # stratified by big rock
+    assert heldout_indices(data.masks, 0.1, seed=3).tolist() == sorted(held)  # seeded
+    assert heldout_indices(data.masks, 0.1, seed=4).tolist() != sorted(held)
+    assert len(heldout_indices(data.masks, 0.0, seed=3)) == 0
+
+
+def test_heldout_images_never_reach_the_objective_or_its_pipelines(data: MarsData, tmp_path) -> None:
+    held = heldout_indices(data.masks, 0.2, seed=4)
+    images = np.minimum(data.images, 254)  # tag: only held-out images hold the value 255
+    images[held] = 255
+    tagged = MarsData(images, data.masks, data.test_images)
+    journal = str(tmp_path / "j.journal")
+    settings = StudySettings(space="smoke", sampler="random", pruner="none", budget="tiny", data="synthetic:300:5",
+                             seed=4, artifact_dir=str(tmp_path / "a"), n_trials=1, heldout_fraction=0.2)
+    create_or_resume(open_storage(journal), "s", settings)
+    seen = []
+
+    def factory(space, data, budget, seed=0, artifact_dir=None, stop=None):
+        seen.append(data)
+        return FakeObjective(space, data, budget, seed, artifact_dir, stop)
+
+    assert run_worker(WorkerSpec(journal, "s", objective=factory), data=tagged) == 1
+    given = seen[0]
+    assert len(held) > 0 and given.n_train == data.n_train - len(held)
+    assert not (given.images == 255).any()
+    for config in (DataConfig(seed=4), DataConfig(geometric=True, photometric=False, oversample=True, seed=4)):
+        train, val, _ = make_datasets(given, config, batch_size=16)
+        for ds in (train, val):
+            assert max(float(x.numpy().max()) for x, _ in ds) < 1.0  # 255 / 255 never appears
+
+
+def test_split_heldout_returns_the_complement(data: MarsData) -> None:
+    split = split_heldout(data, 0.1, seed=0)
+    assert split.search.n_train + split.heldout.n_train == data.n_train
+    np.testing.assert_array_equal(split.heldout.masks, data.masks[split.indices])
+
+
+@pytest.mark.slow
+def test_heldout_score_rebuilds_the_trained_model_exactly(tmp_path) -> None:
+    """Scored on the validation images, the rebuilt model must give the confusion matrix
+    that Keras' streaming metric recorded during training (an independent computation)."""
+    from harness import Objective, TrialConfigs, get_budget, score_heldout
+    from harness.data import prepare_data
+    from search_spaces import get_space
+
+    small = load_data("synthetic:120")
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
+    study.enqueue_trial({"model.family": "unet", "model.residual": True, "model.se_levels": 1,
+                         "model.dropout": "none", "loss.alpha": 0.5, "train.lr": 3e-3})
+    study.optimize(Objective(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state.name == "COMPLETE", trial.user_attrs
+    configs = TrialConfigs.from_dict(trial.user_attrs["configs"])
+    info = prepare_data(small, configs.data).info
+    val = MarsData(info.val_images, info.val_masks, small.test_images)
+    store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path))
+    weights = tmp_path / "w.weights.h5"
+    optuna.artifacts.download_artifact(artifact_store=store, artifact_id=trial.user_attrs["weights_artifact_id"],
+                                       file_path=str(weights))
+    score = score_heldout(configs, str(weights), val)
+    recorded = np.array(trial.user_attrs["confusion_matrix"])
+    assert np.abs(np.array(score["confusion_matrix"]) - recorded).sum() <= 0.001 * recorded.sum()
+    assert score["miou"] == pytest.approx(trial.value, abs=2e-3)
