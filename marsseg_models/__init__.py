@@ -1,8 +1,10 @@
 """marsseg model zoo: configs, builders, losses and the mIoU metric.
 
 Build: `build_model(ModelConfig(family="unet", ...))` -> keras.Model, softmax (H, W, 5) named
-"mask" (plus auxiliary heads with `deep_supervision`). `FAMILIES` maps family names to
-builders; `TABLE1` holds the course report's seven networks and their published mIoU.
+"mask", plus auxiliary heads with `deep_supervision` (and, always, the serial Double U-Net's
+first-network head "stage1"). `FAMILIES` maps family names to
+builders (`FAMILY_LABELS` their report names); `TABLE1` holds the course report's seven
+networks and their published mIoU, `COURSE_LOSS` the loss they were trained with.
 Train: `compile_model(model, LossConfig(...), lr=..., weight_decay=...)` returns the model to
 fit on `(image float32 (B,H,W,1), mask int32 (B,H,W))` batches; it logs `miou`/`val_miou`
 (`VAL_MIOU`). `inference_model` gives the single-output model; `evaluate_confusion`,
@@ -17,8 +19,8 @@ from __future__ import annotations
 
 from harness.common import lazy_exports
 
-from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_NAMES, ModelConfig, NORMALIZATIONS
-from marsseg_models._loss_config import CLASS_WEIGHTINGS, LossConfig, class_weights
+from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_LABELS, FAMILY_NAMES, NORMALIZATIONS, ModelConfig
+from marsseg_models._loss_config import CLASS_WEIGHTINGS, DICE_VARIANTS, LossConfig, class_weights
 from marsseg_models._scoring import (
     CLASS_NAMES,
     MIOU,
@@ -30,7 +32,7 @@ from marsseg_models._scoring import (
     per_class_iou,
     predict_labels,
 )
-from marsseg_models._table1 import TABLE1, Table1Entry
+from marsseg_models._table1 import COURSE_LOSS, TABLE1, TABLE1_ARCH_FIELDS, Table1Entry
 
 _LAZY = {
     "FAMILIES": "marsseg_models._registry",
@@ -54,13 +56,17 @@ __all__ = [
     "BOTTLENECKS",
     "CLASS_NAMES",
     "CLASS_WEIGHTINGS",
+    "COURSE_LOSS",
+    "DICE_VARIANTS",
     "DROPOUT_PLACEMENTS",
     "FAMILIES",
+    "FAMILY_LABELS",
     "FAMILY_NAMES",
     "MIOU",
     "NORMALIZATIONS",
     "SCORED_CLASSES",
     "TABLE1",
+    "TABLE1_ARCH_FIELDS",
     "VAL_MIOU",
     "LossConfig",
     "MeanIoU",

@@ -2,7 +2,7 @@
 
 - `compile_model(model, loss_config, lr=..., weight_decay=...)` returns the model to `fit`:
   AdamW, the combined loss on every output, `MeanIoU` (named `miou`, so `val_miou` is
-  logged) on the main output. A deep-supervision model is wrapped so that its heads are
+  logged) on the main output. A model with auxiliary heads is wrapped so that its heads are
   concatenated into one (H, W, 5 * k) tensor: the dataset keeps yielding plain
   `(image, mask)` pairs, no target expansion needed, and the metric names stay unprefixed.
   The wrapper shares the layers (and weights) of `model`.
@@ -38,7 +38,7 @@ def default_jit_compile() -> bool | str:
 
 
 def n_outputs(model: keras.Model) -> int:
-    """Number of softmax heads of a built model (1 without deep supervision)."""
+    """Number of softmax heads of a built model (1 for a single-head model)."""
     return len(model.outputs)
 
 

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from types import MappingProxyType
 
-FAMILY_NAMES: tuple[str, ...] = ("unet", "unet_pp", "double_unet", "double_unet_parallel")
+FAMILY_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {"unet": "U-Net", "unet_pp": "U-Net++", "double_unet": "Double U-Net", "double_unet_parallel": "Double parallel U-Net"}
+)
+"""Family name -> the course report's name for it (the report's labels)."""
+FAMILY_NAMES: tuple[str, ...] = tuple(FAMILY_LABELS)
 BOTTLENECKS: tuple[str, ...] = ("plain", "dilated", "aspp", "pp")
 DROPOUT_PLACEMENTS: tuple[str, ...] = ("none", "bottleneck", "deep", "all")
 NORMALIZATIONS: tuple[str, ...] = ("batch", "group", "none")

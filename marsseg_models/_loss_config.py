@@ -1,5 +1,11 @@
 """`LossConfig` and per-class weights: plain data and NumPy, no Keras.
 
+The loss is `alpha * Dice + beta * focal` with `beta = 1 - alpha` (the course: alpha = beta =
+0.5): beta is stored beside alpha so readers of a config see both, but it is not free.
+`dice` picks the Dice term (see `marsseg_models._losses`): "course" (the report's formula),
+"sudre" (per-batch 1 / (sum y_c)^2 class weights, Sudre et al. 2017) or "mean" (mean of
+per-class soft Dice).
+
 `class_weighting`: "none" (all 1), "inverse_freq" (w_c = 1 / share_c, scaled so the most
 frequent scored class has weight 1; big rock gets about 57x on the real data) or
 "inverse_freq_capped" (the same, clipped at `weight_cap`). `exclude_background` gives class
@@ -11,25 +17,40 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import math
+
 import numpy as np
 
 CLASS_WEIGHTINGS: tuple[str, ...] = ("none", "inverse_freq", "inverse_freq_capped")
+DICE_VARIANTS: tuple[str, ...] = ("course", "sudre", "mean")
 
 
 @dataclass(frozen=True)
 class LossConfig:
-    """Weights and options of the combined loss (report: alpha = beta = 0.5)."""
+    """Weights and options of the combined loss (report: alpha = beta = 0.5, course Dice).
+
+    alpha: weight of the Dice term, in [0, 1]. beta: weight of the focal term, always
+    1 - alpha (left out, it is set from alpha; given, it must agree). dice: one of
+    DICE_VARIANTS. exclude_background: class 0 left out of both terms.
+    """
 
     alpha: float = 0.5
-    beta: float = 0.5
+    beta: float | None = None
     gamma: float = 2.0
+    dice: str = "course"
     exclude_background: bool = False
     class_weighting: str = "none"
     weight_cap: float = 10.0
 
     def __post_init__(self) -> None:
-        if self.alpha < 0 or self.beta < 0 or self.alpha + self.beta == 0:
-            raise ValueError(f"alpha and beta must be >= 0 and not both 0, got alpha={self.alpha!r}, beta={self.beta!r}")
+        if not 0.0 <= self.alpha <= 1.0:
+            raise ValueError(f"alpha must be in [0, 1], got {self.alpha!r}")
+        if self.beta is None:
+            object.__setattr__(self, "beta", round(1.0 - self.alpha, 12))
+        elif not math.isclose(self.alpha + self.beta, 1.0, abs_tol=1e-9):
+            raise ValueError(f"beta must be 1 - alpha = {1.0 - self.alpha:g}, got beta={self.beta!r}")
+        if self.dice not in DICE_VARIANTS:
+            raise ValueError(f"dice must be one of {list(DICE_VARIANTS)}, got {self.dice!r}")
         if self.gamma < 0:
             raise ValueError(f"gamma must be >= 0, got {self.gamma!r}")
         if self.class_weighting not in CLASS_WEIGHTINGS:

@@ -1,31 +1,42 @@
-"""Generalized Dice, focal, and their weighted sum `alpha * GDL + beta * focal` (course report, section 3).
+"""Dice variants, focal, and their weighted sum `alpha * Dice + beta * focal` (course report, section 3).
 
 Conventions (tests check them against hand computations):
 - y_true is a sparse int mask (B, H, W) (a trailing axis of 1 is accepted); y_pred is a softmax
   (B, H, W, C), or C * k channels stacked by `compile_model` for deep supervision, in which
   case the main head (first C channels) has weight 1 and the k - 1 auxiliary heads share
   `AUX_LOSS_WEIGHT` equally.
-- Generalized Dice over the batch: 1 - (2 sum_c w_c sum_i y_ic p_ic + eps) / (sum_c w_c sum_i (y_ic + p_ic) + eps).
-  A class absent from truth and prediction adds nothing to either sum, so it is safe.
-- Focal: mean over all pixels of -sum_c w_c y_ic (1 - p_ic)^gamma log(p_ic), p clipped to [eps, 1 - eps]
+- Per class c, over the whole batch: n_c = sum_i y_ic, I_c = sum_i y_ic p_ic, T_c = sum_i (y_ic + p_ic).
+  s_c are the static class weights of `class_weights` (1, or inverse frequency; 0 for class 0
+  with `exclude_background`); every Dice variant multiplies its own per-class weights by s_c.
+- `DICE_LOSSES["course"]`, the report's formula: 1 - (2 sum_c s_c I_c + eps) / (sum_c s_c T_c + eps).
+  With s_c = 1 it is 1 - mean_i p_i(true class): it does not favour rare classes.
+- `DICE_LOSSES["sudre"]` (Sudre et al. 2017): the same ratio with w_c = s_c / n_c^2 from the batch.
+  A class absent from the batch (n_c = 0) gets s_c times the largest weight of the present
+  classes, as in NiftyNet and MONAI, so predicting it is penalised like predicting a rare class.
+  The w_c are scaled to sum 1 (the ratio does not change) so that eps stays negligible.
+- `DICE_LOSSES["mean"]`: 1 - sum_c s_c D_c / sum_c s_c with D_c = (2 I_c + 1) / (T_c + 1): a
+  smoothing of 1 (not eps) so that a class absent from the batch scores D_c = 1 / (1 + sum_i p_ic),
+  near 1 when the network predicts almost none of it, instead of 0.
+- Focal: mean over all pixels of -sum_c s_c y_ic (1 - p_ic)^gamma log(p_ic), p clipped to [eps, 1 - eps]
   (so the gradient stays finite for any gamma >= 0, also when p reaches 1).
 - `exclude_background`: class 0 (unlabelled) gets weight 0 in both terms, so background
   pixels do not train the network at all.
-- `class_weighting`: the per-class weights w_c of `marsseg_models._loss_config.class_weights`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from types import MappingProxyType
 
 import keras
 import numpy as np
 from keras import ops
 
-from marsseg_models._loss_config import LossConfig, class_weights
+from marsseg_models._loss_config import DICE_VARIANTS, LossConfig, class_weights
 
 AUX_LOSS_WEIGHT = 0.5
 EPSILON = 1e-6
+MEAN_DICE_SMOOTH = 1.0
 
 
 def _one_hot(y_true, y_pred):
@@ -33,14 +44,41 @@ def _one_hot(y_true, y_pred):
     return ops.one_hot(labels, ops.shape(y_pred)[-1], dtype=y_pred.dtype)
 
 
-def generalized_dice_loss(y_true, y_pred, weights):
-    """Weighted Dice loss over the whole batch; y_true sparse, y_pred softmax."""
+def class_sums(y_true, y_pred):
+    """(n_c, I_c, T_c) per class over the batch: true pixels, sum y p, sum (y + p)."""
     onehot = _one_hot(y_true, y_pred)
     axes = tuple(range(len(y_pred.shape) - 1))
-    inter = ops.sum(onehot * y_pred, axis=axes)
-    total = ops.sum(onehot + y_pred, axis=axes)
+    return ops.sum(onehot, axis=axes), ops.sum(onehot * y_pred, axis=axes), ops.sum(onehot + y_pred, axis=axes)
+
+
+def course_dice(counts, inter, total, weights):
+    """The report's Generalized Dice with fixed class weights."""
+    return 1.0 - (2.0 * ops.sum(weights * inter) + EPSILON) / (ops.sum(weights * total) + EPSILON)
+
+
+def sudre_dice(counts, inter, total, weights):
+    """Generalized Dice with per-batch weights s_c / n_c^2 (absent classes: the largest present weight)."""
+    present = counts > 0
+    w = weights / ops.square(ops.maximum(counts, 1.0))
+    w = ops.where(present, w, weights * ops.max(ops.where(present, w, 0.0)))
+    return course_dice(counts, inter, total, w / ops.maximum(ops.sum(w), 1e-30))
+
+
+def mean_dice(counts, inter, total, weights):
+    """One minus the s-weighted mean of the per-class soft Dice scores."""
+    per_class = (2.0 * inter + MEAN_DICE_SMOOTH) / (total + MEAN_DICE_SMOOTH)
+    return 1.0 - ops.sum(weights * per_class) / ops.maximum(ops.sum(weights), EPSILON)
+
+
+DiceLoss = Callable[[object, object, object, object], object]
+DICE_LOSSES: MappingProxyType[str, DiceLoss] = MappingProxyType({"course": course_dice, "sudre": sudre_dice, "mean": mean_dice})
+assert tuple(DICE_LOSSES) == DICE_VARIANTS
+
+
+def dice_loss(y_true, y_pred, weights, variant: str = "course"):
+    """The Dice loss `variant` (a key of DICE_LOSSES) of a sparse mask and a softmax."""
     w = ops.convert_to_tensor(weights, dtype=y_pred.dtype)
-    return 1.0 - (2.0 * ops.sum(w * inter) + EPSILON) / (ops.sum(w * total) + EPSILON)
+    return DICE_LOSSES[variant](*class_sums(y_true, y_pred), w)
 
 
 def focal_loss(y_true, y_pred, weights, gamma: float):
@@ -54,7 +92,7 @@ def focal_loss(y_true, y_pred, weights, gamma: float):
 
 
 class SegmentationLoss(keras.losses.Loss):
-    """alpha * GDL + beta * focal, over one softmax head or several stacked ones."""
+    """alpha * Dice + beta * focal, over one softmax head or several stacked ones."""
 
     def __init__(self, config: LossConfig, weights: Sequence[float], n_classes: int = 5, name: str = "segmentation_loss", **kwargs):
         super().__init__(name=name, **kwargs)
@@ -67,7 +105,7 @@ class SegmentationLoss(keras.losses.Loss):
         cfg = self.config
         total = 0.0
         if cfg.alpha:
-            total = total + cfg.alpha * generalized_dice_loss(y_true, y_pred, self.weights)
+            total = total + cfg.alpha * dice_loss(y_true, y_pred, self.weights, cfg.dice)
         if cfg.beta:
             total = total + cfg.beta * focal_loss(y_true, y_pred, self.weights, cfg.gamma)
         return total

@@ -28,9 +28,9 @@ assert tuple(FAMILIES) == FAMILY_NAMES
 def build_model(config: ModelConfig, input_shape: tuple[int, int, int] = (64, 128, 1), n_classes: int = 5) -> keras.Model:
     """Build the network of `config`: softmax output (H, W, n_classes) named "mask".
 
-    With `config.deep_supervision` the model has further outputs (auxiliary heads, all
-    (H, W, n_classes) softmax maps) after the main one; `compile_model` handles them and
-    `inference_model` strips them.
+    Auxiliary heads (all (H, W, n_classes) softmax maps) follow the main one: the serial
+    Double U-Net's first-network head "stage1" always, and the decoders' heads with
+    `config.deep_supervision`; `compile_model` trains them and `inference_model` strips them.
     """
     if not isinstance(config, ModelConfig):
         raise TypeError(f"config must be a ModelConfig, got {type(config).__name__}")

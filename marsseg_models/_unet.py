@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from keras import layers
@@ -11,10 +12,12 @@ from marsseg_models._config import ModelConfig, bottleneck_size
 
 
 class BaseOutput(NamedTuple):
-    """Last decoder features, and (features, upsample factor) of coarser decoder levels (deepest first)."""
+    """Last decoder features, (features, upsample factor) of coarser decoder levels (deepest
+    first), and the encoder's skip tensors (fine to coarse)."""
 
     features: object
     aux_features: list
+    skips: list
 
 
 def encoder(x, config: ModelConfig):
@@ -27,26 +30,34 @@ def encoder(x, config: ModelConfig):
     return x, skips
 
 
-def merge_skip(skip, upsampled, config: ModelConfig):
-    """Concatenate a skip (attention-gated when configured) with the upsampled decoder tensor."""
+def merge_skip(skip, upsampled, config: ModelConfig, *more_skips):
+    """Concatenate the upsampled decoder tensor with one or more skips (each attention-gated when configured)."""
+    skips = [skip, *more_skips]
     if config.attention_gates:
-        skip = attention_gate(skip, upsampled)
-    return layers.Concatenate()([upsampled, skip])
+        skips = [attention_gate(s, upsampled) for s in skips]
+    return layers.Concatenate()([upsampled, *skips])
 
 
-def unet_base(x, config: ModelConfig) -> BaseOutput:
-    """Encoder, bottleneck and decoder without a head."""
+def unet_base(x, config: ModelConfig, extra_skips: Sequence = ()) -> BaseOutput:
+    """Encoder, bottleneck and decoder without a head.
+
+    `extra_skips` (fine to coarse, one per level, e.g. another encoder's `BaseOutput.skips`)
+    are concatenated into each decoder level beside this network's own skip.
+    """
+    if extra_skips and len(extra_skips) != config.depth:
+        raise ValueError(f"extra_skips needs one tensor per level ({config.depth}), got {len(extra_skips)}")
     bottleneck_hw = bottleneck_size(x, config.depth)
     x, skips = encoder(x, config)
     x = bottleneck(x, config.base_filters * 2**config.depth, config, bottleneck_hw)
     aux = []
     for level in reversed(range(config.depth)):
         filters = config.base_filters * 2**level
-        x = merge_skip(skips[level], up(x, filters), config)
+        more = (extra_skips[level],) if extra_skips else ()
+        x = merge_skip(skips[level], up(x, filters), config, *more)
         x = conv_block(x, filters, config, **level_options(config, level, decoder=True))
         if level > 0:
             aux.append((x, 2**level))
-    return BaseOutput(x, aux)
+    return BaseOutput(x, aux, skips)
 
 
 def aux_heads(aux: list, n_classes: int, prefix: str) -> list:

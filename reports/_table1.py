@@ -2,7 +2,9 @@
 
 Rows come from `marsseg_models.TABLE1`, the one source of the seven architectures and their
 published figures (plain data: importing it starts no TensorFlow). A variant matches a row
-when family, residual, SE levels, bottleneck and attention gates are equal.
+when the architecture fields that tell the rows apart (`marsseg_models.TABLE1_ARCH_FIELDS`:
+family, residual, SE levels, bottleneck, attention gates) are equal. Family labels are the
+model zoo's `FAMILY_LABELS`.
 """
 
 from __future__ import annotations
@@ -11,18 +13,16 @@ from collections.abc import Mapping
 from functools import cache
 from typing import Any, NamedTuple
 
-from marsseg_models import TABLE1, ModelConfig
+from marsseg_models import FAMILY_LABELS, TABLE1, TABLE1_ARCH_FIELDS, ModelConfig
 
-ARCH_PARAMS = ("model.family", "model.residual", "model.se_levels", "model.bottleneck", "model.attention_gates")
+ARCH_PARAMS = tuple(f"model.{name}" for name in TABLE1_ARCH_FIELDS)
 PUBLISHED_MIOU = {entry.name: entry.published_miou for entry in TABLE1}
-FAMILY_LABELS = {
-    "unet": "U-Net",
-    "unet_pp": "U-Net++",
-    "double_unet": "Double U-Net",
-    "double_unet_parallel": "Double parallel U-Net",
-}
-_DEFAULTS = {name: getattr(ModelConfig(), name.removeprefix("model.")) for name in ARCH_PARAMS[1:]}
+_REFERENCE = ModelConfig()
+_TYPES = {f"model.{name}": type(getattr(_REFERENCE, name)) for name in TABLE1_ARCH_FIELDS}
+_DEFAULTS = {f"model.{name}": getattr(_REFERENCE, name) for name in TABLE1_ARCH_FIELDS if name != "family"}
 """What the builder uses when a toggle is absent (the family has no default: it is always set)."""
+
+__all__ = ["ARCH_PARAMS", "FAMILY_LABELS", "PUBLISHED_MIOU", "PublishedRow", "arch_key", "match_table1", "table1_rows"]
 
 
 class PublishedRow(NamedTuple):
@@ -34,19 +34,13 @@ class PublishedRow(NamedTuple):
 
 
 def arch_key(params: Mapping[str, Any]) -> tuple[Any, ...]:
-    """(family, residual, se_levels, bottleneck, attention gates), absent ones at their defaults."""
+    """The ARCH_PARAMS values (family, residual, se_levels, ...), absent ones at their defaults."""
     out = []
     for name in ARCH_PARAMS:
         value = params.get(name)
         if value is None or (isinstance(value, float) and value != value):
             value = _DEFAULTS.get(name)
-        if name in ("model.residual", "model.attention_gates"):
-            value = bool(value)
-        elif name == "model.se_levels":
-            value = int(value)
-        else:
-            value = str(value)
-        out.append(value)
+        out.append(_TYPES[name](value))  # bool, int or str, as in ModelConfig
     return tuple(out)
 
 

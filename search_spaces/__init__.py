@@ -1,11 +1,10 @@
 """Declarative search spaces: every design choice of the course report as a dimension."""
 
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
-from search_spaces._named import MULTI_DECODER, SPACES, TABLE1_PRESETS, get_space
+from search_spaces._named import SPACES, TABLE1_PRESETS, get_space
 from search_spaces._space import SearchSpace
 
 __all__ = [
-    "MULTI_DECODER",
     "SPACES",
     "TABLE1_PRESETS",
     "Categorical",

@@ -5,15 +5,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from marsseg_models import BOTTLENECKS, CLASS_WEIGHTINGS, DROPOUT_PLACEMENTS, FAMILY_NAMES  # plain data, no Keras
+from marsseg_models import (  # plain data, no Keras
+    BOTTLENECKS,
+    CLASS_WEIGHTINGS,
+    COURSE_LOSS,
+    DICE_VARIANTS,
+    DROPOUT_PLACEMENTS,
+    FAMILY_NAMES,
+    TABLE1,
+    Table1Entry,
+)
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
 from search_spaces._space import SearchSpace
 
-MULTI_DECODER = ("unet_pp", "double_unet", "double_unet_parallel")  # families with auxiliary outputs
-
 _HAS_DROPOUT = Condition("model.dropout", "not in", ("none",))
-_HAS_AUX = Condition("model.family", "in", MULTI_DECODER)
-_HAS_FOCAL = Condition("loss.beta", ">", 0.0)
+_HAS_FOCAL = Condition("loss.alpha", "<", 1.0)  # focal weight beta = 1 - alpha
+_HAS_DICE = Condition("loss.alpha", ">", 0.0)
 
 
 def _fixed(name: str, value: Any, *when: Condition) -> Categorical:
@@ -33,12 +40,15 @@ _PAPER: tuple[Dimension, ...] = (
     _bool("model.attention_gates"),
     Categorical("model.dropout", choices=DROPOUT_PLACEMENTS),
     FloatRange("model.dropout_rate", low=0.1, high=0.5, step=0.1, when=(_HAS_DROPOUT,)),
-    _bool("model.deep_supervision", _HAS_AUX),
+    _bool("model.deep_supervision"),
     Categorical("model.base_filters", choices=(16, 32, 48, 64)),
     IntRange("model.depth", low=3, high=5),
+    # Dice weight; the focal weight is 1 - alpha. Steps of 0.25 hit pure focal, the course's
+    # 0.5 and pure Dice exactly, so trials group by mix in the report.
     FloatRange("loss.alpha", low=0.0, high=1.0, step=0.25),
-    FloatRange("loss.beta", low=0.0, high=1.0, step=0.25),
+    Categorical("loss.dice", choices=DICE_VARIANTS, when=(_HAS_DICE,)),
     FloatRange("loss.gamma", low=1.0, high=4.0, step=0.5, when=(_HAS_FOCAL,)),  # around focal's usual 2
+    _bool("loss.exclude_background"),
     Categorical("loss.class_weighting", choices=CLASS_WEIGHTINGS),
     _bool("aug.geometric"),
     _bool("aug.photometric"),
@@ -48,49 +58,37 @@ _PAPER: tuple[Dimension, ...] = (
     Categorical("train.batch_size", choices=(16, 32, 64)),
 )
 
-# The course report's training recipe, shared by every Table 1 row.
-_REPORT_RECIPE: dict[str, Any] = {
-    "model.dropout": "deep", "model.dropout_rate": 0.5, "model.base_filters": 32, "model.depth": 4,
-    "loss.alpha": 0.5, "loss.beta": 0.5, "loss.gamma": 2.0, "loss.class_weighting": "none",
+# The course report's data and optimiser recipe, shared by every Table 1 row (the
+# architectures and the loss come from marsseg_models.TABLE1 and COURSE_LOSS).
+_COURSE_TRAINING: dict[str, Any] = {
     "aug.geometric": True, "aug.photometric": False, "data.oversample": True,
     "train.lr": 1e-3, "train.weight_decay": 1e-4, "train.batch_size": 32,
 }
 
 
-def _row(family: str, residual: bool = False, se: int = 0, bottleneck: str = "plain",
-         attention: bool = False) -> dict[str, Any]:
-    arch: dict[str, Any] = {"model.family": family, "model.residual": residual, "model.se_levels": se,
-                            "model.bottleneck": bottleneck, "model.attention_gates": attention}
-    if family in MULTI_DECODER:
-        arch["model.deep_supervision"] = False  # no Table 1 row uses deep supervision
-    return {**arch, **_REPORT_RECIPE}
+def _preset(entry: Table1Entry) -> dict[str, Any]:
+    """The params of one Table 1 row: every active dimension of `paper`, valued from its source."""
+    sources = {"model": entry.config, "loss": COURSE_LOSS}
+    params: dict[str, Any] = {}
+    for dim in _PAPER:
+        if dim.active(params):
+            section, _, field = dim.name.partition(".")
+            params[dim.name] = getattr(sources[section], field) if section in sources else _COURSE_TRAINING[dim.name]
+    return params
 
 
-# Table 1 of the course report, in its order; labels and architectures match
-# marsseg_models.TABLE1 (a test checks it), with the report's training recipe.
-TABLE1_PRESETS: tuple[tuple[str, Mapping[str, Any]], ...] = (
-    ("U-Net", _row("unet")),
-    ("U-Net++", _row("unet_pp")),
-    ("Double U-Net", _row("double_unet")),
-    ("Double parallel U-Net (global + local)", _row("double_unet_parallel")),
-    ("U-Net, residual, SE", _row("unet", True, 2, "dilated")),
-    ("Double U-Net, residual, SE, ASPP, attention gates", _row("double_unet", True, 2, "aspp", True)),
-    ("Double U-Net, residual, SE, ASPP", _row("double_unet", True, 2, "aspp")),
-)
+# Table 1 of the course report, in its order, derived from marsseg_models.TABLE1.
+TABLE1_PRESETS: tuple[tuple[str, Mapping[str, Any]], ...] = tuple((e.name, _preset(e)) for e in TABLE1)
 
 
 def _table1_dimensions() -> tuple[Dimension, ...]:
+    """Each dimension of `paper` with only the values the presets use (one value: fixed)."""
     rows = [p for _, p in TABLE1_PRESETS]
-    varying = ("model.family", "model.residual", "model.se_levels", "model.bottleneck",
-               "model.attention_gates")
-    dims: list[Dimension] = []
-    for name in varying:
-        choices = tuple(dict.fromkeys(r[name] for r in rows))
-        dims.append(Categorical(name, choices=choices))
-    dims.append(_bool("model.deep_supervision", _HAS_AUX))
-    dims += [_fixed(k, v, *((_HAS_DROPOUT,) if k == "model.dropout_rate" else ())) for k, v in _REPORT_RECIPE.items()]
-    order = [d.name for d in _PAPER]
-    return tuple(sorted(dims, key=lambda d: order.index(d.name)))
+    return tuple(
+        Categorical(d.name, choices=tuple(dict.fromkeys(r[d.name] for r in rows if d.name in r)), when=d.when)
+        for d in _PAPER
+        if any(d.name in r for r in rows)
+    )
 
 
 _SMOKE: tuple[Dimension, ...] = (
@@ -101,12 +99,13 @@ _SMOKE: tuple[Dimension, ...] = (
     _fixed("model.attention_gates", False),
     Categorical("model.dropout", choices=("none", "bottleneck")),
     FloatRange("model.dropout_rate", low=0.1, high=0.3, step=0.1, when=(_HAS_DROPOUT,)),
-    _bool("model.deep_supervision", _HAS_AUX),
+    _bool("model.deep_supervision"),
     _fixed("model.base_filters", 16),
     _fixed("model.depth", 3),
-    _fixed("loss.alpha", 0.5),
-    Categorical("loss.beta", choices=(0.0, 0.5)),
+    Categorical("loss.alpha", choices=(0.5, 1.0)),
+    Categorical("loss.dice", choices=DICE_VARIANTS, when=(_HAS_DICE,)),
     _fixed("loss.gamma", 2.0, _HAS_FOCAL),
+    _fixed("loss.exclude_background", False),
     _fixed("loss.class_weighting", "none"),
     _fixed("aug.geometric", False),
     _fixed("aug.photometric", False),

@@ -25,6 +25,9 @@ CASES = [
 ] + [pytest.param(dataclasses.replace(e.config, **TINY), id=f"table1-{k}") for k, e in enumerate(mm.TABLE1)]
 
 
+ALWAYS_TRAINED_HEADS = {"double_unet": ["stage1"]}  # Jha et al.: network 1 has its own loss
+
+
 def _build(config: mm.ModelConfig) -> keras.Model:
     keras.utils.set_random_seed(0)
     return mm.build_model(config)
@@ -47,7 +50,9 @@ def test_family_contract(config: mm.ModelConfig, tiny_data: tuple[np.ndarray, np
 
     outputs = model(images[:2], training=False)
     outputs = outputs if isinstance(outputs, list) else [outputs]
-    assert len(outputs) > 1 if config.deep_supervision else len(outputs) == 1
+    always = ["mask", *ALWAYS_TRAINED_HEADS.get(config.family, [])]
+    assert model.output_names[: len(always)] == always and len(outputs) == len(model.output_names)
+    assert (len(outputs) > len(always)) == config.deep_supervision
     for out in outputs:
         out = np.asarray(out)
         assert out.shape == (2, 64, 128, 5)
@@ -69,8 +74,8 @@ def test_family_contract(config: mm.ModelConfig, tiny_data: tuple[np.ndarray, np
 def test_deep_supervision_adds_outputs_only_when_asked(family: str) -> None:
     plain = mm.build_model(mm.ModelConfig(family=family, depth=3, **TINY))
     deep = mm.build_model(mm.ModelConfig(family=family, depth=3, deep_supervision=True, **TINY))
-    assert mm.n_outputs(plain) == 1
-    assert mm.n_outputs(deep) > 1
+    assert plain.output_names == ["mask", *ALWAYS_TRAINED_HEADS.get(family, [])]
+    assert mm.n_outputs(deep) > mm.n_outputs(plain)
     assert deep.outputs[0].shape == plain.outputs[0].shape
     assert mm.inference_model(deep).output.shape == (None, 64, 128, 5)
     assert mm.inference_model(mm.training_model(deep)).output.shape == (None, 64, 128, 5)

@@ -93,6 +93,15 @@ def test_batch_norm_uses_the_configured_momentum() -> None:
     assert moms == {0.7}
 
 
+@pytest.mark.parametrize("family", list(mm.FAMILIES))
+def test_every_batch_norm_of_every_family_takes_the_config_momentum(family: str) -> None:
+    config = mm.ModelConfig(family=family, depth=2, base_filters=2, residual=True, se_levels=1, bottleneck="aspp",
+                            bn_momentum=0.99)
+    model = mm.build_model(config)
+    moms = [layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    assert len(moms) > 4 and set(moms) == {0.99}
+
+
 def test_table1_holds_the_seven_published_rows() -> None:
     assert [e.published_miou for e in mm.TABLE1] == [0.61892, 0.62356, 0.62784, 0.63169, 0.67663, 0.70139, 0.70329]
     best = mm.TABLE1[-1].config

@@ -19,8 +19,9 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 SMOKE_UNET = {
     "model.family": "unet", "model.residual": False, "model.se_levels": 0, "model.bottleneck": "dilated",
-    "model.attention_gates": False, "model.dropout": "none", "model.base_filters": 16, "model.depth": 3,
-    "loss.alpha": 0.5, "loss.beta": 0.5, "loss.gamma": 2.0, "loss.class_weighting": "none",
+    "model.attention_gates": False, "model.dropout": "none", "model.deep_supervision": False,
+    "model.base_filters": 16, "model.depth": 3, "loss.alpha": 0.5, "loss.dice": "course", "loss.gamma": 2.0,
+    "loss.exclude_background": False, "loss.class_weighting": "none",
     "aug.geometric": False, "aug.photometric": False, "data.oversample": False, "train.lr": 3e-3,
     "train.weight_decay": 1e-4, "train.batch_size": 16,
 }
@@ -80,13 +81,14 @@ def test_a_trial_the_pruner_stops_is_recorded_pruned_with_its_epochs(data) -> No
     assert "per_class_iou" in trial.user_attrs
 
 
+@pytest.mark.filterwarnings("ignore:Fixed parameter loss.alpha")
 def test_an_invalid_config_is_pruned_without_training(data) -> None:
     study = _study()
-    study.enqueue_trial({**SMOKE_UNET, "loss.alpha": 0.0, "loss.beta": 0.0})
+    study.enqueue_trial({**SMOKE_UNET, "loss.alpha": 1.5})  # outside [0, 1]: LossConfig rejects it
     study.optimize(Objective(get_space("paper"), data, get_budget("tiny")), n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED
-    assert "not both 0" in trial.user_attrs["pruned_reason"] and trial.user_attrs["epochs_run"] == 0
+    assert "alpha must be in [0, 1]" in trial.user_attrs["pruned_reason"] and trial.user_attrs["epochs_run"] == 0
 
 
 def test_a_raising_trial_is_fail_with_its_reason_and_the_next_one_runs(data, monkeypatch) -> None:

@@ -8,7 +8,6 @@ from conftest import modules_loaded_by
 
 from harness import BUDGETS, get_budget
 from search_spaces import (
-    MULTI_DECODER,
     SPACES,
     TABLE1_PRESETS,
     Categorical,
@@ -37,28 +36,25 @@ def test_conditional_params_never_appear_outside_their_branch() -> None:
     from harness import configs_from_params
 
     space = get_space("paper")
-    invalid = 0
     for params in _random_params(space, 200):
         space.check(params)
         assert ("model.dropout_rate" in params) == (params["model.dropout"] != "none")
-        assert ("model.deep_supervision" in params) == (params["model.family"] in MULTI_DECODER)
-        assert ("loss.gamma" in params) == (params["loss.beta"] > 0)
-        try:
-            configs = configs_from_params(params, BUDGETS["cpu"])
-        except ValueError as exc:  # the one combination the loss rejects
-            assert params["loss.alpha"] == params["loss.beta"] == 0.0, exc
-            invalid += 1
-            continue
+        assert "model.deep_supervision" in params  # every family has decoder heads to supervise
+        assert ("loss.gamma" in params) == (params["loss.alpha"] < 1)  # focal weight 1 - alpha
+        assert ("loss.dice" in params) == (params["loss.alpha"] > 0)
+        assert "loss.beta" not in params
+        configs = configs_from_params(params, BUDGETS["cpu"])  # every draw is a valid config
         assert configs.model.family == params["model.family"]
+        assert configs.loss.alpha + configs.loss.beta == pytest.approx(1.0)
         assert configs.train.batch_size == params["train.batch_size"]  # trained as recorded
         assert configs.model.base_filters == params["model.base_filters"]
-    assert invalid < 20
 
 
 def test_every_named_space_covers_every_dotted_parameter_of_the_contract() -> None:
     contract = {"model.family", "model.residual", "model.se_levels", "model.bottleneck", "model.attention_gates",
                 "model.dropout", "model.dropout_rate", "model.deep_supervision", "model.base_filters",
-                "model.depth", "loss.alpha", "loss.beta", "loss.gamma", "loss.class_weighting", "aug.geometric",
+                "model.depth", "loss.alpha", "loss.dice", "loss.gamma", "loss.exclude_background",
+                "loss.class_weighting", "aug.geometric",
                 "aug.photometric", "data.oversample", "train.lr", "train.weight_decay", "train.batch_size"}
     for space in SPACES.values():
         assert {d.name for d in space.dimensions} == contract, space.name
@@ -70,24 +66,44 @@ def test_fixed_trial_replays_any_params() -> None:
         assert space.suggest(optuna.trial.FixedTrial(params)) == params
 
 
-def test_space_choices_are_valid_for_the_model_zoo() -> None:
-    from marsseg_models import BOTTLENECKS, CLASS_WEIGHTINGS, DROPOUT_PLACEMENTS, FAMILY_NAMES
+@pytest.mark.parametrize("space", list(SPACES))
+def test_every_categorical_choice_builds_a_valid_config(space: str) -> None:
+    """Each choice of each categorical, on top of a preset or a random draw, passes the configs' checks."""
+    from harness import configs_from_params
+
+    base = _random_params(get_space(space), 1, seed=1)[0]
+    assert "loss.dice" in base  # the draw reaches the conditional loss dimensions
+    for dim in get_space(space).dimensions:
+        if isinstance(dim, Categorical) and dim.name in base:
+            for choice in dim.choices:
+                configs_from_params({**base, dim.name: choice}, get_budget("full"))
+
+
+def test_paper_space_offers_every_valid_value_of_the_model_zoo() -> None:
+    from marsseg_models import BOTTLENECKS, CLASS_WEIGHTINGS, DICE_VARIANTS, DROPOUT_PLACEMENTS, FAMILY_NAMES
 
     dims = {d.name: d for d in get_space("paper").dimensions}
-    assert set(dims["model.family"].choices) <= set(FAMILY_NAMES)
-    assert set(dims["model.bottleneck"].choices) <= set(BOTTLENECKS)
-    assert set(dims["model.dropout"].choices) <= set(DROPOUT_PLACEMENTS)
-    assert set(dims["loss.class_weighting"].choices) <= set(CLASS_WEIGHTINGS)
+    assert dims["model.family"].choices == FAMILY_NAMES
+    assert dims["model.bottleneck"].choices == BOTTLENECKS
+    assert dims["model.dropout"].choices == DROPOUT_PLACEMENTS
+    assert dims["loss.dice"].choices == DICE_VARIANTS
+    assert dims["loss.class_weighting"].choices == CLASS_WEIGHTINGS
 
 
-def test_table1_presets_build_the_model_zoo_table1_networks() -> None:
-    from marsseg_models import TABLE1
+def test_table1_presets_build_the_model_zoo_table1_networks_and_the_course_loss() -> None:
+    from marsseg_models import COURSE_LOSS, TABLE1
 
     from harness import configs_from_params
 
     assert [label for label, _ in TABLE1_PRESETS] == [entry.name for entry in TABLE1]
     for (_, params), entry in zip(TABLE1_PRESETS, TABLE1):
-        assert configs_from_params(params, get_budget("full")).model == entry.config
+        configs = configs_from_params(params, get_budget("full"))
+        for name in (k.removeprefix("model.") for k in params if k.startswith("model.")):
+            assert getattr(configs.model, name) == getattr(entry.config, name), name
+        assert configs.loss == COURSE_LOSS
+    course = dict(TABLE1_PRESETS[0][1])
+    assert (course["loss.alpha"], course["loss.dice"], course["loss.gamma"]) == (0.5, "course", 2.0)  # report, section 3
+    assert course["model.deep_supervision"] is False and course["loss.exclude_background"] is False
 
 
 def test_bruteforce_over_table1_space_runs_exactly_the_enqueued_presets_first() -> None:
