@@ -90,13 +90,13 @@ def choose_trials(study: Any, top_k: int) -> list[Any]:
 def run_predict(request: PredictRequest) -> int:
     """Predict the test images of `request.data` (default: the study's) and write the outputs."""
     from harness import configure_tensorflow
-    from harness.data import TestImages
+    from harness.data import UnlabelledImages
     from studies._study import load_settings, load_study
 
     study = load_study(request.study, request.storage)
     settings = load_settings(study)
     chosen = choose_trials(study, request.top_k)
-    test = TestImages.open(request.data or settings.data)
+    test = UnlabelledImages.open(request.data or settings.data)
     if request.data is not None:
         _check_image_size(test, settings.data)
     artifact_dir = request.artifact_dir or settings.artifact_dir

@@ -17,7 +17,7 @@ from harness.data._pipeline import DataConfig, DataInfo, PreparedData, class_pix
 from harness.data._sources import SYNTHETIC, load_data, parse_synthetic_spec
 from harness.data._png import encode_png, overlay_panel, write_overlay
 from harness.data._split import split_indices, stratified_subset
-from harness.data._stream import TestImages, image_shape_of
+from harness.data._stream import UnlabelledImages, image_shape_of
 from harness.data._submission import (
     MASKS_KEY,
     SubmissionWriter,
@@ -43,7 +43,7 @@ __all__ = [
     "SceneParams",
     "SubmissionWriter",
     "SyntheticData",
-    "TestImages",
+    "UnlabelledImages",
     "anomalous_groups",
     "build_augment",
     "class_pixel_share",

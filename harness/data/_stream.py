@@ -63,7 +63,7 @@ def image_shape_of(spec: str | os.PathLike) -> tuple[int, int]:
 
 
 @dataclass(frozen=True)
-class TestImages:
+class UnlabelledImages:
     """The unlabelled images (`test_set`) of a data spec: their count, size and batches (uint8 (B,H,W))."""
 
     spec: str
@@ -72,7 +72,7 @@ class TestImages:
     images: np.ndarray | None = field(default=None, repr=False, compare=False)  # in memory (synthetic)
 
     @classmethod
-    def open(cls, spec: str | os.PathLike) -> TestImages:
+    def open(cls, spec: str | os.PathLike) -> UnlabelledImages:
         """Read only the header of a file (synthetic data are generated here)."""
         if parse_synthetic_spec(str(spec)) is not None:
             data = load_data(spec)
