@@ -149,6 +149,15 @@ def test_score_command_prints_miou_and_rejects_a_mismatch(tmp_path: Path, capsys
     assert "holds 2 masks" in err
 
 
+def test_score_imports_no_tensorflow(tmp_path: Path) -> None:
+    from conftest import modules_loaded_by
+
+    labels = str(tmp_path / "labels.npz")
+    np.savez(labels, masks=np.ones((2, H, W), np.uint8))
+    code = f"from studies.cli import main\nassert main(['score', {labels!r}, {labels!r}]) == 0"
+    assert modules_loaded_by(code, ("tensorflow", "keras")) == []
+
+
 def test_png_overlay_decodes_to_image_beside_its_tinted_copy(tmp_path: Path) -> None:
     from harness.data import overlay_panel, write_overlay
 
