@@ -1,21 +1,32 @@
-"""Studies: create or resume Optuna studies, run local and remote workers, the demo."""
+"""Studies: create or resume Optuna studies, run local and remote workers, and predict with their best trials."""
 
-from studies._progress import ProgressBar, ProgressState, collect_progress, render_progress
+from studies._predict import PredictRequest, choose_trials, run_predict
+from studies._progress import CountBar, ProgressBar, ProgressState, collect_progress, render_progress
 from studies._search import SearchRequest, default_artifact_dir, run_search
 from studies._settings import PRUNERS, SAMPLERS, StudySettings, make_pruner, make_sampler
-from studies._study import create_or_resume, enqueue_presets, fail_dead_trials, load_settings, remaining_trials
+from studies._study import (
+    create_or_resume,
+    enqueue_presets,
+    fail_dead_trials,
+    load_settings,
+    load_study,
+    remaining_trials,
+)
 from studies._summary import format_table, summary_rows
 from studies._worker import SlotCounter, WorkerSpec, run_worker
 
 __all__ = [
     "PRUNERS",
     "SAMPLERS",
+    "CountBar",
+    "PredictRequest",
     "ProgressBar",
     "ProgressState",
     "SearchRequest",
     "SlotCounter",
     "StudySettings",
     "WorkerSpec",
+    "choose_trials",
     "collect_progress",
     "create_or_resume",
     "default_artifact_dir",
@@ -23,10 +34,12 @@ __all__ = [
     "fail_dead_trials",
     "format_table",
     "load_settings",
+    "load_study",
     "make_pruner",
     "make_sampler",
     "render_progress",
     "remaining_trials",
+    "run_predict",
     "run_search",
     "run_worker",
     "summary_rows",

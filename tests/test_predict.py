@@ -123,6 +123,14 @@ def test_test_images_stream_in_batches_equal_to_the_whole_file(tmp_path: Path) -
     np.testing.assert_array_equal(np.concatenate(batches), load_dataset(path).test_images)
 
 
+@pytest.mark.realdata
+def test_real_test_set_streams_equal_to_the_loaded_file(real_data_path: Path) -> None:
+    stream = UnlabelledImages.open(real_data_path)
+    whole = load_dataset(real_data_path)
+    assert (stream.n_images, stream.image_shape) == (whole.n_test, whole.image_shape)
+    np.testing.assert_array_equal(np.concatenate(list(stream.batches(1000))), whole.test_images)
+
+
 def test_score_matches_iou_counted_by_pixel_sets(tmp_path: Path) -> None:
     rng = np.random.default_rng(2)
     truth = rng.integers(0, 5, (5, H, W), dtype=np.uint8)
