@@ -9,19 +9,18 @@ from typing import Any
 import numpy as np
 
 from harness._configs import TrialConfigs
+from harness._inference import load_inference_model
 
 
 def score_heldout(configs: TrialConfigs, weights_path: str, heldout: Any, batch_size: int = 64) -> dict[str, Any]:
     """{"miou", "per_class_iou", "n_images", "confusion_matrix"} of the weights on `heldout` (a MarsData)."""
     import keras
-    from marsseg_models import build_model, confusion_matrix, inference_model, mean_iou, per_class_iou, predict_labels
+    from marsseg_models import confusion_matrix, mean_iou, per_class_iou, predict_labels
 
     if heldout.n_train == 0:
         raise ValueError("the held-out split is empty")
     keras.backend.clear_session()
-    height, width = heldout.image_shape
-    model = inference_model(build_model(configs.model, input_shape=(height, width, 1), n_classes=5))
-    model.load_weights(weights_path)
+    model = load_inference_model(configs, weights_path, heldout.image_shape)
     probs = model.predict(heldout.images[..., None].astype("float32") / 255.0, batch_size=batch_size, verbose=0)
     cm = confusion_matrix(heldout.masks, predict_labels(probs))
     per_class = {k: (None if np.isnan(v) else round(float(v), 6)) for k, v in per_class_iou(cm).items()}

@@ -22,6 +22,7 @@ from harness.common import lazy_exports
 from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_LABELS, FAMILY_NAMES, NORMALIZATIONS, ModelConfig
 from marsseg_models._loss_config import CLASS_WEIGHTINGS, DICE_VARIANTS, LossConfig, class_weights
 from marsseg_models._scoring import (
+    CLASS_COLORS,
     CLASS_NAMES,
     MIOU,
     SCORED_CLASSES,
@@ -54,6 +55,7 @@ __getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 __all__ = [
     "BOTTLENECKS",
+    "CLASS_COLORS",
     "CLASS_NAMES",
     "CLASS_WEIGHTINGS",
     "COURSE_LOSS",

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 CLASS_NAMES: tuple[str, ...] = ("background", "soil", "bedrock", "sand", "big_rock")
+CLASS_COLORS: tuple[str, ...] = ("#000000", "#a6611a", "#7b3294", "#dfc27d", "#d7191c")  # of masks drawn on images
 SCORED_CLASSES: tuple[int, ...] = (1, 2, 3, 4)
 VAL_MIOU = "val_miou"
 MIOU = "miou"

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from marsseg_models import CLASS_NAMES
+from marsseg_models import CLASS_COLORS, CLASS_NAMES
 
 from reports._ablation import Effect
 from reports._collect import CompareSeries, Curves, History, ParallelCoords, Timeline
@@ -15,7 +15,7 @@ from reports._predictions import Predictions
 
 STATE_COLORS = {"COMPLETE": "#1f77b4", "PRUNED": "#d62728", "FAIL": "#7f7f7f", "RUNNING": "#2ca02c",
                 "WAITING": "#bcbd22"}
-MASK_COLORS = ("#000000", "#a6611a", "#7b3294", "#dfc27d", "#d7191c")  # background, soil, bedrock, sand, big rock
+MASK_COLORS = CLASS_COLORS  # background, soil, bedrock, sand, big rock
 _LAYOUT = {"template": "plotly_white", "margin": {"l": 60, "r": 20, "t": 40, "b": 50}}
 
 

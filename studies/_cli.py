@@ -38,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     worker.set_defaults(func=_worker)
     _register_evaluate_ablate(subparsers)
+    _register_predict(subparsers)
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -92,16 +93,10 @@ def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    import optuna
-
-    from harness.common import MarssegError, open_storage
     from studies._evaluate import evaluate_study
-    from studies._study import load_settings
+    from studies._study import load_settings, load_study
 
-    try:
-        study = optuna.load_study(study_name=args.study, storage=open_storage(args.storage))
-    except KeyError:
-        raise MarssegError(f"no study named {args.study!r}") from None
+    study = load_study(args.study, args.storage)
     scores = evaluate_study(study, load_settings(study), top=args.top, numbers=args.trials, data_path=args.data,
                             force=args.force)
     print(f"scored {len(scores)} trial(s) on the held-out split", file=sys.stderr)
@@ -115,3 +110,41 @@ def _ablate(args: argparse.Namespace) -> int:
         study=args.study, storage=args.storage, seeds=args.seeds,
         toggles=tuple(args.toggles) if args.toggles else None, workers=args.workers, timeout=args.timeout,
         data=args.data, verbose=args.verbose, objective=args.objective))
+
+
+def _register_predict(subparsers: argparse._SubParsersAction) -> None:
+    """`marsseg predict`."""
+    from harness import TTA
+    from harness.common import DEFAULT_JOURNAL
+
+    predict = subparsers.add_parser(
+        "predict", help="the best trial(s) of a study on the test images: the submission CSV",
+        description="Rebuild the best trials (by val mIoU) from their stored configs and weights, average their "
+                    "softmax over the test images and write the competition CSV (id, then the 64x128 mask "
+                    "row-major), optionally the masks as .npz and PNG overlays.")
+    predict.add_argument("--study", required=True, help="study name")
+    predict.add_argument("--storage", default=DEFAULT_JOURNAL, help="the study's storage")
+    predict.add_argument("--data", help="an .npz whose test_set to predict (default: the study's data)")
+    predict.add_argument("--top-k", type=int, default=1, help="average the softmax of the K best trials (default 1)")
+    predict.add_argument("--tta", default="none", choices=tuple(TTA),
+                         help="test-time augmentation: none (default) or flip (mean with the left-right mirror)")
+    predict.add_argument("--refit", action="store_true",
+                         help="first retrain the best configuration on its train + validation images for its best "
+                              "epoch count (stored on the study), and predict with that")
+    predict.add_argument("--foreground-only", action="store_true",
+                         help="arg-max over classes 1-4 only: never predict background")
+    predict.add_argument("-o", "--output", required=True, metavar="SUBMISSION.csv", help="the CSV to write")
+    predict.add_argument("--masks", metavar="MASKS.npz", help="also write the masks as uint8 (M, 64, 128)")
+    predict.add_argument("--png", metavar="DIR", help="also write a few overlays (image | prediction) here")
+    predict.add_argument("--batch-size", type=int, default=64, help="test images per batch (default 64)")
+    predict.add_argument("--artifacts", dest="artifact_dir", help="the study's artifact folder, if it moved")
+    predict.set_defaults(func=_predict)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from studies._predict import PredictRequest, run_predict
+
+    return run_predict(PredictRequest(
+        study=args.study, storage=args.storage, output=args.output, data=args.data, top_k=args.top_k, tta=args.tta,
+        refit=args.refit, foreground_only=args.foreground_only, masks=args.masks, png=args.png,
+        batch_size=args.batch_size, artifact_dir=args.artifact_dir))

@@ -10,10 +10,9 @@ from __future__ import annotations
 import sys
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from harness.common import MarssegError, attrs
+from harness.common import attrs
 
 
 def pick_trials(study: Any, top: int | None, numbers: Sequence[int] = ()) -> list[Any]:
@@ -64,18 +63,11 @@ def _heldout_data(settings: Any, data: Any, data_path: str | None) -> Any:
 
 
 def _score(trial: Any, settings: Any, heldout: Any) -> dict[str, Any]:
-    from optuna.artifacts import FileSystemArtifactStore, download_artifact
-
     from harness import TrialConfigs, configure_tensorflow, score_heldout
+    from studies._weights import fetch_weights
 
     configure_tensorflow()
-    store = FileSystemArtifactStore(settings.artifact_dir)
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"trial{trial.number}.weights.h5"
-        try:
-            download_artifact(artifact_store=store, artifact_id=trial.user_attrs[attrs.WEIGHTS_ARTIFACT],
-                              file_path=str(path))
-        except Exception as exc:  # a missing artifact folder on this machine
-            raise MarssegError(f"cannot read the weights of trial {trial.number} from {settings.artifact_dir}: "
-                               f"{type(exc).__name__} (pass --artifacts DIR)") from None
+        path = fetch_weights(settings.artifact_dir, trial.user_attrs[attrs.WEIGHTS_ARTIFACT], f"trial {trial.number}",
+                             tmp)
         return score_heldout(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), str(path), heldout)

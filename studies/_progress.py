@@ -99,3 +99,42 @@ class ProgressBar:
             self._stream.write(line + "\n")
         self._last = line
         self._stream.flush()
+
+
+def render_count(label: str, done: int, total: int, elapsed: float) -> str:
+    """`label done/total [####....] rate/s`, e.g. for images predicted."""
+    filled = int(20 * min(done, total) / total) if total else 20
+    rate = f" {done / elapsed:.1f}/s" if elapsed > 0 else ""
+    return f"{label} {done}/{total} [" + "#" * filled + "." * (20 - filled) + "]" + rate + f" | {_clock(elapsed)}"
+
+
+class CountBar:
+    """A one-line progress bar of a count the caller advances (`update(n)`); on a terminal it
+    redraws in place, elsewhere it writes a line every tenth of the total."""
+
+    def __init__(self, label: str, total: int, stream: TextIO | None = None) -> None:
+        self._label, self._total, self.done = label, total, 0
+        self._stream = stream or sys.stderr
+        self._tty = getattr(self._stream, "isatty", lambda: False)()
+        self._start, self._last_tenth = time.time(), -1
+
+    def update(self, n: int) -> None:
+        """Count `n` more and redraw."""
+        self.done += n
+        tenth = 10 * self.done // max(self._total, 1)
+        if self._tty:
+            self._stream.write("\r" + self.line() + "\033[K")
+        elif tenth != self._last_tenth:
+            self._stream.write(self.line() + "\n")
+        self._last_tenth = tenth
+        self._stream.flush()
+
+    def line(self) -> str:
+        """The current line."""
+        return render_count(self._label, self.done, self._total, time.time() - self._start)
+
+    def close(self) -> None:
+        """End the line (terminal only)."""
+        if self._tty:
+            self._stream.write("\n")
+            self._stream.flush()

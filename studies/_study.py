@@ -47,6 +47,18 @@ def create_or_resume(storage: Any, name: str, settings: StudySettings) -> tuple[
     return study, False
 
 
+def load_study(name: str, storage_url: str) -> Any:
+    """The stored study `name`; a MarssegError when the storage holds none of that name."""
+    import optuna
+
+    from harness.common import open_storage, redact_url
+
+    try:
+        return optuna.load_study(study_name=name, storage=open_storage(storage_url))
+    except KeyError:
+        raise MarssegError(f"no study named {name!r} in {redact_url(storage_url)}") from None
+
+
 def load_settings(study: Any) -> StudySettings:
     """The settings a study was created with."""
     return StudySettings.from_attrs(study.user_attrs)

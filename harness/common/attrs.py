@@ -33,11 +33,17 @@ ABLATION_OF = "ablation_of"  # on an ablation study: the searched study it ablat
 ABLATION_BASELINE = "ablation_baseline"  # its baseline configs (TrialConfigs.to_dict)
 ABLATION_SEEDS = "ablation_seeds"
 ABLATION_SUFFIX = "/ablation"
+REFIT_PREFIX = "refit."  # `marsseg predict --refit`: {"artifact_id", "epochs", "n_images", "seconds"} per trial
 
 
 def heldout_key(number: int) -> str:
     """Study user attribute holding trial `number`'s held-out score."""
     return f"{HELDOUT_PREFIX}{number}"
+
+
+def refit_key(number: int) -> str:
+    """Study user attribute describing the refit weights of trial `number`'s configuration."""
+    return f"{REFIT_PREFIX}{number}"
 
 
 def heldout_scores(study_attrs: dict) -> dict[int, dict]:

@@ -40,6 +40,19 @@ def _synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    from marsseg_models import SCORED_CLASSES
+
+    from harness.data._submission import score_predictions
+
+    score = score_predictions(args.pred, args.labels)
+    print(f"mIoU {score['miou']:.4f} over classes {', '.join(map(str, SCORED_CLASSES))} "
+          f"({score['n_images']} images)")
+    for name, iou in score["per_class_iou"].items():
+        print(f"  {name:<10} {'absent' if iou != iou else f'{iou:.4f}'}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
     data = subparsers.add_parser("data", help="inspect or generate data files in the course format")
@@ -54,3 +67,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     synth.add_argument("--n-test", type=_non_negative, default=200, help="test images (default 200)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     synth.set_defaults(func=_synth)
+    score = subparsers.add_parser("score", help="mIoU and per-class IoU of predicted masks against labels",
+                                  description="The definition of val_miou: IoU over all pixels, mean over classes "
+                                              "1-4 (a class absent from truth and prediction is left out).")
+    score.add_argument("pred", metavar="PRED", help="predictions: a submission .csv or a masks .npz")
+    score.add_argument("labels", metavar="LABELS.npz", help="true masks: an .npz with the array 'masks' (M, H, W)")
+    score.set_defaults(func=_score)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness.common import MarssegError
+from harness.common import MarssegError, atomic_output, check_output_path
 
 TRAIN_KEY = "training_set"
 TEST_KEY = "test_set"
@@ -141,18 +140,8 @@ def load_dataset(path: str | os.PathLike) -> MarsData:
 
 def save_dataset(path: str | os.PathLike, data: MarsData) -> Path:
     """Write `data` in the course format (uint8, compressed); atomic: a failure leaves no file."""
-    path = Path(path)
-    if path.suffix != ".npz":
-        raise MarssegError(f"{path}: output must end in .npz")
-    if not path.parent.is_dir():
-        raise MarssegError(f"{path}: folder {path.parent} does not exist")
+    path = check_output_path(path, (".npz",))
     train = np.stack([data.images, data.masks], axis=1)
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            np.savez_compressed(handle, **{TRAIN_KEY: train, TEST_KEY: data.test_images})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(path) as tmp, open(tmp, "wb") as handle:
+        np.savez_compressed(handle, **{TRAIN_KEY: train, TEST_KEY: data.test_images})
     return path

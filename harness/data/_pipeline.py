@@ -85,6 +85,13 @@ def class_pixel_share(masks: np.ndarray) -> tuple[float, ...]:
     return tuple(float(c) for c in counts / max(counts.sum(), 1))
 
 
+def _oversampled(images: np.ndarray, masks: np.ndarray, config: DataConfig) -> tuple[np.ndarray, np.ndarray, int]:
+    """(images, masks, n_added): training arrays with big rocks pasted in when `config.oversample`."""
+    if not config.oversample:
+        return images, masks, 0
+    return paste_rocks(images, masks, config.oversample_strength, config.seed + 3)
+
+
 def prepare_data(data: MarsData, config: DataConfig) -> PreparedData:
     """The NumPy part: outliers, split, budgets and oversampling (no TensorFlow)."""
     dropped = select_outliers(data.masks, config.outliers)
@@ -94,9 +101,7 @@ def prepare_data(data: MarsData, config: DataConfig) -> PreparedData:
     train_idx, val_idx = split_indices(data.masks, kept, config.val_fraction, config.seed)
     train_idx = stratified_subset(data.masks, train_idx, config.max_train_images, config.seed + 1)
     val_idx = stratified_subset(data.masks, val_idx, config.max_val_images, config.seed + 2)
-    images, masks, n_added = data.images[train_idx], data.masks[train_idx], 0
-    if config.oversample:
-        images, masks, n_added = paste_rocks(images, masks, config.oversample_strength, config.seed + 3)
+    images, masks, n_added = _oversampled(data.images[train_idx], data.masks[train_idx], config)
     info = DataInfo(n_train=len(images), n_val=len(val_idx), n_oversampled=n_added,
                     class_share=class_pixel_share(masks), dropped_outliers=tuple(int(i) for i in dropped),
                     train_indices=train_idx, val_indices=val_idx,
@@ -104,21 +109,38 @@ def prepare_data(data: MarsData, config: DataConfig) -> PreparedData:
     return PreparedData(images, masks, info)
 
 
-def make_datasets(data: MarsData, config: DataConfig, batch_size: int) -> tuple[Any, Any, DataInfo]:
-    """(train_ds, val_ds, info): tf.data pipelines of (float32 (B,H,W,1) in [0,1], int32 (B,H,W))."""
+def _train_pipeline(images: np.ndarray, masks: np.ndarray, config: DataConfig, batch_size: int) -> Any:
+    """Shuffled, augmented, batched tf.data pipeline of uint8 training arrays."""
     import tensorflow as tf
 
     if batch_size < 1:
         raise ValueError(f"batch_size must be positive, got {batch_size}")
-    prepared = prepare_data(data, config)
-    info = prepared.info
-    train = tf.data.Dataset.from_tensor_slices((prepared.train_images, prepared.train_masks)).cache()
-    train = train.shuffle(len(prepared.train_images), seed=config.seed, reshuffle_each_iteration=True)
+    train = tf.data.Dataset.from_tensor_slices((images, masks)).cache()
+    train = train.shuffle(len(images), seed=config.seed, reshuffle_each_iteration=True)
     seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
     augment = build_augment(config.augment)
     train = tf.data.Dataset.zip(train, seeds).map(
         lambda pair, seed: augment(pair[0], pair[1], seed), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    train = train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def make_datasets(data: MarsData, config: DataConfig, batch_size: int) -> tuple[Any, Any, DataInfo]:
+    """(train_ds, val_ds, info): tf.data pipelines of (float32 (B,H,W,1) in [0,1], int32 (B,H,W))."""
+    import tensorflow as tf
+
+    prepared = prepare_data(data, config)
+    info = prepared.info
+    train = _train_pipeline(prepared.train_images, prepared.train_masks, config, batch_size)
     val = tf.data.Dataset.from_tensor_slices((info.val_images, info.val_masks)).cache()
     val = val.map(to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
     return train, val, info
+
+
+def make_refit_dataset(data: MarsData, config: DataConfig, batch_size: int) -> tuple[Any, int, tuple[float, ...]]:
+    """(train_ds, n_images, class_share): one training pipeline over every image that
+    `make_datasets(data, config)` trains or validates on (the same outliers dropped and
+    budget subsets), oversampled as configured: a refit of a trial's configuration."""
+    info = prepare_data(data, config).info
+    rows = np.union1d(info.train_indices, info.val_indices)
+    images, masks, _ = _oversampled(data.images[rows], data.masks[rows], config)
+    return _train_pipeline(images, masks, config, batch_size), len(images), class_pixel_share(masks)

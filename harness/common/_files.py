@@ -1,0 +1,36 @@
+"""Atomic output files: write to a temporary file beside the target, rename on success."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from harness.common._errors import MarssegError
+
+
+def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...] = ()) -> Path:
+    """`path` as a Path, or a MarssegError when its folder does not exist or its suffix is not one of `suffixes`."""
+    path = Path(path)
+    if suffixes and path.suffix.lower() not in suffixes:
+        raise MarssegError(f"{path}: output must end in {' or '.join(suffixes)}")
+    if not path.parent.is_dir():
+        raise MarssegError(f"{path}: folder {path.parent} does not exist")
+    return path
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path beside `path`; on a clean exit it replaces `path`, on any
+    exception it is deleted, so a failure never leaves a half-written file."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.{uuid.uuid4().hex[:12]}.part"
+    tmp.open("xb").close()  # created like any new file (the umask's permissions), never over another
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,215 @@
+"""`marsseg predict`: a study's best model (or the softmax average of its K best) on the test
+images, written as the competition's CSV, optionally a masks `.npz` and PNG overlays.
+
+Trials are ranked by val mIoU, never by the held-out split, so the held-out score of what
+is submitted stays honest. Each model is rebuilt from the configs stored on its trial and
+loads the trial's best weights from the study's artifact store. `--refit` first trains the
+best configuration again on every image its search trained and validated on (never the
+held-out images), for its best epoch count, and stores those weights on the study
+(`attrs.refit_key`); a later `--refit` of the same trial reuses them.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.common import MarssegError, attrs
+
+N_PNG = 4  # overlays written with --png: the first test images
+
+
+@dataclass(frozen=True)
+class PredictRequest:
+    """The flags of `marsseg predict`; `data` None: the study's data; `artifact_dir` None: the study's."""
+
+    study: str
+    storage: str
+    output: str
+    data: str | None = None
+    top_k: int = 1
+    tta: str = "none"
+    refit: bool = False
+    foreground_only: bool = False
+    masks: str | None = None
+    png: str | None = None
+    batch_size: int = 64
+    artifact_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        from harness import TTA
+        from harness.common import check_output_path
+
+        if self.top_k < 1:
+            raise MarssegError(f"--top-k must be >= 1, got {self.top_k}")
+        if self.tta not in TTA:
+            raise MarssegError(f"unknown --tta {self.tta!r}; valid: {', '.join(TTA)}")
+        if self.refit and self.top_k > 1:
+            raise MarssegError("--refit retrains the best trial only; use it with --top-k 1")
+        if self.batch_size < 1:
+            raise MarssegError(f"--batch-size must be >= 1, got {self.batch_size}")
+        check_output_path(self.output, (".csv",))
+        if self.masks is not None:
+            check_output_path(self.masks, (".npz",))
+        if self.png is not None and not Path(self.png).is_dir():
+            raise MarssegError(f"--png folder {self.png} does not exist")
+
+
+@dataclass(frozen=True)
+class Member:
+    """One model of the prediction: where its weights are and which configs rebuild it."""
+
+    label: str  # "trial 3" or "refit of trial 3"
+    configs: dict[str, Any]
+    artifact_id: str
+
+
+def choose_trials(study: Any, top_k: int) -> list[Any]:
+    """The `top_k` best COMPLETE trials by val mIoU among those with stored configs and weights
+    (fewer, said on stderr, when fewer have them); a MarssegError when none has."""
+    from studies._evaluate import pick_trials
+
+    done = pick_trials(study, None)
+    if not done:
+        raise MarssegError(f"study {study.study_name!r} has no complete trial")
+    ready = [t for t in done if attrs.CONFIGS in t.user_attrs and attrs.WEIGHTS_ARTIFACT in t.user_attrs]
+    if not ready:
+        raise MarssegError(f"none of the {len(done)} complete trials of study {study.study_name!r} has stored "
+                           "weights and configs (was it run without an artifact store?)")
+    chosen = ready[:top_k]
+    if len(chosen) < top_k:
+        print(f"only {len(chosen)} trial(s) of study {study.study_name!r} have stored weights; using "
+              f"{[t.number for t in chosen]} instead of the top {top_k}", file=sys.stderr)
+    return chosen
+
+
+def run_predict(request: PredictRequest) -> int:
+    """Predict the test images of `request.data` (default: the study's) and write the outputs."""
+    from harness import configure_tensorflow
+    from harness.data import UnlabelledImages
+    from studies._study import load_settings, load_study
+
+    study = load_study(request.study, request.storage)
+    settings = load_settings(study)
+    chosen = choose_trials(study, request.top_k)
+    test = UnlabelledImages.open(request.data or settings.data)
+    if request.data is not None:
+        _check_image_size(test, settings.data)
+    artifact_dir = request.artifact_dir or settings.artifact_dir
+    configure_tensorflow()
+    members = ([_refit(study, settings, chosen[0], artifact_dir)] if request.refit
+               else [Member(f"trial {t.number}", t.user_attrs[attrs.CONFIGS], t.user_attrs[attrs.WEIGHTS_ARTIFACT])
+                     for t in chosen])
+    with tempfile.TemporaryDirectory() as tmp:
+        models = load_members(members, artifact_dir, test.image_shape, tmp)
+        first = _write_outputs(request, models, test)
+    if request.png is not None:
+        _write_pngs(Path(request.png), *first)
+    print(f"wrote {request.output}: {test.n_images} masks from {', '.join(m.label for m in members)} "
+          f"(tta {request.tta}{', foreground only' if request.foreground_only else ''})", file=sys.stderr)
+    return 0
+
+
+def _check_image_size(test: Any, study_data: str) -> None:
+    from harness.data import image_shape_of
+
+    try:
+        expected = image_shape_of(study_data)
+    except MarssegError:
+        print(f"cannot read the study's data {study_data} here: image size not checked", file=sys.stderr)
+        return
+    if tuple(test.image_shape) != tuple(expected):
+        raise MarssegError(f"--data {test.spec}: images are {test.image_shape[0]}x{test.image_shape[1]}, the study "
+                           f"trained on {expected[0]}x{expected[1]}")
+
+
+def load_members(members: list[Member], artifact_dir: str, image_shape: tuple[int, int], tmp: str) -> list[Any]:
+    """The Keras models of `members`, weights loaded; a MarssegError names a missing or misfitting file."""
+    import keras
+
+    from harness import TrialConfigs, WeightsMismatch, load_inference_model
+    from studies._weights import fetch_weights
+
+    keras.backend.clear_session()
+    models = []
+    for member in members:
+        path = fetch_weights(artifact_dir, member.artifact_id, member.label, tmp)
+        try:
+            models.append(load_inference_model(TrialConfigs.from_dict(member.configs), str(path), image_shape))
+        except WeightsMismatch as exc:
+            raise MarssegError(f"the weights of {member.label} ({Path(artifact_dir) / member.artifact_id}) do not "
+                               f"fit the model rebuilt from its configs: {exc}") from None
+    return models
+
+
+def _write_outputs(request: PredictRequest, models: list[Any], test: Any) -> tuple[Any, Any]:
+    """Stream the test images through the models into the CSV (and masks file); return the
+    first N_PNG images of the first batch and their masks, for the overlays."""
+    from harness import predict_masks
+    from harness.data import SubmissionWriter
+    from studies._progress import CountBar
+
+    first: tuple[Any, Any] | None = None
+    bar = CountBar("predict: images", test.n_images)
+    try:
+        with SubmissionWriter(request.output, test.n_images, test.image_shape, request.masks) as writer:
+            for images in test.batches(request.batch_size):
+                labels = predict_masks(models, images, request.tta, request.foreground_only)
+                writer.write(labels)
+                first = first or (images[:N_PNG], labels[:N_PNG])
+                bar.update(len(labels))
+    finally:
+        bar.close()
+    return first if first is not None else ((), ())
+
+
+def _write_pngs(folder: Path, images: Any, labels: Any) -> None:
+    from harness.data import write_overlay
+
+    for i, (image, mask) in enumerate(zip(images, labels)):
+        write_overlay(folder / f"test_{i:05d}.png", image, mask)
+    print(f"wrote {len(images)} overlays (image | prediction) to {folder}", file=sys.stderr)
+
+
+def _refit(study: Any, settings: Any, trial: Any, artifact_dir: str) -> Member:
+    """The refit of `trial`'s configuration: the stored one, or trained and stored now."""
+    stored = study.user_attrs.get(attrs.refit_key(trial.number))
+    label = f"refit of trial {trial.number}"
+    if stored and (Path(artifact_dir) / stored["artifact_id"]).is_file():
+        print(f"using the stored {label} ({stored['epochs']} epochs on {stored['n_images']} images)", file=sys.stderr)
+        return Member(label, trial.user_attrs[attrs.CONFIGS], stored["artifact_id"])
+    return Member(label, trial.user_attrs[attrs.CONFIGS], refit_trial(study, settings, trial, artifact_dir))
+
+
+def refit_trial(study: Any, settings: Any, trial: Any, artifact_dir: str) -> str:
+    """Train `trial`'s configs on the study's search split (train + validation images) for
+    its best epoch count, upload the weights to the study's artifact store, record them on
+    the study and return the artifact id."""
+    from optuna.artifacts import FileSystemArtifactStore, upload_artifact
+
+    from harness import TrialConfigs, refit_model
+    from harness.data import load_data, split_heldout
+
+    if attrs.BEST_EPOCH not in trial.user_attrs:
+        raise MarssegError(f"trial {trial.number} has no recorded best epoch to refit for")
+    epochs = int(trial.user_attrs[attrs.BEST_EPOCH]) + 1
+    search = split_heldout(load_data(settings.data), settings.heldout_fraction, settings.seed).search
+    print(f"refitting trial {trial.number} for {epochs} epoch(s) on its search split ...", file=sys.stderr)
+    start = time.perf_counter()
+    model, n_images = refit_model(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), search, epochs)
+    seconds = round(time.perf_counter() - start, 1)
+    Path(artifact_dir).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        weights = Path(tmp) / f"refit_trial{trial.number}.weights.h5"
+        model.save_weights(weights)
+        artifact_id = upload_artifact(artifact_store=FileSystemArtifactStore(artifact_dir), file_path=str(weights),
+                                      study_or_trial=study)
+    study.set_user_attr(attrs.refit_key(trial.number), {"artifact_id": artifact_id, "epochs": epochs,
+                                                         "n_images": n_images, "seconds": seconds})
+    print(f"refit of trial {trial.number}: {epochs} epoch(s) on {n_images} images in {seconds} s, "
+          f"stored as artifact {artifact_id}", file=sys.stderr)
+    return artifact_id
