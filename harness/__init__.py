@@ -11,6 +11,17 @@ from __future__ import annotations
 from harness.common import lazy_exports
 
 _LAZY = {
+    "Band": "harness._anytime",
+    "BenchmarkResult": "harness._anytime",
+    "RunCurve": "harness._anytime",
+    "TargetRow": "harness._anytime",
+    "TrialPoint": "harness._anytime",
+    "analyse": "harness._anytime",
+    "epochs_consumed": "harness._anytime",
+    "parse_study_name": "harness._anytime",
+    "run_curve": "harness._anytime",
+    "study_name": "harness._anytime",
+    "trial_points": "harness._anytime",
     "BUDGETS": "harness._budgets",
     "Budget": "harness._budgets",
     "get_budget": "harness._budgets",
