@@ -7,6 +7,7 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
+    from studies._replay import RECORDED, REPLAY_PRUNERS
     from studies._settings import PRUNERS, SAMPLERS
     from harness.common import DEFAULT_JOURNAL
 
@@ -35,6 +36,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     worker.set_defaults(func=_worker)
 
+    replay = subparsers.add_parser(
+        "replay", help="replay pruners on a no-pruning study's recorded curves, in seconds",
+        description="Use a study run with --pruner none as a tabular benchmark: feed its recorded learning "
+                    "curves into each pruner with K simulated workers; report epochs, simulated time and the "
+                    "regret of the best configuration found against running everything to the end.")
+    replay.add_argument("--study", required=True, help="a study whose trials ran without pruning")
+    replay.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"storage (default {DEFAULT_JOURNAL})")
+    replay.add_argument("--pruners", default=",".join(REPLAY_PRUNERS),
+                        help=f"comma-separated (default {','.join(REPLAY_PRUNERS)}; valid: {', '.join(PRUNERS)})")
+    replay.add_argument("--samplers", default=RECORDED,
+                        help=f"comma-separated: {RECORDED} (the recorded order) or sampler names, which draw "
+                             f"only among the recorded configurations (default {RECORDED})")
+    replay.add_argument("--workers", type=int, default=1, help="simulated workers (default 1)")
+    replay.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
+    replay.set_defaults(func=_replay)
+
 
 def _search(args: argparse.Namespace) -> int:
     from studies._search import SearchRequest, run_search
@@ -56,3 +73,20 @@ def _worker(args: argparse.Namespace) -> int:
                                 data=args.data, verbose=args.verbose, objective=args.objective))
     print(f"worker ran {ran} trial(s)", file=sys.stderr)
     return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    import time
+
+    from studies._replay import format_replays, run_replay
+
+    start = time.perf_counter()
+    results, n_curves = run_replay(args.study, args.storage, pruners=_names(args.pruners),
+                                   samplers=_names(args.samplers), workers=args.workers, seed=args.seed)
+    print(format_replays(results, n_curves))
+    print(f"replayed in {time.perf_counter() - start:.2f} s", file=sys.stderr)
+    return 0
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
