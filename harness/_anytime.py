@@ -211,3 +211,43 @@ def analyse(name: str, runs: Sequence[RunCurve], n_points: int = 50, target: flo
 def _grid(xs: Sequence[np.ndarray], n_points: int, start: float) -> np.ndarray:
     top = max((float(x[-1]) for x in xs if len(x)), default=start)
     return np.unique(np.linspace(start, max(top, start), n_points))
+
+
+def load_benchmark(name: str, storage: str, n_points: int = 50, target: float | None = None) -> BenchmarkResult:
+    """Analyse every run `name/METHOD/SEED` in `storage`; MarssegError when there is none."""
+    import optuna
+
+    from harness.common import MarssegError, open_storage
+
+    opened = open_storage(storage)
+    runs = []
+    for study in sorted(optuna.study.get_all_study_names(opened)):
+        parsed = parse_study_name(study)
+        if parsed is None or parsed[0] != name:
+            continue
+        trials = optuna.load_study(study_name=study, storage=opened).get_trials(deepcopy=False)
+        runs.append(run_curve(parsed[1], parsed[2], trial_points(trials)))
+    if not runs:
+        raise MarssegError(f"no benchmark {name!r} in this storage (no study named {name}/METHOD/SEED)")
+    return analyse(name, runs, n_points=n_points, target=target)
+
+
+def result_rows(result: BenchmarkResult) -> list[dict[str, Any]]:
+    """The result as long-format rows (one per method, series and grid point; then the targets), for CSV."""
+    rows = []
+    series = [("best_vs_epochs", result.by_epochs), ("best_vs_seconds", result.by_seconds),
+              ("regret_vs_epochs", result.regret)]
+    for kind, bands in series:
+        for band in bands:
+            for i, x in enumerate(band.x):
+                rows.append({"series": kind, "method": band.method, "x": float(x), "mean": float(band.mean[i]),
+                             "low": float(band.low[i]), "high": float(band.high[i]), "n_seeds": band.n_seeds})
+    for method, ranks in result.ranks.items():
+        x = result.by_epochs[0].x
+        rows.extend({"series": "rank_vs_epochs", "method": method, "x": float(x[i]), "mean": float(r), "low": math.nan,
+                     "high": math.nan, "n_seeds": len([c for c in result.runs if c.method == method])}
+                    for i, r in enumerate(ranks))
+    for t in result.targets:
+        rows.append({"series": f"epochs_to_target_{t.target:.4f}", "method": t.method, "x": math.nan,
+                     "mean": t.mean_epochs, "low": math.nan, "high": math.nan, "n_seeds": t.reached})
+    return rows

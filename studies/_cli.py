@@ -36,6 +36,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
     worker.set_defaults(func=_worker)
 
+    bench = subparsers.add_parser(
+        "benchmark", help="compare search methods x seeds at an equal budget of training epochs",
+        description="Run every method x seed until it has trained --epochs epochs (all trials, pruned ones "
+                    "included); each run is the study NAME/METHOD/SEED, so a killed benchmark resumes. "
+                    "Methods: SAMPLER+PRUNER (e.g. tpe+median, random+none, gp+sha) or kt-random, kt-bayes, "
+                    "kt-hyperband (KerasTuner, recorded as Optuna studies). `marsseg report --benchmark NAME` "
+                    "draws the results.")
+    bench.add_argument("--name", required=True, help="benchmark name (the prefix of its studies)")
+    bench.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"storage (default {DEFAULT_JOURNAL})")
+    bench.add_argument("--space", default="smoke", help="search space (default smoke)")
+    bench.add_argument("--data", default="synthetic", help="an .npz file or synthetic[:N_TRAIN[:SEED]]")
+    bench.add_argument("--budget", default="tiny", help="trial budget: tiny | small | full (default tiny)")
+    bench.add_argument("--methods", default="tpe+median,random+none,kt-random",
+                       help="comma-separated methods (default tpe+median,random+none,kt-random)")
+    bench.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per method (default 3)")
+    bench.add_argument("--epochs", type=int, required=True, help="training epochs per run, over all its trials")
+    bench.add_argument("--workers", type=int, default=1, help="worker processes per Optuna run (default 1)")
+    bench.set_defaults(func=_benchmark)
+
     replay = subparsers.add_parser(
         "replay", help="replay pruners on a no-pruning study's recorded curves, in seconds",
         description="Use a study run with --pruner none as a tabular benchmark: feed its recorded learning "
@@ -90,3 +109,21 @@ def _replay(args: argparse.Namespace) -> int:
 
 def _names(text: str) -> list[str]:
     return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _benchmark(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from harness import load_benchmark
+    from studies._benchmark import Benchmark, format_result, run_benchmark
+
+    data = args.data
+    if "://" not in data and not data.startswith("synthetic"):
+        data = str(Path(data).resolve())
+    bench = Benchmark(name=args.name, space=args.space, data=data, budget=args.budget, epochs=args.epochs,
+                      methods=tuple(_names(args.methods)), seeds=tuple(range(args.seeds)), storage=args.storage,
+                      workers=args.workers)
+    code = run_benchmark(bench, objective=args.objective)
+    if code == 0:
+        print(format_result(load_benchmark(bench.name, bench.storage)))
+    return code

@@ -39,6 +39,7 @@ class SearchRequest:
     artifact_dir: str | None = None
     verbose: bool = False
     objective: Callable[..., Any] | None = None  # see WorkerSpec.objective
+    epoch_budget: int | None = None  # see WorkerSpec.epoch_budget
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -125,7 +126,8 @@ def run_search(request: SearchRequest) -> int:
     else:
         deadline = time.time() + request.timeout if request.timeout else None
         base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
-                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective)
+                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
+                          epoch_budget=request.epoch_budget)
         with ProgressBar(study, settings.n_trials):
             code = _run_workers(base, request.workers, remaining, gpus, data)
         if code == 130:

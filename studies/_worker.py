@@ -23,6 +23,8 @@ class WorkerSpec:
     objective: the objective class or factory, called as `objective(space, data, budget,
     seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass
     `studies.testing.FakeObjective`). Spawned workers need it picklable (a module-level name).
+    epoch_budget: epochs over all trials of the study (pruned ones included) after which no
+    trial starts (`marsseg benchmark`'s equal budget; None: no cap).
     """
 
     storage_url: str
@@ -35,6 +37,7 @@ class WorkerSpec:
     verbose: bool = False
     gpu: str | None = None
     objective: Callable[..., Any] | None = None
+    epoch_budget: int | None = None  # start no trial once the study has trained this many epochs
 
 
 class SlotCounter:
@@ -112,6 +115,11 @@ def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
     cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
     if remaining_trials(study, cap) == 0:
         return False
+    if spec.epoch_budget is not None:
+        from harness import epochs_consumed
+
+        if epochs_consumed(study.get_trials(deepcopy=False)) >= spec.epoch_budget:
+            return False
     return slots is None or slots.claim()
 
 

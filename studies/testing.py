@@ -40,3 +40,41 @@ class FakeObjective:
             raise RuntimeError("boom")
         trial.set_user_attr(attrs.EPOCHS_RUN, 1)
         return float(params.get("train.lr", 0.001)) * 10 + 0.01 * trial.number
+
+
+@dataclass
+class FakeCurveObjective:
+    """Reports a learning curve instantly, epoch by epoch, and lets the study's pruner act.
+
+    Same constructor as `harness.Objective`, plus `fit` (what `harness.KerasTunerObjective`
+    takes: `epochs` and `initial_epoch` of a Hyperband step; model and callbacks ignored), so
+    one fake serves both engines of `marsseg benchmark`. The curve rises towards a ceiling
+    set by `train.lr`; `epochs_run` counts the epochs reported.
+    """
+
+    space: Any
+    data: Any = None
+    budget: Any = None
+    seed: int = 0
+    artifact_dir: str | None = None
+    stop: Any = None
+    fit: Any = field(default_factory=dict)
+
+    def __call__(self, trial: Any) -> float:
+        import math
+
+        import optuna
+
+        params = self.space.suggest(trial)
+        trial.set_user_attr(attrs.WORKER, worker_id())
+        first, last = int(self.fit.get("initial_epoch") or 0), int(self.fit.get("epochs") or self.budget.max_epochs)
+        ceiling = 0.2 + 20.0 * float(params.get("train.lr", 0.005)) + 0.01 * (trial.number % 3)
+        best = -math.inf
+        for epoch in range(first, last):
+            value = ceiling * (1.0 - math.exp(-(epoch + 1) / 2.0))
+            best = max(best, value)
+            trial.report(value, epoch)
+            trial.set_user_attr(attrs.EPOCHS_RUN, epoch + 1 - first)
+            if epoch + 1 < last and trial.should_prune():
+                raise optuna.TrialPruned
+        return best

@@ -18,5 +18,13 @@ PREDICTIONS_ARTIFACT = "predictions_artifact_id"
 FAIL_REASON = "fail_reason"
 PRUNED_REASON = "pruned_reason"
 
+KT_TRIAL_ID = "kt_trial_id"  # the KerasTuner trial a trial of a KerasTuner run records
+KT_SCHEDULE = "kt_schedule"  # KerasTuner's tuner/* values (Hyperband's epochs, bracket, round, parent trial)
+
+# Study user attributes of a benchmark run (`marsseg benchmark`); "seed" is the run's study seed.
+BENCHMARK = "benchmark"
+METHOD = "method"
+EPOCH_BUDGET = "epoch_budget"
+
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON)

@@ -1,0 +1,68 @@
+"""`marsseg benchmark`: methods x seeds at an equal epoch budget, each run a tagged study."""
+
+from __future__ import annotations
+
+import optuna
+import pytest
+
+from harness import epochs_consumed, get_budget, load_benchmark, study_name
+from harness.common import MarssegError, open_storage
+from search_spaces import get_space
+from studies._benchmark import Benchmark, run_benchmark
+from studies.testing import FakeCurveObjective
+
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+EPOCHS = 7
+
+
+def _tiny_model(configs, image_shape):
+    """A cheap stand-in for `harness._training.build` (the fake objective never trains it)."""
+    import keras
+
+    return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+
+
+def _bench(tmp_path, methods=("tpe+median", "kt-random"), **kw) -> Benchmark:
+    return Benchmark(name="b1", space="smoke", data="synthetic:40", budget="tiny", epochs=EPOCHS, methods=methods,
+                     seeds=(0, 1), storage=str(tmp_path / "b.journal"), **kw)
+
+
+def test_two_methods_by_two_seeds_spend_their_epoch_budget_and_no_more_than_one_trial_over(tmp_path) -> None:
+    bench = _bench(tmp_path)
+    assert run_benchmark(bench, objective=FakeCurveObjective, kt_build=_tiny_model) == 0
+    storage, space, max_epochs = open_storage(bench.storage), get_space("smoke"), get_budget("tiny").max_epochs
+    for method in bench.methods:
+        for seed in bench.seeds:
+            study = optuna.load_study(study_name=study_name("b1", method, seed), storage=storage)
+            trials = study.get_trials(deepcopy=False)
+            used = epochs_consumed(trials)
+            assert EPOCHS <= used <= EPOCHS - 1 + max_epochs, (method, seed, used)
+            assert study.user_attrs["benchmark"] == "b1" and study.user_attrs["method"] == method
+            assert study.user_attrs["seed"] == seed
+            for t in trials:
+                space.check(t.params)  # KerasTuner trials hold exactly the active params, like Optuna's
+                assert t.user_attrs["epochs_run"] == len(t.intermediate_values) > 0
+            if method == "kt-random":
+                assert all(t.state.name == "COMPLETE" and t.user_attrs["kt_trial_id"] for t in trials)
+    result = load_benchmark("b1", bench.storage)
+    assert [b.method for b in result.by_epochs] == ["kt-random", "tpe+median"]
+    assert all(b.n_seeds == 2 for b in result.by_epochs)
+
+
+def test_a_finished_benchmark_resumes_without_running_anything(tmp_path) -> None:
+    bench = _bench(tmp_path, methods=("random+none",))
+    assert run_benchmark(bench, objective=FakeCurveObjective) == 0
+    storage = open_storage(bench.storage)
+    before = [len(optuna.load_study(study_name=study_name("b1", "random+none", s), storage=storage).trials)
+              for s in bench.seeds]
+    assert run_benchmark(bench, objective=FakeCurveObjective) == 0
+    after = [len(optuna.load_study(study_name=study_name("b1", "random+none", s), storage=storage).trials)
+             for s in bench.seeds]
+    assert before == after
+
+
+def test_an_unknown_method_fails_before_running_listing_the_valid_ones(tmp_path) -> None:
+    with pytest.raises(MarssegError, match=r"unknown method.*kt-hyperband.*tpe\+median"):
+        run_benchmark(_bench(tmp_path, methods=("tpe+median", "kt-grid")), objective=FakeCurveObjective)
+    assert not (tmp_path / "b.journal").exists() or not optuna.study.get_all_study_names(
+        open_storage(str(tmp_path / "b.journal")))
