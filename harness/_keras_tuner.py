@@ -83,8 +83,8 @@ class SpaceHyperModel(kt.HyperModel):
         schedule = {k: v for k, v in hp.values.items() if k.startswith(_SCHEDULE_PREFIX)}
         fit = {"model": model, "callbacks": list(callbacks or []), "epochs": epochs, "initial_epoch": initial_epoch}
         tags = {attrs.KT_TRIAL_ID: self.kt_trial_id, **({attrs.KT_SCHEDULE: schedule} if schedule else {})}
+        before = len(self.study.get_trials(deepcopy=False))  # the enqueued trial's number
         self.study.enqueue_trial(params, user_attrs=tags)
-        before = len(self.study.get_trials(deepcopy=False))
         self.study.optimize(self.make_objective(fit), n_trials=1, catch=(Exception,))
         trial = self.study.get_trials(deepcopy=False)[before]
         if trial.state.name != "COMPLETE":

@@ -22,6 +22,15 @@ def _tiny_model(configs, image_shape):
     return keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
 
 
+def _keras_tuner_statuses(study) -> list[str]:
+    """What KerasTuner itself recorded for each of its trials (its project folder)."""
+    import json
+    from pathlib import Path
+
+    folder = Path(study.user_attrs["artifact_dir"]) / "keras_tuner"
+    return [json.loads(p.read_text())["status"] for p in sorted(folder.glob("*/trial_*/trial.json"))]
+
+
 def _bench(tmp_path, methods=("tpe+median", "kt-random"), **kw) -> Benchmark:
     return Benchmark(name="b1", space="smoke", data="synthetic:40", budget="tiny", epochs=EPOCHS, methods=methods,
                      seeds=(0, 1), storage=str(tmp_path / "b.journal"), **kw)
@@ -44,6 +53,7 @@ def test_two_methods_by_two_seeds_spend_their_epoch_budget_and_no_more_than_one_
                 assert t.user_attrs["epochs_run"] == len(t.intermediate_values) > 0
             if method == "kt-random":
                 assert all(t.state.name == "COMPLETE" and t.user_attrs["kt_trial_id"] for t in trials)
+                assert _keras_tuner_statuses(study) == ["COMPLETED"] * len(trials)
     result = load_benchmark("b1", bench.storage)
     assert [b.method for b in result.by_epochs] == ["kt-random", "tpe+median"]
     assert all(b.n_seeds == 2 for b in result.by_epochs)
