@@ -80,6 +80,7 @@ class RunCurve(NamedTuple):
     epochs: np.ndarray  # cumulative epochs consumed
     seconds: np.ndarray  # wall time at each trial's end
     best: np.ndarray  # best so far (NaN before the first value)
+    values: np.ndarray  # each trial's own value (NaN: none)
 
 
 def run_curve(method: str, seed: int, points: Sequence[TrialPoint]) -> RunCurve:
@@ -87,7 +88,7 @@ def run_curve(method: str, seed: int, points: Sequence[TrialPoint]) -> RunCurve:
     values = np.array([np.nan if p.value is None else p.value for p in points], dtype=float)
     best = np.fmax.accumulate(values) if len(values) else values
     return RunCurve(method, seed, np.cumsum([p.epochs for p in points], dtype=float),
-                    np.array([p.seconds for p in points], dtype=float), best)
+                    np.array([p.seconds for p in points], dtype=float), best, values)
 
 
 def best_at(x: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -184,7 +185,7 @@ def analyse(name: str, runs: Sequence[RunCurve], n_points: int = 50, target: flo
     """
     methods = list(dict.fromkeys(r.method for r in runs))
     finals = [r.best[-1] for r in runs if len(r.best) and not np.isnan(r.best[-1])]
-    values = np.concatenate([r.best for r in runs]) if runs else np.array([])
+    values = np.concatenate([r.values for r in runs]) if runs else np.array([])
     best = float(np.nanmax(values)) if finals else math.nan
     worst = float(np.nanmin(values)) if finals else math.nan
     target = min(finals) if target is None and finals else target
