@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import MarssegError
+from harness.common import MarssegError, attrs
 from studies._settings import StudySettings, make_sampler
 from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
@@ -39,7 +39,7 @@ class SearchRequest:
     artifact_dir: str | None = None
     verbose: bool = False
     objective: Callable[..., Any] | None = None  # see WorkerSpec.objective
-    epoch_budget: int | None = None  # see WorkerSpec.epoch_budget
+    epoch_budget: int | None = None  # epochs over all trials (pruned included) after which no trial starts
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -106,6 +106,8 @@ def run_search(request: SearchRequest) -> int:
     if request.workers > 1:
         data = None  # spawned workers load their own; only the in-process worker reuses it
     study, created = create_or_resume(storage, request.study, settings)
+    if request.epoch_budget is not None:  # read by every worker, remote ones too
+        study.set_user_attr(attrs.EPOCH_BUDGET, request.epoch_budget)
     make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before spawning
     dead = fail_dead_trials(study)
     added = enqueue_presets(study, space)
@@ -126,8 +128,7 @@ def run_search(request: SearchRequest) -> int:
     else:
         deadline = time.time() + request.timeout if request.timeout else None
         base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
-                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
-                          epoch_budget=request.epoch_budget)
+                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective)
         with ProgressBar(study, settings.n_trials):
             code = _run_workers(base, request.workers, remaining, gpus, data)
         if code == 130:

@@ -23,8 +23,6 @@ class WorkerSpec:
     objective: the objective class or factory, called as `objective(space, data, budget,
     seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass
     `studies.testing.FakeObjective`). Spawned workers need it picklable (a module-level name).
-    epoch_budget: epochs over all trials of the study (pruned ones included) after which no
-    trial starts (`marsseg benchmark`'s equal budget; None: no cap).
     """
 
     storage_url: str
@@ -37,7 +35,6 @@ class WorkerSpec:
     verbose: bool = False
     gpu: str | None = None
     objective: Callable[..., Any] | None = None
-    epoch_budget: int | None = None  # start no trial once the study has trained this many epochs
 
 
 class SlotCounter:
@@ -108,6 +105,7 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
 
 
 def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
+    from harness.common import attrs
     from studies._study import remaining_trials
 
     if spec.deadline is not None and time.time() >= spec.deadline:
@@ -115,10 +113,11 @@ def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
     cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
     if remaining_trials(study, cap) == 0:
         return False
-    if spec.epoch_budget is not None:
+    epoch_budget = study.user_attrs.get(attrs.EPOCH_BUDGET)  # a benchmark run's equal budget
+    if epoch_budget is not None:
         from harness import epochs_consumed
 
-        if epochs_consumed(study.get_trials(deepcopy=False)) >= spec.epoch_budget:
+        if epochs_consumed(study.get_trials(deepcopy=False)) >= epoch_budget:
             return False
     return slots is None or slots.claim()
 
