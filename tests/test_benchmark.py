@@ -76,3 +76,31 @@ def test_an_unknown_method_fails_before_running_listing_the_valid_ones(tmp_path)
         run_benchmark(_bench(tmp_path, methods=("tpe+median", "kt-grid")), objective=FakeCurveObjective)
     assert not (tmp_path / "b.journal").exists() or not optuna.study.get_all_study_names(
         open_storage(str(tmp_path / "b.journal")))
+
+
+@pytest.mark.slow
+def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective_does(tmp_path) -> None:
+    """One real `tiny` KerasTuner Hyperband trial (1 epoch), then the Optuna objective on the same params."""
+    import dataclasses
+
+    from harness import Objective
+    from harness.data import load_data
+
+    bench = Benchmark(name="real", space="smoke", data="synthetic:120", budget="tiny", epochs=1,
+                      methods=("kt-hyperband",), seeds=(0,), storage=str(tmp_path / "r.journal"))
+    assert run_benchmark(bench) == 0
+    study = optuna.load_study(study_name="real/kt-hyperband/0", storage=open_storage(bench.storage))
+    [trial] = study.trials
+    assert trial.state.name == "COMPLETE" and list(trial.intermediate_values) == [0]
+    assert trial.value == pytest.approx(trial.intermediate_values[0])
+    for key in ("per_class_iou", "confusion_matrix", "n_params", "train_seconds", "worker", "weights_artifact_id"):
+        assert key in trial.user_attrs, key
+    assert trial.user_attrs["kt_schedule"]["tuner/epochs"] == 1
+    assert _keras_tuner_statuses(study) == ["COMPLETED"]
+    get_space("smoke").check(trial.params)
+    # the Optuna objective, same params, trial number and seed, one epoch: the same first epoch
+    one_epoch = dataclasses.replace(get_budget("tiny"), max_epochs=1, warmup_epochs=0)
+    reference = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
+    reference.enqueue_trial(trial.params)
+    reference.optimize(Objective(get_space("smoke"), load_data("synthetic:120"), one_epoch, seed=0), n_trials=1)
+    assert reference.trials[0].intermediate_values[0] == pytest.approx(trial.intermediate_values[0], abs=1e-4)
