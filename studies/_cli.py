@@ -112,15 +112,11 @@ def _names(text: str) -> list[str]:
 
 
 def _benchmark(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from harness import load_benchmark
     from studies._benchmark import Benchmark, format_result, run_benchmark
+    from studies._search import resolve_data
 
-    data = args.data
-    if "://" not in data and not data.startswith("synthetic"):
-        data = str(Path(data).resolve())
-    bench = Benchmark(name=args.name, space=args.space, data=data, budget=args.budget, epochs=args.epochs,
+    bench = Benchmark(name=args.name, space=args.space, data=resolve_data(args.data), budget=args.budget, epochs=args.epochs,
                       methods=tuple(_names(args.methods)), seeds=tuple(range(args.seeds)), storage=args.storage,
                       workers=args.workers)
     code = run_benchmark(bench, objective=args.objective)

@@ -50,13 +50,20 @@ def default_artifact_dir(storage_url: str, study: str) -> str:
     return str(base / "marsseg_artifacts" / study)
 
 
+def resolve_data(data: str) -> str:
+    """A data file as an absolute path (stored in the study); URLs and `synthetic...` as given."""
+    if "://" in data or data.startswith("synthetic"):
+        return data
+    return str(Path(data).resolve())
+
+
 def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
     values = {}
     for key, default in NEW_STUDY_DEFAULTS.items():
         given = getattr(request, key)
         values[key] = given if given is not None else stored.get(key, default)
-    if request.data is not None and "://" not in request.data and not request.data.startswith("synthetic"):
-        values["data"] = str(Path(request.data).resolve())
+    if request.data is not None:
+        values["data"] = resolve_data(request.data)
     artifact_dir = (request.artifact_dir or stored.get("artifact_dir")
                     or default_artifact_dir(request.storage, request.study))
     n_trials = request.trials if request.trials is not None else stored.get("n_trials")

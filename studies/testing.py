@@ -1,4 +1,4 @@
-"""Test helpers: a fast stand-in for the trial objective (no training), same constructor."""
+"""Test helpers: fast stand-ins for the trial objective (no training), same constructor."""
 
 from __future__ import annotations
 
@@ -10,13 +10,8 @@ from harness.common import attrs
 
 
 @dataclass
-class FakeObjective:
-    """Suggests the space's params and scores them instantly.
-
-    `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
-    RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
-    numbers it ran, so tests can check that resuming redoes nothing.
-    """
+class _ObjectiveArgs:
+    """The constructor of `harness.Objective`, which every fake takes."""
 
     space: Any
     data: Any = None
@@ -24,6 +19,17 @@ class FakeObjective:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None
+
+
+@dataclass
+class FakeObjective(_ObjectiveArgs):
+    """Suggests the space's params and scores them instantly.
+
+    `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
+    RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
+    numbers it ran, so tests can check that resuming redoes nothing.
+    """
+
     interrupt_at: tuple[int, ...] = ()
     raise_at: tuple[int, ...] = ()
     called: list[int] = field(default_factory=list)
@@ -43,7 +49,7 @@ class FakeObjective:
 
 
 @dataclass
-class FakeCurveObjective:
+class FakeCurveObjective(_ObjectiveArgs):
     """Reports a learning curve instantly, epoch by epoch, and lets the study's pruner act.
 
     Same constructor as `harness.Objective`, plus `fit` (what `harness.KerasTunerObjective`
@@ -52,12 +58,6 @@ class FakeCurveObjective:
     set by `train.lr`; `epochs_run` counts the epochs reported.
     """
 
-    space: Any
-    data: Any = None
-    budget: Any = None
-    seed: int = 0
-    artifact_dir: str | None = None
-    stop: Any = None
     fit: Any = field(default_factory=dict)
 
     def __call__(self, trial: Any) -> float:
