@@ -68,13 +68,13 @@ class SpaceHyperModel(kt.HyperModel):
         return declare_keras_tuner(self.space, hp)
 
     def build(self, hp: Any) -> Any:
-        from harness._training import ConfigRejected, build
+        from harness._training import build
 
         trial_seed = self.seed + len(self.study.get_trials(deepcopy=False))  # the trial `fit` will record
         try:
             configs = configs_from_params(self.params(hp), self.budget, seed=self.seed, trial_seed=trial_seed)
             return (self.build_model or build)(configs, self.image_shape)
-        except (ConfigRejected, ValueError) as exc:
+        except ValueError as exc:  # configs or builders reject the combination (ConfigRejected included)
             raise kt.errors.FailedTrialError(f"invalid config: {exc}") from None
 
     def fit(self, hp: Any, model: Any, *args: Any, callbacks: Any = None, epochs: int | None = None,

@@ -8,7 +8,7 @@ import pytest
 from harness import epochs_consumed, get_budget, load_benchmark, study_name
 from harness.common import MarssegError, open_storage
 from search_spaces import get_space
-from studies._benchmark import Benchmark, run_benchmark
+from studies import Benchmark, run_benchmark
 from studies.testing import FakeCurveObjective
 
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")

@@ -9,8 +9,7 @@ import optuna
 import pytest
 
 from harness.common import MarssegError
-from studies import make_pruner
-from studies._replay import Curve, recorded_curves, replay
+from studies import Curve, make_pruner, recorded_curves, replay
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
