@@ -115,6 +115,7 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     from harness import get_budget
     from harness.common import open_storage
     from studies._search import default_artifact_dir
+    from studies._study import fail_dead_trials
 
     settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
                 "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
@@ -129,6 +130,9 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     for key, value in {**settings, **bench.tags(kind)}.items():
         if key not in stored:
             study.set_user_attr(key, value)
+    dead = fail_dead_trials(study)  # a killed run left them RUNNING
+    if dead:
+        print(f"{name}: marked trials {dead} FAIL: left RUNNING by a run that died", file=sys.stderr)
     return study, str(stored.get("artifact_dir", settings["artifact_dir"]))
 
 

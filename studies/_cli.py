@@ -97,8 +97,10 @@ def _worker(args: argparse.Namespace) -> int:
 def _replay(args: argparse.Namespace) -> int:
     import time
 
+    from harness import quiet_optuna
     from studies._replay import format_replays, run_replay
 
+    quiet_optuna(args.verbose)
     start = time.perf_counter()
     results, n_curves = run_replay(args.study, args.storage, pruners=_names(args.pruners),
                                    samplers=_names(args.samplers), workers=args.workers, seed=args.seed)
