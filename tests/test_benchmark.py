@@ -60,15 +60,29 @@ def test_two_methods_by_two_seeds_spend_their_epoch_budget_and_no_more_than_one_
 
 
 def test_a_finished_benchmark_resumes_without_running_anything(tmp_path) -> None:
-    bench = _bench(tmp_path, methods=("random+none",))
-    assert run_benchmark(bench, objective=FakeCurveObjective) == 0
+    bench = _bench(tmp_path, methods=("random+none", "kt-random"))
     storage = open_storage(bench.storage)
-    before = [len(optuna.load_study(study_name=study_name("b1", "random+none", s), storage=storage).trials)
-              for s in bench.seeds]
-    assert run_benchmark(bench, objective=FakeCurveObjective) == 0
-    after = [len(optuna.load_study(study_name=study_name("b1", "random+none", s), storage=storage).trials)
-             for s in bench.seeds]
-    assert before == after
+
+    def counts() -> list[int]:
+        return [len(optuna.load_study(study_name=study_name("b1", m, s), storage=storage).trials)
+                for m in bench.methods for s in bench.seeds]
+
+    assert run_benchmark(bench, objective=FakeCurveObjective, kt_build=_tiny_model) == 0
+    before = counts()
+    assert run_benchmark(bench, objective=FakeCurveObjective, kt_build=_tiny_model) == 0
+    assert counts() == before and min(before) >= 3  # 7 epochs of 3-epoch trials: at least 3 trials per run
+
+
+def test_marsseg_benchmark_prints_the_final_checkpoint_of_every_method(tmp_path, capsys) -> None:
+    from studies.cli import main
+
+    journal = str(tmp_path / "c.journal")
+    assert main(["benchmark", "--name", "c", "--storage", journal, "--data", "synthetic:40", "--epochs", "6",
+                 "--seeds", "2", "--methods", "random+none,tpe+sha"], objective=FakeCurveObjective) == 0
+    lines = capsys.readouterr().out.splitlines()
+    table = lines[lines.index(next(line for line in lines if line.split()[:2] == ["method", "seeds"])):]
+    assert sorted(line.split()[0] for line in table[1:3]) == ["random+none", "tpe+sha"]
+    assert all(line.split()[1] == "2" for line in table[1:3])
 
 
 def test_an_unknown_method_fails_before_running_listing_the_valid_ones(tmp_path) -> None:
