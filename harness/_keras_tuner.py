@@ -58,11 +58,10 @@ class SpaceHyperModel(kt.HyperModel):
         self.kt_trial_id: str | None = None
 
     def declare_hyperparameters(self, hp: Any) -> None:
-        from search_spaces import declare_keras_tuner
-
-        declare_keras_tuner(self.space, hp)
+        self.params(hp)
 
     def params(self, hp: Any) -> dict[str, Any]:
+        """Declare the space on `hp` (idempotent); the active params of its values."""
         from search_spaces import declare_keras_tuner
 
         return declare_keras_tuner(self.space, hp)
