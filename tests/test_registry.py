@@ -9,6 +9,7 @@ from harness.common import MarssegError
 from search_spaces import get_space
 from studies import PRUNERS, SAMPLERS, make_pruner, make_sampler
 
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 EXPECTED_PRUNERS = {"median": "MedianPruner", "percentile": "PercentilePruner", "hyperband": "HyperbandPruner",
                     "sha": "SuccessiveHalvingPruner", "patient": "PatientPruner", "none": "NopPruner"}
 
