@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,15 +28,12 @@ from harness.common.attrs import (
     WORKER,
 )
 from harness._budgets import Budget
-from harness._runtime import seed_everything, worker_id
+from harness._runtime import worker_id
+from harness._training import TrialFailed  # noqa: F401 - re-exported: harness.TrialFailed
 
 _log = logging.getLogger("marsseg")
 
 _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
-
-
-class TrialFailed(RuntimeError):
-    """Training diverged (NaN loss) or otherwise cannot give a value."""
 
 
 def _rejected(trial: Any, exc: ValueError) -> Exception:
@@ -115,54 +111,27 @@ class Objective:
         params = self.space.suggest(trial)
         return configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
 
-    def _train(self, trial: Any, configs: Any) -> float:
-        import keras
-        from marsseg_models import VAL_MIOU, MeanIoU, build_model, compile_model, inference_model
+    def _train(self, trial: Any, configs: Any, **fit: Any) -> float:
+        """Train through `harness._training.train`; `fit` goes to it (KerasTuner passes its model,
+        callbacks and epochs). The attributes are written here."""
+        from marsseg_models import VAL_MIOU, inference_model
 
-        from harness._callbacks import EpochRecorder, LoudPruningCallback, StopOnSignal
-        from harness.data import make_datasets
+        from harness._callbacks import LoudPruningCallback
+        from harness._training import ConfigRejected, train
 
-        keras.backend.clear_session()
-        seed_everything(configs.train.seed)
-        train_ds, val_ds, info = make_datasets(self.data, configs.data, configs.train.batch_size)
-        if configs.train.steps_per_epoch is not None:
-            train_ds = train_ds.repeat()
-        height, width = self.data.image_shape
+        callbacks = [*fit.pop("callbacks", ()), LoudPruningCallback(trial, VAL_MIOU)]
         try:
-            model = build_model(configs.model, input_shape=(height, width, 1), n_classes=5)
-        except ValueError as exc:  # a combination the builders reject
+            result = train(configs, self.data, callbacks=callbacks, stop=self.stop, **fit,
+                           on_built=lambda model: trial.set_user_attr(N_PARAMS, int(model.count_params())),
+                           on_end=lambda recorder, seconds: self._record(trial, recorder, seconds))
+        except ConfigRejected as exc:  # a combination the builders reject
             raise _rejected(trial, exc) from None
-        trial.set_user_attr(N_PARAMS, int(model.count_params()))
-        train_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
-                                    class_pixel_share=info.class_share)
-        recorder = EpochRecorder(VAL_MIOU, MeanIoU)
-        callbacks = [
-            recorder,
-            keras.callbacks.EarlyStopping(monitor=VAL_MIOU, mode="max", patience=configs.train.patience,
-                                          restore_best_weights=True),
-            keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=configs.train.lr_factor,
-                                              patience=configs.train.lr_patience, min_lr=1e-6),
-            LoudPruningCallback(trial, VAL_MIOU),
-        ]
-        if self.stop is not None:
-            callbacks.append(StopOnSignal(self.stop))
-        start = time.perf_counter()
-        try:
-            train_model.fit(train_ds, validation_data=val_ds, epochs=configs.train.max_epochs,
-                            steps_per_epoch=configs.train.steps_per_epoch, callbacks=callbacks, verbose=0,
-                            shuffle=False)  # the pipeline shuffles
-        finally:
-            self._record(trial, recorder, time.perf_counter() - start)
-        if recorder.nan_epoch is not None:
-            raise TrialFailed(f"loss became NaN or infinite at epoch {recorder.nan_epoch}")
-        if recorder.best_epoch < 0:
-            logged = sorted(recorder.history[-1]) if recorder.history else []
-            raise TrialFailed(f"{VAL_MIOU} was never logged (logged: {logged})")
+        recorder = result.recorder
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
         if self.artifact_dir:
-            self._save_artifacts(trial, inference_model(train_model), info)
-        return float(recorder.best_value)
+            self._save_artifacts(trial, inference_model(result.model), result.info)
+        return result.best_value
 
     @staticmethod
     def _record(trial: Any, recorder: Any, seconds: float) -> None:

@@ -7,6 +7,7 @@ Heavy imports (optuna, pandas, plotly) happen inside functions; TensorFlow never
 """
 
 from reports._ablation import TOGGLES, Effect, Toggle, bootstrap_diff_ci, collect_effects
+from reports._benchmark import benchmark_section, collect_benchmark, write_benchmark_report
 from reports._collect import (
     CompareSeries,
     Curves,
@@ -53,7 +54,9 @@ __all__ = [
     "Toggle",
     "TrialTable",
     "VariantRow",
+    "benchmark_section",
     "bootstrap_diff_ci",
+    "collect_benchmark",
     "collect_comparison",
     "collect_controlled",
     "collect_compare_series",
@@ -75,6 +78,7 @@ __all__ = [
     "to_latex",
     "to_markdown",
     "variant_label",
+    "write_benchmark_report",
     "write_report",
     "write_study_report",
     "write_tables",

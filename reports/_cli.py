@@ -15,13 +15,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "report", help="write a study's self-contained HTML ablation report",
         description="One HTML file (plotly.js inside, opens offline) plus the comparison table as "
                     "<stem>_table.csv/.md/.tex beside it.")
-    report.add_argument("--study", required=True, help="study name")
+    report.add_argument("--study", help="study name (needed unless --benchmark is given)")
     report.add_argument("--storage", default=DEFAULT_JOURNAL, help=storage_help)
     report.add_argument("-o", "--output", default="report.html", help="HTML path (default report.html)")
     report.add_argument("--compare", nargs="+", default=[], metavar="STUDY",
                         help="other studies in the same storage to compare (best so far vs epochs)")
     report.add_argument("--artifacts", dest="artifact_dir",
                         help="artifact store folder (default: the study's artifact_dir attribute)")
+    report.add_argument("--benchmark", metavar="B",
+                        help="add benchmark B (studies B/METHOD/SEED) as a section, and <stem>_benchmark.csv")
     report.set_defaults(func=_report)
 
     dash = subparsers.add_parser("dashboard", help="serve optuna-dashboard on a storage for live viewing")
@@ -35,12 +37,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _report(args: argparse.Namespace) -> int:
     import optuna
 
+    from harness.common import MarssegError
+    from reports._benchmark import write_benchmark_report
     from reports._report import write_report
 
     if not args.verbose:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
-    path = write_report(args.study, args.storage, args.output, compare=args.compare,
-                        artifact_dir=args.artifact_dir)
+    if args.study is None and args.benchmark is None:
+        raise MarssegError("give --study, --benchmark, or both")
+    if args.study is None:
+        path = write_benchmark_report(args.benchmark, args.storage, args.output)
+    else:
+        path = write_report(args.study, args.storage, args.output, compare=args.compare,
+                            artifact_dir=args.artifact_dir, benchmark=args.benchmark)
     print(f"report written to {path}", file=sys.stderr)
     return 0
 

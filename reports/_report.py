@@ -60,37 +60,40 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
     )
 
 
-def render_report(data: ReportData) -> str:
-    """The HTML page of collected data."""
+def render_report(data: ReportData, extra: Sequence[tuple[str, str, str]] = ()) -> str:
+    """The HTML page of collected data, plus `extra` (anchor, title, body) sections."""
     from reports._html import page
     from reports._sections import render_sections
 
     s = data.summary
     subtitle = " · ".join(f"{k} {v}" for k, v in s.attrs.items() if k in ("space", "sampler", "pruner", "budget"))
-    return page(f"marsseg report: {s.study_name}", subtitle, render_sections(data))
+    return page(f"marsseg report: {s.study_name}", subtitle, [*render_sections(data), *extra])
 
 
 def write_report(study_name: str, storage: str, output: str | Path = "report.html", *,
                  compare: Sequence[str] = (), artifact_dir: str | None = None,
-                 config: ReportConfig | None = None) -> Path:
+                 config: ReportConfig | None = None, benchmark: str | None = None) -> Path:
     """Load the study (and `compare` studies) from `storage`, write the HTML and the table files.
 
     Returns the HTML path; the comparison table goes beside it as `<stem>_table.csv/.md/.tex`.
+    benchmark: a benchmark in `storage` to add as a section (and `<stem>_benchmark.csv`).
     """
+    from reports._benchmark import benchmark_section
     from reports._controlled import find_ablation
     from reports._storage import load_study, open_storage
     from harness.common import redact_url
 
     study = load_study(study_name, storage)
     others = [load_study(name, storage) for name in compare if name != study_name]
+    extra = [] if benchmark is None else [benchmark_section(benchmark, storage, output)]
     return write_study_report(study, output, storage_label=redact_url(storage), compare=others,
-                              artifact_dir=artifact_dir, config=config,
+                              artifact_dir=artifact_dir, config=config, extra=extra,
                               ablation=find_ablation(study_name, open_storage(storage)))
 
 
 def write_study_report(study: Any, output: str | Path, *, storage_label: str = "", compare: Sequence[Any] = (),
                        artifact_dir: str | None = None, config: ReportConfig | None = None,
-                       ablation: Any = None) -> Path:
+                       ablation: Any = None, extra: Sequence[tuple[str, str, str]] = ()) -> Path:
     """Write the report of an already loaded study (see `write_report`)."""
     from reports._tables import write_tables
 
@@ -100,5 +103,5 @@ def write_study_report(study: Any, output: str | Path, *, storage_label: str = "
                           config=config, ablation=ablation)
     exports = write_tables(data.comparison, output) if data.comparison else []
     data = data._replace(exports=[p.name for p in exports])
-    output.write_text(render_report(data), encoding="utf-8")
+    output.write_text(render_report(data, extra), encoding="utf-8")
     return output

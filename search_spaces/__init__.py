@@ -1,6 +1,7 @@
 """Declarative search spaces: every design choice of the course report as a dimension."""
 
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
+from search_spaces._keras_tuner import declare_keras_tuner, dimension_values
 from search_spaces._named import SPACES, TABLE1_PRESETS, get_space
 from search_spaces._space import SearchSpace
 
@@ -13,5 +14,7 @@ __all__ = [
     "FloatRange",
     "IntRange",
     "SearchSpace",
+    "declare_keras_tuner",
+    "dimension_values",
     "get_space",
 ]

@@ -69,6 +69,15 @@ class SearchSpace:
                 params[dim.name] = fixed[dim.name] if dim.name in fixed else dim.suggest(trial)
         return params
 
+    def distributions(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """Optuna's distribution of each param of `params` (for `optuna.trial.create_trial`),
+        read off `suggest` on a `FixedTrial`, so the space stays their one source."""
+        import optuna
+
+        trial = optuna.trial.FixedTrial(dict(params))
+        self.suggest(trial)
+        return dict(trial.distributions)
+
     def check(self, params: Mapping[str, Any], what: str = "params") -> None:
         """Raise ValueError unless `params` are exactly the active dimensions, each in range."""
         chosen: dict[str, Any] = {}

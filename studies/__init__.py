@@ -3,8 +3,11 @@
 from studies._ablate import AblationRequest, prepare_ablation, run_ablation
 from studies._evaluate import evaluate_study
 from studies._predict import PredictRequest, choose_trials, run_predict
+from studies._benchmark import Benchmark, format_result, methods, run_benchmark
 from studies._progress import CountBar, ProgressBar, ProgressState, collect_progress, render_progress
-from studies._search import SearchRequest, default_artifact_dir, run_search
+from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
+from studies._replay import Curve, ReplayResult, format_replays, recorded_curves, replay, run_replay
+from studies._search import SearchRequest, default_artifact_dir, resolve_data, run_search
 from studies._settings import PRUNERS, SAMPLERS, StudySettings, make_pruner, make_sampler
 from studies._study import (
     create_or_resume,
@@ -20,6 +23,11 @@ from studies._worker import SlotCounter, WorkerSpec, run_worker
 __all__ = [
     "AblationRequest",
     "PRUNERS",
+    "PRUNER_FACTORIES",
+    "SAMPLER_FACTORIES",
+    "Benchmark",
+    "Curve",
+    "ReplayResult",
     "SAMPLERS",
     "CountBar",
     "PredictRequest",
@@ -36,16 +44,24 @@ __all__ = [
     "enqueue_presets",
     "evaluate_study",
     "fail_dead_trials",
+    "format_replays",
+    "format_result",
     "format_table",
     "load_settings",
     "load_study",
     "make_pruner",
     "make_sampler",
     "prepare_ablation",
+    "methods",
+    "recorded_curves",
     "render_progress",
     "run_ablation",
     "remaining_trials",
     "run_predict",
+    "replay",
+    "resolve_data",
+    "run_benchmark",
+    "run_replay",
     "run_search",
     "run_worker",
     "summary_rows",

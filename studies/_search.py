@@ -42,6 +42,7 @@ class SearchRequest:
     heldout_fraction: float | None = None
     repeats: int | None = None  # each preset (Table 1 row) this many times, each with its own seed
     evaluate_top: int = 5  # trials scored on the held-out split when the run ends (0: none)
+    epoch_budget: int | None = None  # epochs over all trials (pruned included) after which no trial starts
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -50,6 +51,13 @@ def default_artifact_dir(storage_url: str, study: str) -> str:
 
     base = Path(storage_url).resolve().parent if storage_kind(storage_url) == "journal" else Path.cwd()
     return str(base / "marsseg_artifacts" / study)
+
+
+def resolve_data(data: str) -> str:
+    """A data file as an absolute path (stored in the study); URLs and `synthetic...` as given."""
+    if "://" in data or data.startswith("synthetic"):
+        return data
+    return str(Path(data).resolve())
 
 
 def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
@@ -67,8 +75,8 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
     if stored and request.heldout_fraction is None:
         values["heldout_fraction"] = stored.get("heldout_fraction", 0.0)
     repeats = request.repeats if request.repeats is not None else stored.get("repeats", 1)
-    if request.data is not None and "://" not in request.data and not request.data.startswith("synthetic"):
-        values["data"] = str(Path(request.data).resolve())
+    if request.data is not None:
+        values["data"] = resolve_data(request.data)
     artifact_dir = (request.artifact_dir or stored.get("artifact_dir")
                     or default_artifact_dir(request.storage, request.study))
     n_trials = request.trials if request.trials is not None else stored.get("n_trials")
@@ -118,6 +126,8 @@ def run_search(request: SearchRequest) -> int:
     if request.workers > 1:
         data = None  # spawned workers load their own; only the in-process worker reuses it
     study, created = create_or_resume(storage, request.study, settings)
+    if request.epoch_budget is not None:  # read by every worker, remote ones too
+        study.set_user_attr(attrs.EPOCH_BUDGET, request.epoch_budget)
     make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before spawning
     dead = fail_dead_trials(study)
     added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from harness.common import MarssegError
+from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES, make_pruner, make_sampler  # noqa: F401
 
-SAMPLERS = ("tpe", "random", "gp", "bruteforce")
-PRUNERS = ("median", "hyperband", "sha", "patient", "none")
+SAMPLERS = tuple(SAMPLER_FACTORIES)
+PRUNERS = tuple(PRUNER_FACTORIES)
 
 
 @dataclass(frozen=True)
@@ -61,41 +61,3 @@ class StudySettings:
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
         return cls(**{"heldout_fraction": 0.0, **{k: v for k, v in attrs.items() if k in names}})
-
-
-def make_sampler(name: str, seed: int, space: Any) -> Any:
-    """The Optuna sampler `name`, seeded (each worker passes its own seed)."""
-    import optuna
-
-    if name == "tpe":
-        # multivariate + group model the conditional branches jointly; constant_liar keeps
-        # parallel workers from sampling the same point.
-        return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True,
-                                          n_startup_trials=8)
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    if name == "gp":
-        if importlib.util.find_spec("torch") is None:
-            raise MarssegError("the gp sampler needs PyTorch: pip install 'marsseg[gp]'")
-        return optuna.samplers.GPSampler(seed=seed)
-    if not space.is_finite():
-        raise MarssegError(f"the bruteforce sampler needs a finite space; {space.name!r} has continuous "
-                           "dimensions (try --space table1, or --sampler tpe)")
-    return optuna.samplers.BruteForceSampler(seed=seed)
-
-
-def make_pruner(name: str, warmup_epochs: int, max_epochs: int) -> Any:
-    """The Optuna pruner `name`; no pruner acts before `warmup_epochs` epochs."""
-    import optuna
-
-    median = optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=warmup_epochs)
-    if name == "median":
-        return median
-    if name == "patient":
-        return optuna.pruners.PatientPruner(median, patience=2)
-    if name == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=max(1, warmup_epochs), max_resource=max_epochs,
-                                              reduction_factor=3)
-    if name == "sha":
-        return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, warmup_epochs), reduction_factor=3)
-    return optuna.pruners.NopPruner()

@@ -107,6 +107,7 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
 
 
 def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
+    from harness.common import attrs
     from studies._study import remaining_trials
 
     if spec.deadline is not None and time.time() >= spec.deadline:
@@ -114,6 +115,12 @@ def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
     cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
     if remaining_trials(study, cap) == 0:
         return False
+    epoch_budget = study.user_attrs.get(attrs.EPOCH_BUDGET)  # a benchmark run's equal budget
+    if epoch_budget is not None:
+        from harness import epochs_consumed
+
+        if epochs_consumed(study.get_trials(deepcopy=False)) >= epoch_budget:
+            return False
     return slots is None or slots.claim()
 
 

@@ -13,7 +13,8 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for command in ("search", "worker", "demo", "spaces", "data", "report", "dashboard", "predict", "score"):
+    for command in ("search", "worker", "benchmark", "replay", "demo", "spaces", "data", "report", "dashboard",
+                    "predict", "score", "evaluate", "ablate"):
         assert command in out
 
 

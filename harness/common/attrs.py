@@ -22,6 +22,14 @@ PLANNED_CONFIGS = "planned_configs"  # set when enqueued (ablations): train exac
 ABLATION_TOGGLE = "ablation_toggle"  # on ablation trials: "baseline" or a toggle variant
 ABLATION_SEED = "ablation_seed"  # on ablation trials: the training seed shared by the pair
 
+KT_TRIAL_ID = "kt_trial_id"  # the KerasTuner trial a trial of a KerasTuner run records
+KT_SCHEDULE = "kt_schedule"  # KerasTuner's tuner/* values (Hyperband's epochs, bracket, round, parent trial)
+
+# Study user attributes of a benchmark run (`marsseg benchmark`); "seed" is the run's study seed.
+BENCHMARK = "benchmark"
+METHOD = "method"
+EPOCH_BUDGET = "epoch_budget"
+
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
               ABLATION_TOGGLE, ABLATION_SEED)

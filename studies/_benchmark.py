@@ -1,0 +1,188 @@
+"""`marsseg benchmark`: every method x seed at an equal budget of training epochs.
+
+A benchmark is a small dataclass; methods are a dict of factories (`methods()`: every
+`SAMPLER+PRUNER` of the Optuna registries, and the KerasTuner tuners); the runner loops
+methods x seeds and tags every run. Each run is one study `B/METHOD/SEED` in one storage,
+so a killed benchmark resumes where it stopped and runs spread over machines like studies.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from harness.common import DEFAULT_JOURNAL, MarssegError, attrs
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """What to compare (methods, seeds) on what (space, data, budget), for how many epochs per run."""
+
+    name: str
+    space: str
+    data: str
+    budget: str
+    epochs: int
+    methods: tuple[str, ...]
+    seeds: tuple[int, ...]
+    storage: str = DEFAULT_JOURNAL
+    workers: int = 1
+
+    def __post_init__(self) -> None:
+        from harness import get_budget
+        from search_spaces import get_space
+
+        if self.epochs < 1:
+            raise MarssegError(f"--epochs must be >= 1, got {self.epochs}")
+        if not self.methods or not self.seeds:
+            raise MarssegError(f"a benchmark needs methods and seeds, got {self.methods!r} and {self.seeds!r}")
+        if self.workers < 1:
+            raise MarssegError(f"--workers must be >= 1, got {self.workers}")
+        if not self.name or self.name.endswith("/"):
+            raise MarssegError(f"--name must be a non-empty study-name prefix, got {self.name!r}")
+        try:
+            get_space(self.space)
+            get_budget(self.budget)
+        except ValueError as exc:
+            raise MarssegError(str(exc)) from None
+
+    def tags(self, method: str) -> dict[str, Any]:
+        """Study user attributes tagging a run of this benchmark."""
+        return {attrs.BENCHMARK: self.name, attrs.METHOD: method, attrs.EPOCH_BUDGET: self.epochs}
+
+
+Run = Callable[..., int]  # run(benchmark, seed, objective=..., kt_build=...) -> exit code
+
+
+def _run_optuna(sampler: str, pruner: str, bench: Benchmark, seed: int, *, objective: Any = None,
+                kt_build: Any = None) -> int:
+    """One Optuna run: `marsseg search` on `B/SAMPLER+PRUNER/SEED` until it has trained `epochs`."""
+    from harness import study_name
+    from studies._search import SearchRequest, run_search
+
+    method = f"{sampler}+{pruner}"
+    return run_search(SearchRequest(
+        study=study_name(bench.name, method, seed), storage=bench.storage, space=bench.space, data=bench.data,
+        sampler=sampler, pruner=pruner, budget=bench.budget, seed=seed, workers=bench.workers,
+        objective=objective, epoch_budget=bench.epochs))
+
+
+def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any = None, kt_build: Any = None) -> int:
+    """One KerasTuner run (one process: KerasTuner's own distribution is not used), recorded in `B/kind/SEED`."""
+    from harness import (KerasTunerObjective, SpaceHyperModel, StopFlag, configure_tensorflow, epochs_consumed,
+                         get_budget, make_tuner, quiet_optuna, study_name)
+    from harness.data import load_data
+    from search_spaces import get_space
+
+    name = study_name(bench.name, kind, seed)
+    study, artifact_dir = _keras_tuner_study(bench, kind, seed, name)
+    if epochs_consumed(study.get_trials(deepcopy=False)) >= bench.epochs:
+        print(f"{name}: already consumed its {bench.epochs} epochs", file=sys.stderr)
+        return 0
+    if bench.workers > 1:
+        print(f"{name}: KerasTuner runs in one process here (--workers applies to Optuna methods)", file=sys.stderr)
+    configure_tensorflow(None, False)
+    quiet_optuna(False)
+    budget, data = get_budget(bench.budget), load_data(bench.data)
+    space = get_space(bench.space).resolve(budget.fixed_params)
+    stop = StopFlag().install()
+    make = objective or KerasTunerObjective
+
+    def make_objective(fit: Any) -> Any:
+        return make(space, data, budget, seed=seed, artifact_dir=artifact_dir, stop=stop, fit=fit)
+
+    hypermodel = SpaceHyperModel(space, budget, data.image_shape, seed, study, make_objective, kt_build)
+    tuner = make_tuner(kind, hypermodel, epoch_budget=bench.epochs, seed=seed,
+                       directory=str(Path(artifact_dir) / "keras_tuner"))
+    print(f"{name}: KerasTuner {kind}, {epochs_consumed(study.get_trials(deepcopy=False))}/{bench.epochs} "
+          "epochs done", file=sys.stderr)
+    try:
+        tuner.search(verbose=0)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        stop.restore()
+    return 130 if stop.is_set() else 0
+
+
+def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tuple[Any, str]:
+    """The run's study (created, or resumed when its settings match) and its artifact folder."""
+    import optuna
+
+    from harness import get_budget
+    from harness.common import open_storage
+    from studies._search import default_artifact_dir
+    from studies._study import fail_dead_trials
+
+    settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
+                "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
+                "max_epochs": get_budget(bench.budget).max_epochs}
+    study = optuna.create_study(study_name=name, storage=open_storage(bench.storage), direction="maximize",
+                                load_if_exists=True, sampler=optuna.samplers.RandomSampler(seed=seed),
+                                pruner=optuna.pruners.NopPruner())
+    stored = study.user_attrs
+    for key in ("space", "budget", "data", "seed"):
+        if key in stored and stored[key] != settings[key]:
+            raise MarssegError(f"study {name!r} was created with {key}={stored[key]!r}, not {settings[key]!r}")
+    for key, value in {**settings, **bench.tags(kind)}.items():
+        if key not in stored:
+            study.set_user_attr(key, value)
+    dead = fail_dead_trials(study)  # a killed run left them RUNNING
+    if dead:
+        print(f"{name}: marked trials {dead} FAIL: left RUNNING by a run that died", file=sys.stderr)
+    return study, str(stored.get("artifact_dir", settings["artifact_dir"]))
+
+
+def methods() -> dict[str, Run]:
+    """Every method name -> its run factory (imports KerasTuner, hence TensorFlow)."""
+    from harness import TUNERS
+    from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
+
+    table: dict[str, Run] = {f"{s}+{p}": functools.partial(_run_optuna, s, p)
+                             for s in SAMPLER_FACTORIES for p in PRUNER_FACTORIES}
+    table.update({kind: functools.partial(_run_keras_tuner, kind) for kind in TUNERS})
+    return table
+
+
+def run_benchmark(bench: Benchmark, *, objective: Any = None, kt_build: Any = None) -> int:
+    """Run every method x seed of `bench` (finished runs are skipped); returns the exit code.
+
+    objective: the objective factory of both engines (None: `harness.Objective` for Optuna,
+    `harness.KerasTunerObjective` for KerasTuner; tests pass `studies.testing.FakeCurveObjective`);
+    kt_build: KerasTuner's model builder (None: `harness._training.build`).
+    """
+    import optuna
+
+    from harness import study_name
+    from harness.common import open_storage
+
+    table = methods()
+    unknown = [m for m in bench.methods if m not in table]
+    if unknown:
+        raise MarssegError(f"unknown method(s) {unknown}; valid: SAMPLER+PRUNER ({', '.join(sorted(table))})")
+    for method in bench.methods:
+        for seed in bench.seeds:
+            print(f"benchmark {bench.name}: {method} seed {seed}", file=sys.stderr)
+            code = table[method](bench, seed, objective=objective, kt_build=kt_build)
+            if code:
+                return code
+            study = optuna.load_study(study_name=study_name(bench.name, method, seed),
+                                      storage=open_storage(bench.storage))
+            for key, value in bench.tags(method).items():
+                study.set_user_attr(key, value)
+    return 0
+
+
+def format_result(result: Any) -> str:
+    """The last checkpoint of each method: seeds, mean best, mean rank, regret, epochs to the target."""
+    lines = [f"{'method':>16s}  {'seeds':>5s}  {'best (mean)':>11s}  {'rank':>5s}  {'regret':>6s}  "
+             f"{'epochs to ' + format(result.targets[0].target if result.targets else 0.0, '.3f'):>16s}"]
+    for band, regret, target in zip(result.by_epochs, result.regret, result.targets):
+        rank = result.ranks[band.method][-1]
+        lines.append(f"{band.method:>16s}  {band.n_seeds:>5d}  {band.mean[-1]:>11.4f}  {rank:>5.2f}  "
+                     f"{regret.mean[-1]:>6.3f}  {target.mean_epochs:>10.1f} ({target.reached}/{band.n_seeds})")
+    return "\n".join(lines)

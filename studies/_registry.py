@@ -1,0 +1,109 @@
+"""Registries of the Optuna samplers and pruners: name -> factory, one entry per strategy.
+
+`make_sampler(name, seed, space)` and `make_pruner(name, warmup_epochs, max_epochs)` look a
+name up; an unknown name raises `MarssegError` listing the valid ones (no silent fallback).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from typing import Any
+
+from harness.common import MarssegError
+
+
+def _tpe(seed: int, space: Any) -> Any:
+    import optuna
+
+    # multivariate + group model the conditional branches jointly; constant_liar keeps
+    # parallel workers from sampling the same point.
+    return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True, constant_liar=True,
+                                      n_startup_trials=8)
+
+
+def _random(seed: int, space: Any) -> Any:
+    import optuna
+
+    return optuna.samplers.RandomSampler(seed=seed)
+
+
+def _gp(seed: int, space: Any) -> Any:
+    import optuna
+
+    if importlib.util.find_spec("torch") is None:
+        raise MarssegError("the gp sampler needs PyTorch: pip install 'marsseg[gp]'")
+    return optuna.samplers.GPSampler(seed=seed)
+
+
+def _bruteforce(seed: int, space: Any) -> Any:
+    import optuna
+
+    if not space.is_finite():
+        raise MarssegError(f"the bruteforce sampler needs a finite space; {space.name!r} has continuous "
+                           "dimensions (try --space table1, or --sampler tpe)")
+    return optuna.samplers.BruteForceSampler(seed=seed)
+
+
+SAMPLER_FACTORIES: dict[str, Callable[[int, Any], Any]] = {
+    "tpe": _tpe, "random": _random, "gp": _gp, "bruteforce": _bruteforce,
+}
+
+
+def _median(warmup: int, max_epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=warmup)
+
+
+def _percentile(warmup: int, max_epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.PercentilePruner(25.0, n_startup_trials=4, n_warmup_steps=warmup)
+
+
+def _patient(warmup: int, max_epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.PatientPruner(_median(warmup, max_epochs), patience=2)
+
+
+def _hyperband(warmup: int, max_epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.HyperbandPruner(min_resource=max(1, warmup), max_resource=max_epochs, reduction_factor=3)
+
+
+def _sha(warmup: int, max_epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, warmup), reduction_factor=3)
+
+
+def _none(warmup: int, max_epochs: int) -> Any:
+    import optuna
+
+    return optuna.pruners.NopPruner()
+
+
+PRUNER_FACTORIES: dict[str, Callable[[int, int], Any]] = {
+    "median": _median, "percentile": _percentile, "hyperband": _hyperband, "sha": _sha, "patient": _patient,
+    "none": _none,
+}
+
+
+def _lookup(kind: str, name: str, registry: dict[str, Any]) -> Any:
+    try:
+        return registry[name]
+    except KeyError:
+        raise MarssegError(f"unknown {kind} {name!r}; valid: {', '.join(registry)}") from None
+
+
+def make_sampler(name: str, seed: int, space: Any) -> Any:
+    """The Optuna sampler `name`, seeded (each worker passes its own seed)."""
+    return _lookup("sampler", name, SAMPLER_FACTORIES)(seed, space)
+
+
+def make_pruner(name: str, warmup_epochs: int, max_epochs: int) -> Any:
+    """The Optuna pruner `name`; no pruner acts before `warmup_epochs` epochs."""
+    return _lookup("pruner", name, PRUNER_FACTORIES)(warmup_epochs, max_epochs)
