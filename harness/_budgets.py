@@ -6,7 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-_PRUNER_NAMES = ("median", "hyperband", "sha", "patient", "none")
+
+
+def check_schedule(max_epochs: int, steps_per_epoch: int | None, patience: int, lr_patience: int) -> None:
+    """Raise ValueError unless the epoch cap, steps per epoch and both patiences are usable."""
+    if max_epochs < 1:
+        raise ValueError(f"max_epochs must be >= 1, got {max_epochs!r}")
+    if steps_per_epoch is not None and steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be >= 1 or None, got {steps_per_epoch!r}")
+    if patience < 1 or lr_patience < 1:
+        raise ValueError(f"patience and lr_patience must be >= 1, got {patience}, {lr_patience}")
 
 
 @dataclass(frozen=True)
@@ -41,20 +50,13 @@ class Budget:
     def __post_init__(self) -> None:
         if self.max_train_images is not None and self.max_train_images < 8:
             raise ValueError(f"max_train_images must be >= 8 or None, got {self.max_train_images}")
-        if self.max_epochs < 1:
-            raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs}")
-        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
-            raise ValueError(f"steps_per_epoch must be >= 1 or None, got {self.steps_per_epoch}")
-        if self.patience < 1 or self.lr_patience < 1:
-            raise ValueError(f"patience and lr_patience must be >= 1, got {self.patience}, {self.lr_patience}")
+        check_schedule(self.max_epochs, self.steps_per_epoch, self.patience, self.lr_patience)
         if not 0 <= self.warmup_epochs < max(2, self.max_epochs):
             raise ValueError(f"warmup_epochs must be in [0, max_epochs={self.max_epochs}), got {self.warmup_epochs}")
         if self.max_val_images is not None and self.max_val_images < 4:
             raise ValueError(f"max_val_images must be >= 4 or None, got {self.max_val_images}")
         if not 0.0 < self.bn_momentum < 1.0:
             raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum}")
-        if self.pruner not in _PRUNER_NAMES:
-            raise ValueError(f"pruner must be one of {_PRUNER_NAMES}, got {self.pruner!r}")
         bad = [k for k, _ in self.fixed if not k.startswith(("model.", "loss.", "aug.", "data.", "train."))]
         if bad:
             raise ValueError(f"fixed params must be dotted model./loss./aug./data./train. names, got {bad}")

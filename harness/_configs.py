@@ -8,7 +8,7 @@ from typing import Any
 
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
 
-from harness._budgets import Budget
+from harness._budgets import Budget, check_schedule
 from harness.data._pipeline import DataConfig
 
 
@@ -33,12 +33,7 @@ class TrainConfig:
             raise ValueError(f"weight_decay must be in [0, 1), got {self.weight_decay!r}")
         if not isinstance(self.batch_size, int) or self.batch_size < 1:
             raise ValueError(f"batch_size must be a positive int, got {self.batch_size!r}")
-        if self.max_epochs < 1:
-            raise ValueError(f"max_epochs must be >= 1, got {self.max_epochs!r}")
-        if self.steps_per_epoch is not None and self.steps_per_epoch < 1:
-            raise ValueError(f"steps_per_epoch must be >= 1 or None, got {self.steps_per_epoch!r}")
-        if self.patience < 1 or self.lr_patience < 1:
-            raise ValueError(f"patience and lr_patience must be >= 1, got {self.patience}, {self.lr_patience}")
+        check_schedule(self.max_epochs, self.steps_per_epoch, self.patience, self.lr_patience)
         if not 0.0 < self.lr_factor < 1.0:
             raise ValueError(f"lr_factor must be in (0, 1), got {self.lr_factor!r}")
 

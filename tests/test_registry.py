@@ -32,3 +32,9 @@ def test_samplers_are_built_by_name() -> None:
 def test_an_unknown_name_fails_listing_the_valid_ones(kind, make) -> None:
     with pytest.raises(MarssegError, match=f"unknown {kind} .*valid: .*(tpe|median)"):
         make()
+
+
+def test_every_budget_defaults_to_a_registered_pruner() -> None:
+    from harness import BUDGETS
+
+    assert {b.pruner for b in BUDGETS.values()} <= set(PRUNERS)
