@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from harness.common import MarssegError
+from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError
 
 SAMPLERS = ("tpe", "random", "gp", "bruteforce")
 PRUNERS = ("median", "hyperband", "sha", "patient", "none")
@@ -25,6 +25,8 @@ class StudySettings:
     artifact_dir: str
     n_trials: int | None = None
     max_epochs: int = 0
+    heartbeat_s: int = HEARTBEAT_INTERVAL_S  # a worker renews its trial's lease this often
+    grace_s: int = GRACE_PERIOD_S  # a trial whose lease is older than this is failed and retried
 
     def __post_init__(self) -> None:
         from harness import get_budget
@@ -40,6 +42,8 @@ class StudySettings:
             raise MarssegError(str(exc)) from None
         if self.n_trials is not None and self.n_trials < 1:
             raise MarssegError(f"--trials must be >= 1, got {self.n_trials}")
+        if not 0 < self.heartbeat_s < self.grace_s:
+            raise MarssegError(f"need 0 < --heartbeat < --grace, got {self.heartbeat_s} and {self.grace_s}")
         object.__setattr__(self, "max_epochs", budget.max_epochs)
 
     def to_attrs(self) -> dict[str, Any]:
@@ -50,7 +54,8 @@ class StudySettings:
     def from_attrs(cls, attrs: dict[str, Any]) -> StudySettings:
         """Back from study user attributes (unknown keys ignored)."""
         names = {f.name for f in fields(cls)} - {"max_epochs"}
-        missing = sorted(names - set(attrs) - {"n_trials"})
+        optional = {f.name for f in fields(cls) if f.default is not MISSING}
+        missing = sorted(names - set(attrs) - optional)
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
         return cls(**{k: v for k, v in attrs.items() if k in names})

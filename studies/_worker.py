@@ -1,33 +1,59 @@
-"""One worker: join a study and run trials until the study's cap, a deadline, or Ctrl-C."""
+"""One worker: join a study and run trials until it holds its finished trials, a deadline, or Ctrl-C.
+
+Before each trial the worker fails and retries the trials of dead workers (studies/_liveness.py);
+while the remaining trials all run elsewhere it waits, since any of them may still be lost.
+A storage that goes away is waited for (up to `patience` seconds); a finished trial's
+result is kept in memory meanwhile and told when the storage is back.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from harness.common import MarssegError, attrs, is_storage_error
+from studies._accounting import (
+    CONFIG,
+    INFRA,
+    classify_failure,
+    enqueue_retry,
+    fail_as_infra,
+    finished_count,
+    may_run,
+    next_may_run,
+)
+from studies._liveness import Lease, Liveness, fail_dead_trials
+
 _log = logging.getLogger("marsseg")
+_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
 
 @dataclass(frozen=True)
 class WorkerSpec:
     """Everything a worker process needs (picklable, so `spawn` can send it).
 
-    n_trials: the study's total cap (None: the cap stored in the study, if any).
+    index: the worker's number among the local workers of one `marsseg search` (None: a
+    joined `marsseg worker`, whose sampler seed then mixes in its host and pid).
+    n_trials: the study's cap of finished trials (None: the cap stored in the study, if any).
     deadline: wall-clock time (time.time()) after which no new trial starts.
     threads: TensorFlow intra-op threads, set before TensorFlow is imported.
-    data: overrides the study's data path (a remote machine may keep it elsewhere).
+    data / artifact_dir: override the study's data path and artifact folder (a remote
+    machine may keep them elsewhere).
     objective: the objective class or factory, called as `objective(space, data, budget,
-    seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass
-    `studies.testing.FakeObjective`). Spawned workers need it picklable (a module-level name).
+    seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass the
+    fakes of `studies.testing`). Spawned workers need it picklable (a module-level name).
+    A factory with `uses_tensorflow = False` runs without importing TensorFlow.
+    patience: seconds to wait for an unreachable storage before giving up.
     """
 
     storage_url: str
     study_name: str
-    index: int = 0
+    index: int | None = None
     threads: int | None = None
     deadline: float | None = None
     n_trials: int | None = None
@@ -35,43 +61,49 @@ class WorkerSpec:
     verbose: bool = False
     gpu: str | None = None
     objective: Callable[..., Any] | None = None
+    artifact_dir: str | None = None
+    patience: float = 600.0
 
 
-class SlotCounter:
-    """Trials that the local workers of one `marsseg search` may still start, shared
-    through a `multiprocessing.Value`: claiming is atomic, so the cap is exact locally."""
+def worker_seed(study_seed: int, index: int | None, n_trials: int) -> int:
+    """The sampler seed of one worker, derived from the study seed and a unique worker id.
 
-    def __init__(self, value: Any) -> None:
-        self._value = value
+    A local worker of `marsseg search` is identified by its index and the trials so far
+    (reproducible); a joined worker by its `host:pid`, so workers started together on
+    several machines never replay each other's draws.
+    """
+    from harness import worker_id
 
-    def claim(self) -> bool:
-        """Take one slot; False when none is left."""
-        with self._value.get_lock():
-            if self._value.value <= 0:
-                return False
-            self._value.value -= 1
-            return True
+    if index is not None:
+        return study_seed + 100_003 * index + n_trials
+    digest = hashlib.sha256(f"{study_seed}:{worker_id()}:{n_trials}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
-def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = None) -> int:
+@dataclass
+class _Session:
+    study: Any
+    objective: Any
+    liveness: Liveness
+    cap: int | None
+    unsettled: list[tuple[Any, Any, Any]] = field(default_factory=list)  # (trial, state, value) not told yet
+
+    def current_cap(self) -> int | None:
+        return self.cap if self.cap is not None else self.study.user_attrs.get("n_trials")
+
+
+def run_worker(spec: WorkerSpec, data: Any = None) -> int:
     """Run trials of `spec.study_name`; returns how many this worker ran.
 
     data: the study's `MarsData` when the caller has loaded it already (None: load it here).
     """
-    from harness import StopFlag, configure_tensorflow, quiet_optuna, use_mixed_precision_if_gpu
+    from harness import StopFlag, quiet_optuna
 
-    if spec.gpu is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
-    configure_tensorflow(spec.threads, spec.verbose)
-    use_mixed_precision_if_gpu()
     quiet_optuna(spec.verbose)
     stop = StopFlag().install()
-    ran = 0
     try:
-        study, objective = _open(spec, stop, data)
-        while not stop.is_set() and _may_start(spec, study, slots):
-            study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=True)
-            ran += 1
+        session = _open(spec, stop, data)
+        ran = _loop(spec, session, stop)
     finally:
         stop.restore()
     if stop.is_set():
@@ -79,40 +111,173 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = N
     return ran
 
 
-def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
+def _prepare_tensorflow(spec: WorkerSpec) -> None:
+    from harness import configure_tensorflow, enable_memory_growth, use_mixed_precision_if_gpu
+
+    if spec.gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
+    configure_tensorflow(spec.threads, spec.verbose)
+    enable_memory_growth()  # before any op: workers sharing a GPU must not each take all its memory
+    use_mixed_precision_if_gpu()
+
+
+def load_existing_study(storage: Any, url: str, name: str) -> Any:
+    """The stored study `name`; a user error listing the stored studies when there is none."""
     import optuna
+
+    from harness.common import redact_url
+
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        names = sorted(optuna.get_all_study_names(storage))
+        stored = ", ".join(names) if names else "none"
+        raise MarssegError(f"no study {name!r} in {redact_url(url)}; stored studies: {stored}") from None
+
+
+def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
+    import optuna
+
     from harness import Objective, get_budget
+    from harness.common import ensure_writable_dir, open_storage, storage_kind
     from harness.data import load_data
     from search_spaces import get_space
-
     from studies._settings import make_pruner, make_sampler
-    from harness.common import open_storage
     from studies._study import load_settings
 
-    storage = open_storage(spec.storage_url)
-    probe = optuna.load_study(study_name=spec.study_name, storage=storage)
+    probe = load_existing_study(open_storage(spec.storage_url), spec.storage_url, spec.study_name)
     settings = load_settings(probe)
+    liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(spec.storage_url))
+    storage = open_storage(spec.storage_url, heartbeat=(settings.heartbeat_s, settings.grace_s))
     space, budget = get_space(settings.space), get_budget(settings.budget)
-    # A fresh seed per worker and per resume, so no two samplers replay the same draws.
-    seed = settings.seed + 100_003 * spec.index + len(probe.get_trials(deepcopy=False))
+    seed = worker_seed(settings.seed, spec.index, len(probe.get_trials(deepcopy=False)))
+    _log.info("worker sampler seed %d", seed)
     study = optuna.load_study(study_name=spec.study_name, storage=storage,
                               sampler=make_sampler(settings.sampler, seed, space),
                               pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
+    artifact_dir = spec.artifact_dir or settings.artifact_dir
+    ensure_writable_dir(artifact_dir, "artifact folder", hint="pass --artifacts with a folder this machine can write")
+    factory = Objective if spec.objective is None else spec.objective
+    if getattr(getattr(factory, "func", factory), "uses_tensorflow", True):  # a functools.partial: its class
+        _prepare_tensorflow(spec)  # before anything imports TensorFlow
     if data is None:
         data = load_data(spec.data or settings.data)
-    make_objective = Objective if spec.objective is None else spec.objective
-    return study, make_objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir, stop=stop)
+    objective = factory(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir, stop=stop)
+    return _Session(study, objective, liveness, spec.n_trials)
 
 
-def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
-    from studies._study import remaining_trials
+def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
+    """Run, wait or stop, step by step; wait out storage outages up to `spec.patience`."""
+    from harness.common import redact_url
 
-    if spec.deadline is not None and time.time() >= spec.deadline:
-        return False
-    cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
-    if remaining_trials(study, cap) == 0:
-        return False
-    return slots is None or slots.claim()
+    ran, down_since = 0, None
+    poll = min(5.0, float(session.liveness.interval))
+    while not stop.is_set() and (spec.deadline is None or time.time() < spec.deadline):
+        try:
+            step = _step(session)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            down_since = down_since or time.time()
+            if time.time() - down_since > spec.patience:
+                raise MarssegError(f"storage {redact_url(spec.storage_url)} unreachable for {spec.patience:.0f} s "
+                                   f"({type(exc).__name__}); finished trials are saved: run the same command "
+                                   "again to resume") from None
+            _log.warning("storage unreachable (%s); retrying", type(exc).__name__)
+            stop.wait(poll)
+            continue
+        down_since = None
+        if step == "done":
+            break
+        if step == "ran":
+            ran += 1
+        else:
+            stop.wait(poll)
+    return ran
+
+
+def _step(session: _Session) -> str:
+    """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), or "done"."""
+    from optuna.trial import TrialState
+
+    study = session.study
+    _settle(session)
+    fail_dead_trials(study, session.liveness)
+    trials = study.get_trials(deepcopy=False)
+    cap = session.current_cap()
+    if cap is not None and finished_count(trials) >= cap:
+        return "done"
+    if not next_may_run(trials, cap):
+        return "wait"
+    trial = study.ask()
+    if not may_run(study.get_trials(deepcopy=False), trial.number, cap):  # another worker was faster
+        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
+        return "wait"
+    _run_trial(session, trial)
+    return "ran"
+
+
+def _run_trial(session: _Session, trial: Any) -> None:
+    import gc
+
+    import optuna
+    from optuna.trial import TrialState
+
+    from harness import worker_id
+
+    state, value = TrialState.FAIL, None
+    with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
+        trial.set_user_attr(attrs.WORKER, worker_id())
+        try:
+            value, state = session.objective(trial), TrialState.COMPLETE
+        except optuna.TrialPruned:
+            state = TrialState.PRUNED
+        except KeyboardInterrupt:
+            _fail(session, trial, INFRA, _INTERRUPTED)
+            raise
+        except Exception as exc:
+            _fail(session, trial, classify_failure(exc), f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
+            return
+        finally:
+            gc.collect()
+    session.unsettled.append((trial, state, value))
+    _settle(session)
+
+
+def _fail(session: _Session, trial: Any, kind: str, reason: str) -> None:
+    """Record a failure of this worker's own trial; an infrastructure one is retried.
+
+    When the storage is down, the trial is left RUNNING and its lease expires: the next
+    worker to check (this one, once the storage is back) fails and retries it.
+    """
+    from optuna.trial import TrialState
+
+    storage = session.study._storage  # noqa: SLF001
+    try:
+        if kind == INFRA:
+            if fail_as_infra(storage, trial._trial_id, str(trial.user_attrs.get(attrs.FAIL_REASON) or reason)):
+                enqueue_retry(session.study, storage.get_trial(trial._trial_id))
+            return
+        if attrs.FAIL_REASON not in trial.user_attrs:
+            trial.set_user_attr(attrs.FAIL_REASON, reason)
+        trial.set_user_attr(attrs.FAIL_KIND, CONFIG)
+        session.study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
+    except Exception as exc:
+        if not is_storage_error(exc):
+            raise
+        _log.warning("trial %d: failure not recorded (%s); its lease will expire", trial.number, type(exc).__name__)
+
+
+def _settle(session: _Session) -> None:
+    """Tell the finished trials whose result is not stored yet (the storage was down)."""
+    while session.unsettled:
+        trial, state, value = session.unsettled[0]
+        frozen = session.study.tell(trial, value if state.name == "COMPLETE" else None,
+                                    state=state, skip_if_finished=True)
+        if frozen.state != state:
+            _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
+                         trial.number)
+        session.unsettled.pop(0)
 
 
 def interrupt_on_sigterm() -> Any:
@@ -133,11 +298,14 @@ def interrupt_on_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, handler)
 
 
-def process_main(spec: WorkerSpec, counter: Any | None) -> None:
-    """Entry point of a spawned worker process (quiet exit on Ctrl-C or SIGTERM)."""
+def process_main(spec: WorkerSpec) -> None:
+    """Entry point of a spawned worker process (quiet exit on Ctrl-C or SIGTERM, one line on a user error)."""
     import sys
 
     try:  # run_worker sets TensorFlow's environment before importing it
-        run_worker(spec, SlotCounter(counter) if counter is not None else None)
+        run_worker(spec)
     except KeyboardInterrupt:
         sys.exit(130)
+    except MarssegError as exc:
+        print(f"marsseg: error: {exc}", file=sys.stderr)
+        sys.exit(2)

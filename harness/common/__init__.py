@@ -3,12 +3,15 @@ the trial user attributes, and storage URL helpers. Imports neither TensorFlow n
 (optuna is imported inside `open_storage`)."""
 
 from harness.common import attrs
+from harness.common._args import non_empty, non_negative_int, positive_float, positive_int
 from harness.common._errors import MarssegError
 from harness.common._lazy import lazy_exports
+from harness.common._paths import ensure_writable_dir
 from harness.common._storage import (
     DEFAULT_JOURNAL,
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
+    is_storage_error,
     open_storage,
     redact_url,
     storage_kind,
@@ -20,8 +23,14 @@ __all__ = [
     "HEARTBEAT_INTERVAL_S",
     "MarssegError",
     "attrs",
+    "ensure_writable_dir",
+    "is_storage_error",
     "lazy_exports",
+    "non_empty",
+    "non_negative_int",
     "open_storage",
+    "positive_float",
+    "positive_int",
     "redact_url",
     "storage_kind",
 ]

@@ -17,6 +17,11 @@ WEIGHTS_ARTIFACT = "weights_artifact_id"
 PREDICTIONS_ARTIFACT = "predictions_artifact_id"
 FAIL_REASON = "fail_reason"
 PRUNED_REASON = "pruned_reason"
+FAIL_KIND = "fail_kind"  # "config" (counts as finished) or "infra" (retried, does not count)
+HEARTBEAT = "heartbeat"  # lease: time.time() of the worker's last beat (journal and Redis studies)
+ARTIFACT_ERROR = "artifact_error"  # why saving weights or previews failed (the trial keeps its value)
+PRESET = "preset"  # the label of an enqueued preset (Table 1)
 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
-              WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON)
+              WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, FAIL_KIND, HEARTBEAT,
+              ARTIFACT_ERROR, PRESET)
