@@ -33,10 +33,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import optuna
 
+    from harness.common import ensure_writable_dir
     from reports._report import write_report
 
+    ensure_writable_dir(Path(args.output).resolve().parent, "output folder")
     if not args.verbose:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     path = write_report(args.study, args.storage, args.output, compare=args.compare,

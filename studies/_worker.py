@@ -8,10 +8,12 @@ result is kept in memory meanwhile and told when the storage is back.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -86,7 +88,7 @@ class _Session:
     objective: Any
     liveness: Liveness
     cap: int | None
-    unsettled: list[tuple[Any, Any, Any]] = field(default_factory=list)  # (trial, state, value) not told yet
+    unsettled: list[_Outcome] = field(default_factory=list)  # trial ends the storage has not recorded yet
 
     def current_cap(self) -> int | None:
         return self.cap if self.cap is not None else self.study.user_attrs.get("n_trials")
@@ -178,15 +180,19 @@ def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
         except Exception as exc:
             if not is_storage_error(exc):
                 raise
-            down_since = down_since or time.time()
+            if down_since is None:
+                down_since = time.time()
+                _log.warning("storage %s unreachable (%s); waiting up to %.0f s for it", redact_url(spec.storage_url),
+                             type(exc).__name__, spec.patience)
             if time.time() - down_since > spec.patience:
                 raise MarssegError(f"storage {redact_url(spec.storage_url)} unreachable for {spec.patience:.0f} s "
                                    f"({type(exc).__name__}); finished trials are saved: run the same command "
                                    "again to resume") from None
-            _log.warning("storage unreachable (%s); retrying", type(exc).__name__)
             stop.wait(poll)
             continue
-        down_since = None
+        if down_since is not None:
+            _log.warning("storage reachable again after %.0f s", time.time() - down_since)
+            down_since = None
         if step == "done":
             break
         if step == "ran":
@@ -209,7 +215,9 @@ def _step(session: _Session) -> str:
         return "done"
     if not next_may_run(trials, cap):
         return "wait"
-    trial = study.ask()
+    with warnings.catch_warnings():  # Optuna expects heartbeats only under Study.optimize; we beat ourselves
+        warnings.filterwarnings("ignore", message="Heartbeat of storage")
+        trial = study.ask()
     if not may_run(study.get_trials(deepcopy=False), trial.number, cap):  # another worker was faster
         study._storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
         return "wait"
@@ -225,59 +233,77 @@ def _run_trial(session: _Session, trial: Any) -> None:
 
     from harness import worker_id
 
-    state, value = TrialState.FAIL, None
-    with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
-        trial.set_user_attr(attrs.WORKER, worker_id())
-        try:
-            value, state = session.objective(trial), TrialState.COMPLETE
-        except optuna.TrialPruned:
-            state = TrialState.PRUNED
-        except KeyboardInterrupt:
-            _fail(session, trial, INFRA, _INTERRUPTED)
+    try:
+        with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
+            trial.set_user_attr(attrs.WORKER, worker_id())
+            try:
+                outcome = _Outcome(trial, TrialState.COMPLETE, session.objective(trial))
+            except optuna.TrialPruned:
+                outcome = _Outcome(trial, TrialState.PRUNED)
+            except KeyboardInterrupt:
+                session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=_INTERRUPTED))
+                with contextlib.suppress(Exception):  # storage down: the lease expires, another worker retries
+                    _settle(session)
+                raise
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                outcome = _Outcome(trial, TrialState.FAIL, kind=classify_failure(exc), reason=reason)
+            finally:
+                gc.collect()
+    except Exception as exc:  # the storage went away around the objective: settle this trial when it is back
+        if not is_storage_error(exc):
             raise
-        except Exception as exc:
-            _fail(session, trial, classify_failure(exc), f"{type(exc).__name__}: {exc}".splitlines()[0][:500])
-            return
-        finally:
-            gc.collect()
-    session.unsettled.append((trial, state, value))
+        session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=f"storage error: {exc!r}"[:500]))
+        raise
+    session.unsettled.append(outcome)
     _settle(session)
 
 
-def _fail(session: _Session, trial: Any, kind: str, reason: str) -> None:
-    """Record a failure of this worker's own trial; an infrastructure one is retried.
+@dataclass(frozen=True)
+class _Outcome:
+    """A trial's end as this worker saw it, kept until the storage has recorded it."""
 
-    When the storage is down, the trial is left RUNNING and its lease expires: the next
-    worker to check (this one, once the storage is back) fails and retries it.
-    """
-    from optuna.trial import TrialState
-
-    storage = session.study._storage  # noqa: SLF001
-    try:
-        if kind == INFRA:
-            if fail_as_infra(storage, trial._trial_id, str(trial.user_attrs.get(attrs.FAIL_REASON) or reason)):
-                enqueue_retry(session.study, storage.get_trial(trial._trial_id))
-            return
-        if attrs.FAIL_REASON not in trial.user_attrs:
-            trial.set_user_attr(attrs.FAIL_REASON, reason)
-        trial.set_user_attr(attrs.FAIL_KIND, CONFIG)
-        session.study.tell(trial, state=TrialState.FAIL, skip_if_finished=True)
-    except Exception as exc:
-        if not is_storage_error(exc):
-            raise
-        _log.warning("trial %d: failure not recorded (%s); its lease will expire", trial.number, type(exc).__name__)
+    trial: Any
+    state: Any
+    value: float | None = None
+    kind: str = CONFIG  # of a FAIL
+    reason: str = ""  # of a FAIL
 
 
 def _settle(session: _Session) -> None:
-    """Tell the finished trials whose result is not stored yet (the storage was down)."""
+    """Record the outcomes not stored yet (the storage may have been down), oldest first.
+
+    An infrastructure FAIL is retried by this worker if its FAIL took effect; a trial that
+    another worker failed as stale meanwhile keeps that FAIL (its retry runs instead).
+    """
     while session.unsettled:
-        trial, state, value = session.unsettled[0]
-        frozen = session.study.tell(trial, value if state.name == "COMPLETE" else None,
-                                    state=state, skip_if_finished=True)
-        if frozen.state != state:
-            _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
-                         trial.number)
+        out = session.unsettled[0]
+        if out.state.name == "FAIL":
+            _record_failure(session, out)
+        else:
+            frozen = session.study.tell(out.trial, out.value, state=out.state, skip_if_finished=True)
+            if frozen.state != out.state:
+                _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
+                             out.trial.number)
         session.unsettled.pop(0)
+
+
+def _record_failure(session: _Session, out: _Outcome) -> None:
+    from optuna.trial import TrialState
+
+    storage = session.study._storage  # noqa: SLF001
+    trial_id = out.trial._trial_id
+    current = storage.get_trial(trial_id)
+    if current.state.is_finished():
+        return
+    reason = str(current.user_attrs.get(attrs.FAIL_REASON) or out.reason)
+    if out.kind == INFRA:
+        if fail_as_infra(storage, trial_id, reason):
+            enqueue_retry(session.study, storage.get_trial(trial_id))
+        return
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_REASON, reason)
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_KIND, CONFIG)
+    session.study.tell(out.trial, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def interrupt_on_sigterm() -> Any:
