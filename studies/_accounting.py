@@ -91,7 +91,8 @@ def enqueue_retry(study: Any, trial: Any) -> bool:
     study.add_trial(optuna.trial.create_trial(
         state=optuna.trial.TrialState.WAITING, params=trial.params, distributions=trial.distributions,
         user_attrs={k: v for k, v in trial.user_attrs.items() if k == attrs.PRESET},
-        system_attrs={"failed_trial": history[0], "retry_history": history}))
+        system_attrs={"failed_trial": history[0], "retry_history": history,
+                      **{k: v for k, v in trial.system_attrs.items() if k == "fixed_params"}}))  # a preset's
     return True
 
 
