@@ -23,7 +23,10 @@ def create_or_resume(storage: Any, name: str, settings: StudySettings) -> tuple[
     try:
         study = optuna.load_study(study_name=name, storage=storage)
     except KeyError:
-        study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
+        try:
+            study = optuna.create_study(study_name=name, storage=storage, direction="maximize")
+        except optuna.exceptions.DuplicatedStudyError:  # created meanwhile by another `search`: resume it
+            return create_or_resume(storage, name, settings)
         for key, value in settings.to_attrs().items():
             study.set_user_attr(key, value)
         return study, True
