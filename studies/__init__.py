@@ -1,6 +1,15 @@
 """Studies: create or resume Optuna studies, run local and remote workers, keep every trial alive."""
 
-from studies._accounting import MAX_RETRIES, classify_failure, finished_count, is_finished, is_lost, retry_of
+from studies._accounting import (
+    MAX_RETRIES,
+    classify_failure,
+    finished_count,
+    is_finished,
+    is_lost,
+    may_run,
+    next_may_run,
+    retry_of,
+)
 from studies._liveness import Lease, Liveness, dead_trials, fail_dead_trials
 from studies._progress import ProgressBar, ProgressState, collect_progress, render_progress
 from studies._search import SearchRequest, default_artifact_dir, run_search
@@ -35,6 +44,8 @@ __all__ = [
     "load_settings",
     "make_pruner",
     "make_sampler",
+    "may_run",
+    "next_may_run",
     "render_progress",
     "remaining_trials",
     "retry_of",

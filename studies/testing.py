@@ -18,13 +18,8 @@ STORAGE_KINDS = ("journal", "postgresql", "redis")
 
 
 @dataclass
-class FakeObjective:
-    """Suggests the space's params and scores them instantly.
-
-    `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
-    RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
-    numbers it ran, so tests can check that resuming redoes nothing.
-    """
+class _FakeBase:
+    """The constructor of `harness.Objective`; fakes need no TensorFlow."""
 
     uses_tensorflow: ClassVar[bool] = False
 
@@ -34,6 +29,17 @@ class FakeObjective:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None
+
+
+@dataclass
+class FakeObjective(_FakeBase):
+    """Suggests the space's params and scores them instantly.
+
+    `interrupt_at` / `raise_at`: trial numbers at which it raises KeyboardInterrupt /
+    RuntimeError (as a user's Ctrl-C or a crashing trial would). `called` lists the trial
+    numbers it ran, so tests can check that resuming redoes nothing.
+    """
+
     interrupt_at: tuple[int, ...] = ()
     raise_at: tuple[int, ...] = ()
     called: list[int] = field(default_factory=list)
@@ -58,7 +64,7 @@ def score(params: dict[str, Any], number: int) -> float:
 
 
 @dataclass
-class SlowObjective:
+class SlowObjective(_FakeBase):
     """A trial that takes `epochs` x `epoch_seconds`, reporting a value each epoch, so a
     `kill -9` or Ctrl-C lands mid-trial. Stops between epochs on the worker's StopFlag, as
     the real objective stops between batches.
@@ -70,14 +76,6 @@ class SlowObjective:
     Configure it for spawned workers with `functools.partial(SlowObjective, ...)`.
     """
 
-    uses_tensorflow: ClassVar[bool] = False
-
-    space: Any
-    data: Any = None
-    budget: Any = None
-    seed: int = 0
-    artifact_dir: str | None = None
-    stop: Any = None
     epochs: int = 3
     epoch_seconds: float = 0.3
     peers: int = 0

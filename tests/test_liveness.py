@@ -22,6 +22,8 @@ from studies import (
     enqueue_presets,
     fail_dead_trials,
     finished_count,
+    may_run,
+    next_may_run,
     worker_seed,
 )
 from studies.testing import delete_study_quietly
@@ -154,3 +156,17 @@ def test_a_dead_local_worker_is_found_without_waiting_for_the_grace(tmp_path: Pa
     trial.set_user_attr("heartbeat", time.time())
     dead = dead_trials(study, Liveness(1, 600, "journal"))
     assert [t.number for t, _ in dead] == [trial.number] and "died" in dead[0][1]
+
+
+def test_the_last_slot_goes_to_the_lower_numbered_trial_and_the_other_waits_in_the_queue(tmp_path: Path) -> None:
+    storage = str(tmp_path / "l.journal")
+    study = _journal_study(tmp_path)
+    other = optuna.load_study(study_name=study.study_name, storage=open_storage(storage))  # a second worker
+    first, second = study.ask(X), other.ask(X)  # both asked for the one slot left (cap 1)
+    assert may_run(other.get_trials(), first.number, 1) and not may_run(other.get_trials(), second.number, 1)
+    assert other._storage.set_trial_state_values(second._trial_id, state=TrialState.WAITING)  # back to the queue
+    assert not next_may_run(study.get_trials(), 1)  # the slot is taken while #0 runs
+    study.tell(first, 0.5)
+    assert finished_count(study.get_trials()) == 1 and not next_may_run(study.get_trials(), 1)
+    assert next_may_run(study.get_trials(), 2)  # a raised cap: the queued trial runs next
+    assert other.ask().number == second.number

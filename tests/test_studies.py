@@ -23,6 +23,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalW
 class _Fakes(list):
     """The FakeObjective instances made by workers, and the options for the next ones."""
 
+    uses_tensorflow = False
+
     def __init__(self) -> None:
         super().__init__()
         self.options: dict = {}
@@ -188,3 +190,19 @@ def test_bruteforce_on_a_continuous_space_is_a_user_error() -> None:
 
     with pytest.raises(MarssegError, match="finite space"):
         make_sampler("bruteforce", 0, get_space("paper"))
+
+
+def test_more_workers_than_gpus_share_them_deliberately(tmp_path: Path, monkeypatch, capsys) -> None:
+    import functools
+
+    import studies._search
+    from studies.testing import SlowObjective
+
+    monkeypatch.setattr(studies._search, "_gpus", lambda: ["0"])
+    req = SearchRequest(study="g", storage=str(tmp_path / "g.journal"), space="smoke", data="synthetic:40",
+                        budget="tiny", trials=2, sampler="random", workers=2,
+                        objective=functools.partial(SlowObjective, epochs=1, epoch_seconds=0.0))
+    assert run_search(req) == 0
+    err = capsys.readouterr().err
+    assert "2 workers share 1 GPU(s) round-robin, with memory growth on" in err
+    assert sum(t.state == TrialState.COMPLETE for t in _load(req).trials) == 2
