@@ -87,6 +87,10 @@ def main(argv: Sequence[str] | None = None, *, objective: Callable[..., Any] | N
     except MarssegError as exc:
         print(f"marsseg: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a file or folder the command cannot read or write (a full disk, a permission)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"marsseg: error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("marsseg: interrupted", file=sys.stderr)
         return 130

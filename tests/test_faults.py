@@ -360,12 +360,13 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
     base = ["search", "--study", "x", "--storage", journal]
     blocker = tmp / "file"
     blocker.write_text("x")
+    optuna.create_study(study_name="other", storage=open_storage(journal))
     return [
         ([*base, "--space", "nope"], "valid spaces: paper, table1, smoke"),
         ([*base, "--sampler", "nope"], "choose from 'tpe', 'random', 'gp', 'bruteforce'"),
         ([*base, "--pruner", "nope"], "choose from 'median', 'hyperband'"),
         ([*base, "--budget", "huge"], "valid budgets: tiny, small, full"),
-        (["worker", "--study", "nosuch", "--storage", journal], "stored studies: "),
+        (["worker", "--study", "nosuch", "--storage", journal], "stored studies: other"),
         ([*base, "--trials", "0"], "--trials: must be a positive integer, got 0"),
         ([*base, "--trials", "-3"], "--trials: must be a positive integer, got -3"),
         ([*base, "--workers", "0"], "--workers: must be a positive integer"),
@@ -385,13 +386,15 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         ([*base, "--artifacts", str(blocker / "artifacts")], "artifact folder"),
         (["report", "--study", "x", "--storage", journal, "--output", str(blocker / "r.html")], "not writable"),
         (["spaces", "show", "nope"], "valid spaces"),
+        (["report", "--study", "nosuch", "--storage", journal], "other"),
+        (["data", "synth", "/proc/marsseg-out.npz", "--n-train", "4"], "/proc/"),  # exists, never writable
     ]
 
 
-@pytest.mark.parametrize("case", range(23))
+@pytest.mark.parametrize("case", range(25))
 def test_every_bad_input_is_one_line_and_exit_code_2(case: int, tmp_path, capsys) -> None:
     cases = _bad_inputs(tmp_path)
-    assert len(cases) == 23
+    assert len(cases) == 25
     argv, expected = cases[case]
     with pytest.raises(SystemExit) as exited:  # argparse errors exit; handler errors return 2
         raise SystemExit(main(argv))
