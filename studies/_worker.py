@@ -245,6 +245,10 @@ def _run_trial(session: _Session, trial: Any) -> None:
                 with contextlib.suppress(Exception):  # storage down: the lease expires, another worker retries
                     _settle(session)
                 raise
+            except optuna.exceptions.UpdateFinishedTrialError:  # this worker hung past the grace period
+                _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
+                             trial.number)
+                return
             except Exception as exc:
                 reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
                 outcome = _Outcome(trial, TrialState.FAIL, kind=classify_failure(exc), reason=reason)

@@ -138,6 +138,36 @@ def test_kill_9_mid_trial_is_retried_and_the_study_ends_with_n_finished(storage,
     assert len(retries) == 1 and retries[0].params == killed.params and is_finished(retries[0])
 
 
+def test_a_hung_worker_loses_its_trial_to_the_heartbeat_and_then_wakes_harmlessly(storage, study_name,
+                                                                                  tmp_path) -> None:
+    """SIGSTOP: the process is alive (no pid check can tell), only its lease stops: the
+    heartbeat path that finds dead workers on other hosts."""
+    n = 4
+    _create(storage, study_name, n, tmp_path / "artifacts")
+    procs = [_spawn_worker(storage, study_name, epochs=4, epoch_seconds=0.4) for _ in range(2)]
+    study = _load(storage, study_name)
+    victim = _wait_for(lambda: _mid_trial(study, {procs[0].pid}), 120, "a trial of worker 1 in mid-epoch")
+    os.kill(procs[0].pid, signal.SIGSTOP)
+    stopped = time.time()
+    try:
+        failed = _wait_for(lambda: next((t for t in study.get_trials(deepcopy=False)
+                                         if t.number == victim.number and t.state == TrialState.FAIL), None),
+                           60, f"trial #{victim.number} to be failed as stale")
+        found_after = time.time() - stopped
+    finally:
+        os.kill(procs[0].pid, signal.SIGCONT)
+    results = [_finish(p) for p in procs]
+    counts = _counts(_load(storage, study_name))
+    retries = [t for t in _load(storage, study_name).trials if t.system_attrs.get("failed_trial") == victim.number]
+    print(f"\n[{_kind(storage)}] injected: SIGSTOP of worker pid {procs[0].pid} during trial #{victim.number} for "
+          f"{found_after:.1f} s (grace {GRACE} s), then SIGCONT; counted: {counts}; #{victim.number} -> "
+          f"{failed.user_attrs.get('fail_reason')!r}, retried as {[(t.number, t.state.name) for t in retries]}")
+    assert all(rc == 0 for rc, _ in results), [err[-2000:] for _, err in results]
+    assert "stale heartbeat" in failed.user_attrs["fail_reason"] and failed.user_attrs["fail_kind"] == "infra"
+    assert counts["finished"] == n and counts["running"] == 0
+    assert len(retries) == 1 and retries[0].params == failed.params and is_finished(retries[0])
+
+
 def test_four_workers_run_exactly_n_finished_trials_and_all_do_work(storage, study_name, tmp_path) -> None:
     n = 8
     request = SearchRequest(study=study_name, storage=storage, space="smoke", data="synthetic:40", budget="tiny",
