@@ -115,12 +115,18 @@ def _finish(proc: subprocess.Popen, timeout: float = 180) -> tuple[int, str]:
     return proc.returncode, err
 
 
+def _two_workers_one_mid_trial(storage: str, name: str, n: int, tmp_path: Path):
+    """A study of `n` trials, 2 `marsseg worker` processes on it, and a trial of the first in mid-epoch."""
+    _create(storage, name, n, tmp_path / "artifacts")
+    procs = [_spawn_worker(storage, name, epochs=4, epoch_seconds=0.4) for _ in range(2)]
+    study = _load(storage, name)
+    victim = _wait_for(lambda: _mid_trial(study, {procs[0].pid}), 120, "a trial of worker 1 in mid-epoch")
+    return procs, study, victim
+
+
 def test_kill_9_mid_trial_is_retried_and_the_study_ends_with_n_finished(storage, study_name, tmp_path) -> None:
     n = 4
-    _create(storage, study_name, n, tmp_path / "artifacts")
-    procs = [_spawn_worker(storage, study_name, epochs=4, epoch_seconds=0.4) for _ in range(2)]
-    study = _load(storage, study_name)
-    victim = _wait_for(lambda: _mid_trial(study, {procs[0].pid}), 120, "a trial of worker 1 in mid-epoch")
+    procs, study, victim = _two_workers_one_mid_trial(storage, study_name, n, tmp_path)
     os.kill(procs[0].pid, signal.SIGKILL)
     print(f"\n[{_kind(storage)}] injected: kill -9 of worker pid {procs[0].pid} during trial "
           f"#{victim.number} (epoch {max(victim.intermediate_values)})")
@@ -143,10 +149,7 @@ def test_a_hung_worker_loses_its_trial_to_the_heartbeat_and_then_wakes_harmlessl
     """SIGSTOP: the process is alive (no pid check can tell), only its lease stops: the
     heartbeat path that finds dead workers on other hosts."""
     n = 4
-    _create(storage, study_name, n, tmp_path / "artifacts")
-    procs = [_spawn_worker(storage, study_name, epochs=4, epoch_seconds=0.4) for _ in range(2)]
-    study = _load(storage, study_name)
-    victim = _wait_for(lambda: _mid_trial(study, {procs[0].pid}), 120, "a trial of worker 1 in mid-epoch")
+    procs, study, victim = _two_workers_one_mid_trial(storage, study_name, n, tmp_path)
     os.kill(procs[0].pid, signal.SIGSTOP)
     stopped = time.time()
     try:
