@@ -174,9 +174,9 @@ def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
 
     ran, down_since = 0, None
     poll = min(5.0, float(session.liveness.interval))
-    while not stop.is_set() and (spec.deadline is None or time.time() < spec.deadline):
+    while not stop.is_set():
         try:
-            step = _step(session)
+            step = _step(session, spec.deadline)
         except Exception as exc:
             if not is_storage_error(exc):
                 raise
@@ -199,15 +199,20 @@ def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
             ran += 1
         else:
             stop.wait(poll)
+    with contextlib.suppress(Exception):  # stopped by Ctrl-C right after a trial: store its result
+        _settle(session)
     return ran
 
 
-def _step(session: _Session) -> str:
-    """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), or "done"."""
+def _step(session: _Session, deadline: float | None) -> str:
+    """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), or "done" (the
+    study holds its finished trials, or the deadline has passed and every result is stored)."""
     from optuna.trial import TrialState
 
     study = session.study
     _settle(session)
+    if deadline is not None and time.time() >= deadline:
+        return "done"
     fail_dead_trials(study, session.liveness)
     trials = study.get_trials(deepcopy=False)
     cap = session.current_cap()
@@ -259,8 +264,7 @@ def _run_trial(session: _Session, trial: Any) -> None:
             raise
         session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=f"storage error: {exc!r}"[:500]))
         raise
-    session.unsettled.append(outcome)
-    _settle(session)
+    session.unsettled.append(outcome)  # told at the start of the next step (or when the storage is back)
 
 
 @dataclass(frozen=True)

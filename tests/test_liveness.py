@@ -170,3 +170,27 @@ def test_the_last_slot_goes_to_the_lower_numbered_trial_and_the_other_waits_in_t
     assert finished_count(study.get_trials()) == 1 and not next_may_run(study.get_trials(), 1)
     assert next_may_run(study.get_trials(), 2)  # a raised cap: the queued trial runs next
     assert other.ask().number == second.number
+
+
+def test_a_result_the_storage_cannot_take_is_kept_and_told_when_it_is_back(tmp_path: Path, monkeypatch) -> None:
+    from optuna.storages import JournalStorage
+
+    from studies import SearchRequest, WorkerSpec, run_search, run_worker
+    from studies.testing import FakeObjective
+
+    journal = str(tmp_path / "w.journal")
+    assert run_search(SearchRequest(study="w", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                                    sampler="random", trials=2, heartbeat=1, grace=60, create_only=True)) == 0
+    real, refused = JournalStorage.set_trial_state_values, []
+
+    def flaky(self, trial_id, state, values=None):  # the disk is full for the first two results
+        if state == TrialState.COMPLETE and len(refused) < 2:
+            refused.append(trial_id)
+            raise OSError(28, "No space left on device")
+        return real(self, trial_id, state, values)
+
+    monkeypatch.setattr(JournalStorage, "set_trial_state_values", flaky)
+    assert run_worker(WorkerSpec(journal, "w", objective=FakeObjective, patience=30)) == 2
+    trials = optuna.load_study(study_name="w", storage=open_storage(journal)).trials
+    assert refused == [trials[0]._trial_id] * 2  # the first result was refused twice, then stored
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 2
