@@ -147,6 +147,8 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
     from studies._settings import make_pruner, make_sampler
     from studies._study import load_settings
 
+    if storage_kind(spec.storage_url) == "journal" and not os.path.isfile(spec.storage_url):
+        raise MarssegError(f"journal file {spec.storage_url} does not exist; create the study with `marsseg search`")
     probe = load_existing_study(open_storage(spec.storage_url), spec.storage_url, spec.study_name)
     settings = load_settings(probe)
     liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(spec.storage_url))

@@ -419,15 +419,16 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
         ([*base, "--artifacts", str(blocker / "artifacts")], "artifact folder"),
         (["report", "--study", "x", "--storage", journal, "--output", str(blocker / "r.html")], "not writable"),
         (["spaces", "show", "nope"], "valid spaces"),
+        (["worker", "--study", "x", "--storage", str(tmp / "none.journal")], "does not exist"),
         (["report", "--study", "nosuch", "--storage", journal], "other"),
         (["data", "synth", "/proc/marsseg-out.npz", "--n-train", "4"], "/proc/"),  # exists, never writable
     ]
 
 
-@pytest.mark.parametrize("case", range(25))
+@pytest.mark.parametrize("case", range(26))
 def test_every_bad_input_is_one_line_and_exit_code_2(case: int, tmp_path, capsys) -> None:
     cases = _bad_inputs(tmp_path)
-    assert len(cases) == 25
+    assert len(cases) == 26
     argv, expected = cases[case]
     with pytest.raises(SystemExit) as exited:  # argparse errors exit; handler errors return 2
         raise SystemExit(main(argv))
