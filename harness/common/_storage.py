@@ -52,11 +52,11 @@ def is_storage_error(exc: BaseException) -> bool:
     return any(cls.__module__.split(".", 1)[0] in _STORAGE_ERROR_MODULES for cls in type(exc).__mro__)
 
 
-def open_storage(url: str, *, heartbeat: tuple[int, int] | None = None) -> Any:
+def open_storage(url: str, *, heartbeat: tuple[int, int] | bool | None = None) -> Any:
     """An Optuna storage for `url` (see `storage_kind`); errors never show the password.
 
     heartbeat: (interval, grace period) in seconds for RDB storages, whose workers then record
-    Optuna's heartbeat (`studies` detects stale trials and retries them); None for readers.
+    Optuna's heartbeat (`studies` detects stale trials and retries them); None or False for readers.
     """
     import warnings
 
@@ -67,7 +67,7 @@ def open_storage(url: str, *, heartbeat: tuple[int, int] | None = None) -> Any:
     kind = storage_kind(url)
     try:
         if kind in ("rdb", "sqlite"):
-            interval, grace = heartbeat if heartbeat is not None and kind == "rdb" else (None, None)
+            interval, grace = heartbeat if isinstance(heartbeat, tuple) and kind == "rdb" else (None, None)
             with warnings.catch_warnings():  # Optuna labels heartbeats experimental: keep that out of users' logs
                 warnings.simplefilter("ignore", ExperimentalWarning)
                 return RDBStorage(_with_driver(url), engine_kwargs={"pool_pre_ping": True} if kind == "rdb" else None,
