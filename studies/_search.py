@@ -117,8 +117,9 @@ def run_search(request: SearchRequest) -> int:
     make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before creating
     study, created = create_or_resume(storage, request.study, settings)
     liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(request.storage))
-    dead = fail_dead_trials(optuna.load_study(study_name=request.study, storage=open_storage(
-        request.storage, heartbeat=(settings.heartbeat_s, settings.grace_s))), liveness)
+    # the sweep reads Optuna's heartbeat table on RDB storages: a storage opened with the study's timings
+    beating = open_storage(request.storage, heartbeat=(settings.heartbeat_s, settings.grace_s))
+    dead = fail_dead_trials(optuna.load_study(study_name=request.study, storage=beating), liveness)
     added = enqueue_presets(study, space)
     remaining = remaining_trials(study, settings.n_trials)
     verb = "created" if created else "resumed"
