@@ -27,6 +27,7 @@ from harness.common.attrs import (
     WEIGHTS_ARTIFACT,
     WORKER,
 )
+from harness._artifacts import record_artifact_error
 from harness._budgets import Budget
 from harness._runtime import worker_id
 from harness._training import TrialFailed  # noqa: F401 - re-exported: harness.TrialFailed
@@ -130,7 +131,10 @@ class Objective:
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
         if self.artifact_dir:
-            self._save_artifacts(trial, inference_model(result.model), result.info)
+            try:
+                self._save_artifacts(trial, inference_model(result.model), result.info)
+            except Exception as exc:  # a full disk or an unwritable folder: keep the trial's value
+                record_artifact_error(trial, exc)
         return result.best_value
 
     @staticmethod

@@ -80,6 +80,20 @@ def configure_tensorflow(threads: int | None = None, verbose: bool = False) -> N
             pass
 
 
+def enable_memory_growth() -> int:
+    """Let TensorFlow grow GPU memory on demand instead of taking it all at start-up, so
+    several workers can share one GPU. Returns the number of visible GPUs (0 on CPU)."""
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    for gpu in gpus:
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+        except RuntimeError:  # the GPU is initialised already: the setting is fixed
+            pass
+    return len(gpus)
+
+
 def use_mixed_precision_if_gpu() -> bool:
     """Train in mixed_float16 where a GPU is visible (tensor cores), else keep float32.
 
@@ -114,6 +128,10 @@ class StopFlag:
 
     def set(self, *_: Any) -> None:
         self._event.set()
+
+    def wait(self, timeout: float) -> bool:
+        """Sleep up to `timeout` seconds, waking early when the flag is set; returns whether it is set."""
+        return self._event.wait(timeout)
 
     def install(self) -> StopFlag:
         """Route SIGINT and SIGTERM here (main thread only; elsewhere a no-op)."""

@@ -35,12 +35,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import optuna
 
-    from harness.common import MarssegError
+    from harness.common import MarssegError, ensure_writable_dir
     from reports._benchmark import write_benchmark_report
     from reports._report import write_report
 
+    ensure_writable_dir(Path(args.output).resolve().parent, "output folder")
     if not args.verbose:
         optuna.logging.set_verbosity(optuna.logging.WARNING)
     if args.study is None and args.benchmark is None:
@@ -57,10 +60,10 @@ def _report(args: argparse.Namespace) -> int:
 def _dashboard(args: argparse.Namespace) -> int:
     import optuna_dashboard
 
-    from reports._storage import open_storage
+    from harness.common import open_existing_storage
     from harness.common import redact_url
 
-    storage = open_storage(args.storage)
+    storage = open_existing_storage(args.storage)
     store = None
     if args.artifact_dir:
         from optuna.artifacts import FileSystemArtifactStore

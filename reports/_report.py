@@ -80,15 +80,15 @@ def write_report(study_name: str, storage: str, output: str | Path = "report.htm
     """
     from reports._benchmark import benchmark_section
     from reports._controlled import find_ablation
-    from reports._storage import load_study, open_storage
+    from harness.common import load_existing_study, open_existing_storage
     from harness.common import redact_url
 
-    study = load_study(study_name, storage)
-    others = [load_study(name, storage) for name in compare if name != study_name]
+    study = load_existing_study(study_name, storage)
+    others = [load_existing_study(name, storage) for name in compare if name != study_name]
     extra = [] if benchmark is None else [benchmark_section(benchmark, storage, output)]
     return write_study_report(study, output, storage_label=redact_url(storage), compare=others,
                               artifact_dir=artifact_dir, config=config, extra=extra,
-                              ablation=find_ablation(study_name, open_storage(storage)))
+                              ablation=find_ablation(study_name, open_existing_storage(storage)))
 
 
 def write_study_report(study: Any, output: str | Path, *, storage_label: str = "", compare: Sequence[Any] = (),

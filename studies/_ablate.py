@@ -85,18 +85,17 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     import optuna
 
     from harness import TOGGLES, TrialConfigs
-    from harness.common import open_storage
+    from harness.common import load_existing_study, open_storage, storage_kind
+    from studies._accounting import is_lost
+    from studies._liveness import Liveness, fail_dead_trials
     from studies._search import default_artifact_dir
     from studies._settings import StudySettings
-    from studies._study import create_or_resume, fail_dead_trials, load_settings
+    from studies._study import create_or_resume, load_settings
 
     if request.seeds < 1:
         raise MarssegError(f"--seeds must be >= 1, got {request.seeds}")
+    parent = load_existing_study(request.study, request.storage)
     storage = open_storage(request.storage)
-    try:
-        parent = optuna.load_study(study_name=request.study, storage=storage)
-    except KeyError:
-        raise MarssegError(f"no study named {request.study!r} to ablate") from None
     if attrs.ABLATION_OF in parent.user_attrs:
         raise MarssegError(f"{request.study!r} is itself an ablation study; name the searched study")
     settings = load_settings(parent)
@@ -104,7 +103,7 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     ablation_settings = StudySettings(
         space=settings.space, sampler="random", pruner="none", budget=settings.budget, data=settings.data,
         seed=settings.seed, artifact_dir=request.artifact_dir or default_artifact_dir(request.storage, name),
-        heldout_fraction=settings.heldout_fraction)
+        heldout_fraction=settings.heldout_fraction, heartbeat_s=settings.heartbeat_s, grace_s=settings.grace_s)
     study, created = create_or_resume(storage, name, ablation_settings)
     if created:
         baseline, number = _baseline(parent)
@@ -114,7 +113,7 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     baseline = TrialConfigs.from_dict(study.user_attrs[attrs.ABLATION_BASELINE])
     seeds = [settings.seed + SEED_BASE + i for i in range(request.seeds)]
     study.set_user_attr(attrs.ABLATION_SEEDS, sorted(set(study.user_attrs.get(attrs.ABLATION_SEEDS, [])) | set(seeds)))
-    fail_dead_trials(study)
+    fail_dead_trials(study, Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(request.storage)))
     cells = plan_cells(baseline, tuple(request.toggles or TOGGLES), seeds)
     taken = {(t.user_attrs.get(attrs.ABLATION_TOGGLE), t.user_attrs.get(attrs.ABLATION_SEED))
              for t in study.get_trials(deepcopy=False) if t.state.name in _LIVE}
@@ -122,7 +121,9 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
         if (cell.label, cell.seed) not in taken:
             study.enqueue_trial({}, user_attrs={attrs.ABLATION_TOGGLE: cell.label, attrs.ABLATION_SEED: cell.seed,
                                                attrs.PLANNED_CONFIGS: cell.configs})
-    total = len(study.get_trials(deepcopy=False))  # every trial counts, so the cap is reached when the queue is empty
+    # every trial counts but those lost to the infrastructure (their retries are queued), so
+    # the cap is reached exactly when the queue is empty
+    total = sum(not is_lost(t) for t in study.get_trials(deepcopy=False))
     study.set_user_attr("n_trials", total)  # what joining workers obey
     return study, total
 

@@ -114,9 +114,9 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     import optuna
 
     from harness import get_budget
-    from harness.common import open_storage
+    from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, open_storage, storage_kind
+    from studies._liveness import Liveness, fail_dead_trials
     from studies._search import default_artifact_dir
-    from studies._study import fail_dead_trials
 
     settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
                 "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
@@ -131,7 +131,7 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     for key, value in {**settings, **bench.tags(kind)}.items():
         if key not in stored:
             study.set_user_attr(key, value)
-    dead = fail_dead_trials(study)  # a killed run left them RUNNING
+    dead = fail_dead_trials(study, Liveness(HEARTBEAT_INTERVAL_S, GRACE_PERIOD_S, storage_kind(bench.storage)))
     if dead:
         print(f"{name}: marked trials {dead} FAIL: left RUNNING by a run that died", file=sys.stderr)
     return study, str(stored.get("artifact_dir", settings["artifact_dir"]))

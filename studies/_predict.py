@@ -91,9 +91,10 @@ def run_predict(request: PredictRequest) -> int:
     """Predict the test images of `request.data` (default: the study's) and write the outputs."""
     from harness import configure_tensorflow
     from harness.data import UnlabelledImages
-    from studies._study import load_settings, load_study
+    from harness.common import load_existing_study
+    from studies._study import load_settings
 
-    study = load_study(request.study, request.storage)
+    study = load_existing_study(request.study, request.storage)
     settings = load_settings(study)
     chosen = choose_trials(study, request.top_k)
     test = UnlabelledImages.open(request.data or settings.data)

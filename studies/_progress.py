@@ -1,4 +1,4 @@
-"""A one-line progress bar on stderr: done / pruned / failed, best val_miou, ETA."""
+"""A one-line progress bar on stderr: done / pruned / failed (finished), running, retried, best val_miou, ETA."""
 
 from __future__ import annotations
 
@@ -20,16 +20,23 @@ class ProgressState:
     running: int
     best_value: float | None
     best_number: int | None
+    lost: int = 0  # FAIL caused by the infrastructure: not counted, retried
+
+
+def _state(trial: Any) -> str:
+    from studies._accounting import is_lost
+
+    return "LOST" if is_lost(trial) else trial.state.name
 
 
 def collect_progress(study: Any) -> ProgressState:
     """Read the study's trial states and best value."""
     trials = study.get_trials(deepcopy=False)
-    states = Counter(t.state.name for t in trials)
+    states = Counter(_state(t) for t in trials)
     complete = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
     best = max(complete, key=lambda t: t.value, default=None)
     return ProgressState(states["COMPLETE"], states["PRUNED"], states["FAIL"], states["RUNNING"],
-                         None if best is None else best.value, None if best is None else best.number)
+                         None if best is None else best.value, None if best is None else best.number, states["LOST"])
 
 
 def _clock(seconds: float) -> str:
@@ -48,7 +55,8 @@ def render_progress(state: ProgressState, total: int | None, finished_at_start: 
         head += " [" + "#" * filled + "." * (20 - filled) + "]"
     best = "-" if state.best_value is None else f"{state.best_value:.4f} (#{state.best_number})"
     line = (f"{head} done {state.complete} pruned {state.pruned} failed {state.failed} "
-            f"running {state.running} | best val_miou {best} | {_clock(elapsed)}")
+            f"running {state.running}" + (f" retried {state.lost}" if state.lost else "") +
+            f" | best val_miou {best} | {_clock(elapsed)}")
     ran = finished - finished_at_start
     if total is not None and ran > 0 and finished < total:
         line += f" ETA {_clock(elapsed / ran * (total - finished))}"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import MarssegError, attrs
+from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs
 from studies._settings import StudySettings, make_sampler
 from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
@@ -43,6 +43,9 @@ class SearchRequest:
     repeats: int | None = None  # each preset (Table 1 row) this many times, each with its own seed
     evaluate_top: int = 5  # trials scored on the held-out split when the run ends (0: none)
     epoch_budget: int | None = None  # epochs over all trials (pruned included) after which no trial starts
+    heartbeat: int | None = None  # lease renewal, seconds (stored in the study)
+    grace: int | None = None  # lease expiry, seconds (stored in the study)
+    create_only: bool = False  # create or resume the study, enqueue presets, run nothing
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -83,8 +86,13 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
     if request.trials is None and (not stored or request.repeats is not None):
         from search_spaces import get_space  # a space of presets (Table 1) runs each `repeats` times by default
 
-        n_trials = len(get_space(values["space"]).presets) * repeats or n_trials
-    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials, repeats=repeats)
+        try:
+            n_trials = len(get_space(values["space"]).presets) * repeats or n_trials
+        except ValueError as exc:
+            raise MarssegError(str(exc)) from None
+    timings = {key: given if given is not None else stored.get(key, default) for key, given, default in
+               (("heartbeat_s", request.heartbeat, HEARTBEAT_INTERVAL_S), ("grace_s", request.grace, GRACE_PERIOD_S))}
+    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials, repeats=repeats, **timings)
 
 
 def _gpus() -> list[str]:
@@ -102,11 +110,12 @@ def run_search(request: SearchRequest) -> int:
     import optuna
 
     from harness import available_cores, get_budget, quiet_optuna
+    from harness.common import ensure_writable_dir, open_storage, redact_url, storage_kind
     from harness.data import load_data
     from search_spaces import get_space
+    from studies._liveness import Liveness, fail_dead_trials
     from studies._progress import ProgressBar
-    from harness.common import open_storage, redact_url, storage_kind
-    from studies._study import create_or_resume, enqueue_presets, fail_dead_trials, remaining_trials
+    from studies._study import create_or_resume, enqueue_presets, remaining_trials
     from studies._summary import format_table, summary_rows
 
     if request.workers < 1:
@@ -122,14 +131,18 @@ def run_search(request: SearchRequest) -> int:
         stored = {}
     settings = _settings(request, stored)
     space = get_space(settings.space).resolve(get_budget(settings.budget).fixed_params)
+    ensure_writable_dir(settings.artifact_dir, "artifact folder", hint="pass --artifacts with a writable folder")
     data = load_data(settings.data)  # a bad --data fails here, once, not in every worker
     if request.workers > 1:
         data = None  # spawned workers load their own; only the in-process worker reuses it
+    make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before creating
     study, created = create_or_resume(storage, request.study, settings)
     if request.epoch_budget is not None:  # read by every worker, remote ones too
         study.set_user_attr(attrs.EPOCH_BUDGET, request.epoch_budget)
-    make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before spawning
-    dead = fail_dead_trials(study)
+    liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(request.storage))
+    # the sweep reads Optuna's heartbeat table on RDB storages: a storage opened with the study's timings
+    beating = open_storage(request.storage, heartbeat=(settings.heartbeat_s, settings.grace_s))
+    dead = fail_dead_trials(optuna.load_study(study_name=request.study, storage=beating), liveness)
     added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
     remaining = remaining_trials(study, settings.n_trials)
     verb = "created" if created else "resumed"
@@ -138,21 +151,29 @@ def run_search(request: SearchRequest) -> int:
     print(f"study {request.study!r} {verb} in {redact_url(request.storage)}: space {settings.space}, "
           f"budget {settings.budget}, sampler {settings.sampler}, pruner {settings.pruner}, data {settings.data}; "
           f"{request.workers} worker(s) x {threads} thread(s)" + (f", GPUs {gpus}" if gpus else ""), file=sys.stderr)
+    if gpus and request.workers > len(gpus):
+        print(f"{request.workers} workers share {len(gpus)} GPU(s) round-robin, with memory growth on",
+              file=sys.stderr)
     if dead:
-        print(f"marked trials {dead} FAIL: left RUNNING by a worker that died", file=sys.stderr)
+        print(f"marked trials {dead} FAIL: left RUNNING by a worker that died; retrying them", file=sys.stderr)
     if added:
         print(f"enqueued {added} preset(s) of space {settings.space}", file=sys.stderr)
+    if request.create_only:
+        print(f"study ready: {remaining if remaining is not None else 'unlimited'} trial(s) to run; "
+              "start `marsseg worker` processes on it", file=sys.stderr)
+        return 0
     if remaining == 0:
-        print(f"study already holds its {settings.n_trials} trials; nothing to run "
+        print(f"study already holds its {settings.n_trials} finished trials; nothing to run "
               "(raise --trials to run more)", file=sys.stderr)
     else:
         deadline = time.time() + request.timeout if request.timeout else None
         base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
                           n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective)
         with ProgressBar(study, settings.n_trials):
-            code = _run_workers(base, request.workers, remaining, gpus, data)
+            code = _run_workers(base, request.workers, gpus, data)
         if code == 130:
-            print("interrupted: finished trials are saved; run the same command again to resume", file=sys.stderr)
+            print("interrupted: finished trials are saved, interrupted ones are re-enqueued; "
+                  "run the same command again to resume", file=sys.stderr)
         if code:
             return code
     print(format_table(summary_rows(study)))
@@ -163,29 +184,29 @@ def run_search(request: SearchRequest) -> int:
     return 0
 
 
-def _run_workers(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str], data: Any) -> int:
+def _run_workers(base: WorkerSpec, workers: int, gpus: list[str], data: Any) -> int:
     import signal
 
     previous = interrupt_on_sigterm()
     try:
-        return _start_and_wait(base, workers, remaining, gpus, data)
+        return _start_and_wait(base, workers, gpus, data)
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _start_and_wait(base: WorkerSpec, workers: int, remaining: int | None, gpus: list[str], data: Any) -> int:
-    """Run the workers: in this process (reusing `data`) when there is one, else spawned."""
+def _start_and_wait(base: WorkerSpec, workers: int, gpus: list[str], data: Any) -> int:
+    """Run the workers: in this process (reusing `data`) when there is one, else spawned.
+    Workers beyond the GPU count share the GPUs round-robin (each grows its memory on demand)."""
     if workers == 1:
         try:
-            run_worker(dataclasses.replace(base, gpu=gpus[0] if gpus else None), data=data)
+            run_worker(dataclasses.replace(base, index=0, gpu=gpus[0] if gpus else None), data=data)
         except KeyboardInterrupt:
             return 130
         return 0
     ctx = multiprocessing.get_context("spawn")
-    counter = ctx.Value("q", remaining if remaining is not None else 2**62)
     procs = [ctx.Process(target=process_main, name=f"marsseg-worker-{i}",
-                         args=(dataclasses.replace(base, index=i, gpu=gpus[i % len(gpus)] if gpus else None), counter))
+                         args=(dataclasses.replace(base, index=i, gpu=gpus[i % len(gpus)] if gpus else None),))
              for i in range(workers)]
     for proc in procs:
         proc.start()

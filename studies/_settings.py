@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from harness.common import MarssegError
+from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES, make_pruner, make_sampler  # noqa: F401
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)
@@ -27,6 +27,8 @@ class StudySettings:
     heldout_fraction: float = 0.1
     repeats: int = 1
     max_epochs: int = 0
+    heartbeat_s: int = HEARTBEAT_INTERVAL_S  # a worker renews its trial's lease this often
+    grace_s: int = GRACE_PERIOD_S  # a trial whose lease is older than this is failed and retried
 
     def __post_init__(self) -> None:
         from harness import get_budget
@@ -46,6 +48,8 @@ class StudySettings:
             raise MarssegError(f"--repeats must be >= 1, got {self.repeats}")
         if not 0.0 <= self.heldout_fraction < 0.5:
             raise MarssegError(f"--heldout must lie in [0, 0.5), got {self.heldout_fraction}")
+        if not 0 < self.heartbeat_s < self.grace_s:
+            raise MarssegError(f"need 0 < --heartbeat < --grace, got {self.heartbeat_s} and {self.grace_s}")
         object.__setattr__(self, "max_epochs", budget.max_epochs)
 
     def to_attrs(self) -> dict[str, Any]:
@@ -57,7 +61,8 @@ class StudySettings:
         """Back from study user attributes (unknown keys ignored; a study made before held-out
         splits existed has none: fraction 0, so resuming it keeps its data split)."""
         names = {f.name for f in fields(cls)} - {"max_epochs"}
-        missing = sorted(names - set(attrs) - {"n_trials", "heldout_fraction", "repeats"})
+        optional = {f.name for f in fields(cls) if f.default is not MISSING}
+        missing = sorted(names - set(attrs) - optional)
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
         return cls(**{"heldout_fraction": 0.0, **{k: v for k, v in attrs.items() if k in names}})

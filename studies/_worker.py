@@ -1,33 +1,61 @@
-"""One worker: join a study and run trials until the study's cap, a deadline, or Ctrl-C."""
+"""One worker: join a study and run trials until it holds its finished trials, a deadline, or Ctrl-C.
+
+Before each trial the worker fails and retries the trials of dead workers (studies/_liveness.py);
+while the remaining trials all run elsewhere it waits, since any of them may still be lost.
+A storage that goes away is waited for (up to `patience` seconds); a finished trial's
+result is kept in memory meanwhile and told when the storage is back.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import logging
 import os
 import time
+import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from harness.common import MarssegError, attrs, is_storage_error
+from studies._accounting import (
+    CONFIG,
+    INFRA,
+    classify_failure,
+    enqueue_retry,
+    fail_as_infra,
+    finished_count,
+    may_run,
+    next_may_run,
+)
+from studies._liveness import Lease, Liveness, fail_dead_trials
+
 _log = logging.getLogger("marsseg")
+_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
 
 @dataclass(frozen=True)
 class WorkerSpec:
     """Everything a worker process needs (picklable, so `spawn` can send it).
 
-    n_trials: the study's total cap (None: the cap stored in the study, if any).
+    index: the worker's number among the local workers of one `marsseg search` (None: a
+    joined `marsseg worker`, whose sampler seed then mixes in its host and pid).
+    n_trials: the study's cap of finished trials (None: the cap stored in the study, if any).
     deadline: wall-clock time (time.time()) after which no new trial starts.
     threads: TensorFlow intra-op threads, set before TensorFlow is imported.
-    data: overrides the study's data path (a remote machine may keep it elsewhere).
+    data / artifact_dir: override the study's data path and artifact folder (a remote
+    machine may keep them elsewhere).
     objective: the objective class or factory, called as `objective(space, data, budget,
-    seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass
-    `studies.testing.FakeObjective`). Spawned workers need it picklable (a module-level name).
+    seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass the
+    fakes of `studies.testing`). Spawned workers need it picklable (a module-level name).
+    A factory with `uses_tensorflow = False` runs without importing TensorFlow.
+    patience: seconds to wait for an unreachable storage before giving up.
     """
 
     storage_url: str
     study_name: str
-    index: int = 0
+    index: int | None = None
     threads: int | None = None
     deadline: float | None = None
     n_trials: int | None = None
@@ -35,43 +63,49 @@ class WorkerSpec:
     verbose: bool = False
     gpu: str | None = None
     objective: Callable[..., Any] | None = None
+    artifact_dir: str | None = None
+    patience: float = 600.0
 
 
-class SlotCounter:
-    """Trials that the local workers of one `marsseg search` may still start, shared
-    through a `multiprocessing.Value`: claiming is atomic, so the cap is exact locally."""
+def worker_seed(study_seed: int, index: int | None, n_trials: int) -> int:
+    """The sampler seed of one worker, derived from the study seed and a unique worker id.
 
-    def __init__(self, value: Any) -> None:
-        self._value = value
+    A local worker of `marsseg search` is identified by its index and the trials so far
+    (reproducible); a joined worker by its `host:pid`, so workers started together on
+    several machines never replay each other's draws.
+    """
+    from harness import worker_id
 
-    def claim(self) -> bool:
-        """Take one slot; False when none is left."""
-        with self._value.get_lock():
-            if self._value.value <= 0:
-                return False
-            self._value.value -= 1
-            return True
+    if index is not None:
+        return study_seed + 100_003 * index + n_trials
+    digest = hashlib.sha256(f"{study_seed}:{worker_id()}:{n_trials}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
 
 
-def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = None) -> int:
+@dataclass
+class _Session:
+    study: Any
+    objective: Any
+    liveness: Liveness
+    cap: int | None
+    unsettled: list[_Outcome] = field(default_factory=list)  # trial ends the storage has not recorded yet
+
+    def current_cap(self) -> int | None:
+        return self.cap if self.cap is not None else self.study.user_attrs.get("n_trials")
+
+
+def run_worker(spec: WorkerSpec, data: Any = None) -> int:
     """Run trials of `spec.study_name`; returns how many this worker ran.
 
     data: the study's `MarsData` when the caller has loaded it already (None: load it here).
     """
-    from harness import StopFlag, configure_tensorflow, quiet_optuna, use_mixed_precision_if_gpu
+    from harness import StopFlag, quiet_optuna
 
-    if spec.gpu is not None:
-        os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
-    configure_tensorflow(spec.threads, spec.verbose)
-    use_mixed_precision_if_gpu()
     quiet_optuna(spec.verbose)
     stop = StopFlag().install()
-    ran = 0
     try:
-        study, objective = _open(spec, stop, data)
-        while not stop.is_set() and _may_start(spec, study, slots):
-            study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=True)
-            ran += 1
+        session = _open(spec, stop, data)
+        ran = _loop(spec, session, stop)
     finally:
         stop.restore()
     if stop.is_set():
@@ -79,49 +113,198 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = N
     return ran
 
 
-def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> tuple[Any, Any]:
+def _prepare_tensorflow(spec: WorkerSpec) -> None:
+    from harness import configure_tensorflow, enable_memory_growth, use_mixed_precision_if_gpu
+
+    if spec.gpu is not None:
+        os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
+    configure_tensorflow(spec.threads, spec.verbose)
+    enable_memory_growth()  # before any op: workers sharing a GPU must not each take all its memory
+    use_mixed_precision_if_gpu()
+
+
+def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
     import optuna
+
     from harness import Objective, get_budget
+    from harness.common import ensure_writable_dir, load_existing_study, open_storage, storage_kind
     from harness.data import load_data, split_heldout
     from search_spaces import get_space
-
     from studies._settings import make_pruner, make_sampler
-    from harness.common import open_storage
     from studies._study import load_settings
 
-    storage = open_storage(spec.storage_url)
-    probe = optuna.load_study(study_name=spec.study_name, storage=storage)
+    probe = load_existing_study(spec.study_name, spec.storage_url)
     settings = load_settings(probe)
+    liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(spec.storage_url))
+    storage = open_storage(spec.storage_url, heartbeat=(settings.heartbeat_s, settings.grace_s))
     budget = get_budget(settings.budget)
     space = get_space(settings.space).resolve(budget.fixed_params)  # inert dimensions are never sampled
-    # A fresh seed per worker and per resume, so no two samplers replay the same draws.
-    seed = settings.seed + 100_003 * spec.index + len(probe.get_trials(deepcopy=False))
+    seed = worker_seed(settings.seed, spec.index, len(probe.get_trials(deepcopy=False)))
+    _log.info("worker sampler seed %d", seed)
     study = optuna.load_study(study_name=spec.study_name, storage=storage,
                               sampler=make_sampler(settings.sampler, seed, space),
                               pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
+    artifact_dir = spec.artifact_dir or settings.artifact_dir
+    ensure_writable_dir(artifact_dir, "artifact folder", hint="pass --artifacts with a folder this machine can write")
+    factory = Objective if spec.objective is None else spec.objective
+    if getattr(getattr(factory, "func", factory), "uses_tensorflow", True):  # a functools.partial: its class
+        _prepare_tensorflow(spec)  # before anything imports TensorFlow
     if data is None:
         data = load_data(spec.data or settings.data)
     data = split_heldout(data, settings.heldout_fraction, settings.seed).search  # the objective never sees held-out
-    make_objective = Objective if spec.objective is None else spec.objective
-    return study, make_objective(space, data, budget, seed=settings.seed, artifact_dir=settings.artifact_dir, stop=stop)
+    objective = factory(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir, stop=stop)
+    return _Session(study, objective, liveness, spec.n_trials)
 
 
-def _may_start(spec: WorkerSpec, study: Any, slots: SlotCounter | None) -> bool:
-    from harness.common import attrs
-    from studies._study import remaining_trials
+def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
+    """Run, wait or stop, step by step; wait out storage outages up to `spec.patience`."""
+    from harness.common import redact_url
 
-    if spec.deadline is not None and time.time() >= spec.deadline:
-        return False
-    cap = spec.n_trials if spec.n_trials is not None else study.user_attrs.get("n_trials")
-    if remaining_trials(study, cap) == 0:
-        return False
-    epoch_budget = study.user_attrs.get(attrs.EPOCH_BUDGET)  # a benchmark run's equal budget
-    if epoch_budget is not None:
-        from harness import epochs_consumed
+    ran, down_since = 0, None
+    poll = min(5.0, float(session.liveness.interval))
+    while not stop.is_set():
+        try:
+            step = _step(session, spec.deadline)
+        except Exception as exc:
+            if not is_storage_error(exc):
+                raise
+            if down_since is None:
+                down_since = time.time()
+                _log.warning("storage %s unreachable (%s); waiting up to %.0f s for it", redact_url(spec.storage_url),
+                             type(exc).__name__, spec.patience)
+            if time.time() - down_since > spec.patience:
+                raise MarssegError(f"storage {redact_url(spec.storage_url)} unreachable for {spec.patience:.0f} s "
+                                   f"({type(exc).__name__}); finished trials are saved: run the same command "
+                                   "again to resume") from None
+            stop.wait(poll)
+            continue
+        if down_since is not None:
+            _log.warning("storage reachable again after %.0f s", time.time() - down_since)
+            down_since = None
+        if step == "done":
+            break
+        if step == "ran":
+            ran += 1
+        else:
+            stop.wait(poll)
+    with contextlib.suppress(Exception):  # stopped by Ctrl-C right after a trial: store its result
+        _settle(session)
+    return ran
 
-        if epochs_consumed(study.get_trials(deepcopy=False)) >= epoch_budget:
-            return False
-    return slots is None or slots.claim()
+
+def _step(session: _Session, deadline: float | None) -> str:
+    """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), or "done" (the
+    study holds its finished trials, or the deadline has passed and every result is stored)."""
+    from optuna.trial import TrialState
+
+    from harness import epochs_consumed
+
+    study = session.study
+    _settle(session)
+    if deadline is not None and time.time() >= deadline:
+        return "done"
+    fail_dead_trials(study, session.liveness)
+    trials = study.get_trials(deepcopy=False)
+    epoch_budget = study.user_attrs.get(attrs.EPOCH_BUDGET)  # a benchmark run's equal budget of epochs
+    if epoch_budget is not None and epochs_consumed(trials) >= epoch_budget:
+        return "done"
+    cap = session.current_cap()
+    if cap is not None and finished_count(trials) >= cap:
+        return "done"
+    if not next_may_run(trials, cap):
+        return "wait"
+    with warnings.catch_warnings():  # Optuna expects heartbeats only under Study.optimize; we beat ourselves
+        warnings.filterwarnings("ignore", message="Heartbeat of storage")
+        trial = study.ask()
+    if not may_run(study.get_trials(deepcopy=False), trial.number, cap):  # another worker was faster
+        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
+        return "wait"
+    _run_trial(session, trial)
+    return "ran"
+
+
+def _run_trial(session: _Session, trial: Any) -> None:
+    import gc
+
+    import optuna
+    from optuna.trial import TrialState
+
+    from harness import worker_id
+
+    try:
+        with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
+            trial.set_user_attr(attrs.WORKER, worker_id())
+            try:
+                outcome = _Outcome(trial, TrialState.COMPLETE, session.objective(trial))
+            except optuna.TrialPruned:
+                outcome = _Outcome(trial, TrialState.PRUNED)
+            except KeyboardInterrupt:
+                session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=_INTERRUPTED))
+                with contextlib.suppress(Exception):  # storage down: the lease expires, another worker retries
+                    _settle(session)
+                raise
+            except optuna.exceptions.UpdateFinishedTrialError:  # this worker hung past the grace period
+                _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
+                             trial.number)
+                return
+            except Exception as exc:
+                reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
+                outcome = _Outcome(trial, TrialState.FAIL, kind=classify_failure(exc), reason=reason)
+            finally:
+                gc.collect()
+    except Exception as exc:  # the storage went away around the objective: settle this trial when it is back
+        if not is_storage_error(exc):
+            raise
+        session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=f"storage error: {exc!r}"[:500]))
+        raise
+    session.unsettled.append(outcome)  # told at the start of the next step (or when the storage is back)
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """A trial's end as this worker saw it, kept until the storage has recorded it."""
+
+    trial: Any
+    state: Any
+    value: float | None = None
+    kind: str = CONFIG  # of a FAIL
+    reason: str = ""  # of a FAIL
+
+
+def _settle(session: _Session) -> None:
+    """Record the outcomes not stored yet (the storage may have been down), oldest first.
+
+    An infrastructure FAIL is retried by this worker if its FAIL took effect; a trial that
+    another worker failed as stale meanwhile keeps that FAIL (its retry runs instead).
+    """
+    while session.unsettled:
+        out = session.unsettled[0]
+        if out.state.name == "FAIL":
+            _record_failure(session, out)
+        else:
+            frozen = session.study.tell(out.trial, out.value, state=out.state, skip_if_finished=True)
+            if frozen.state != out.state:
+                _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
+                             out.trial.number)
+        session.unsettled.pop(0)
+
+
+def _record_failure(session: _Session, out: _Outcome) -> None:
+    from optuna.trial import TrialState
+
+    storage = session.study._storage  # noqa: SLF001
+    trial_id = out.trial._trial_id
+    current = storage.get_trial(trial_id)
+    if current.state.is_finished():
+        return
+    reason = str(current.user_attrs.get(attrs.FAIL_REASON) or out.reason)
+    if out.kind == INFRA:
+        if fail_as_infra(storage, trial_id, reason):
+            enqueue_retry(session.study, storage.get_trial(trial_id))
+        return
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_REASON, reason)
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_KIND, CONFIG)
+    session.study.tell(out.trial, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def interrupt_on_sigterm() -> Any:
@@ -142,11 +325,14 @@ def interrupt_on_sigterm() -> Any:
     return signal.signal(signal.SIGTERM, handler)
 
 
-def process_main(spec: WorkerSpec, counter: Any | None) -> None:
-    """Entry point of a spawned worker process (quiet exit on Ctrl-C or SIGTERM)."""
+def process_main(spec: WorkerSpec) -> None:
+    """Entry point of a spawned worker process (quiet exit on Ctrl-C or SIGTERM, one line on a user error)."""
     import sys
 
     try:  # run_worker sets TensorFlow's environment before importing it
-        run_worker(spec, SlotCounter(counter) if counter is not None else None)
+        run_worker(spec)
     except KeyboardInterrupt:
         sys.exit(130)
+    except MarssegError as exc:
+        print(f"marsseg: error: {exc}", file=sys.stderr)
+        sys.exit(2)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-from harness.common import DEFAULT_JOURNAL, MarssegError
+from harness.common import DEFAULT_JOURNAL, MarssegError, non_empty, positive_int
 from harness.data import _cli as data_cli
 from reports import _cli as reports_cli
 from search_spaces import _cli as spaces_cli
@@ -26,9 +26,9 @@ DEMO_SEED = 1  # a seed whose first TPE draws cover both families of the smoke s
 def _register_demo(subparsers: argparse._SubParsersAction) -> None:
     demo = subparsers.add_parser("demo", help="synthetic data, smoke space, tiny budget: a study and its report")
     demo.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"journal file (default {DEFAULT_JOURNAL})")
-    demo.add_argument("--study", default="demo", help="study name (default demo)")
-    demo.add_argument("--trials", type=int, default=DEMO_TRIALS, help=f"trials (default {DEMO_TRIALS})")
-    demo.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    demo.add_argument("--study", default="demo", type=non_empty, help="study name (default demo)")
+    demo.add_argument("--trials", type=positive_int, default=DEMO_TRIALS, help=f"trials (default {DEMO_TRIALS})")
+    demo.add_argument("--workers", type=positive_int, default=1, help="worker processes (default 1)")
     demo.add_argument("--output", default="report.html", help="HTML report path (default report.html)")
     demo.set_defaults(func=_demo)
 
@@ -48,9 +48,17 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """A bad flag is one line, `marsseg: error: ...`, exit code 2 (no usage dump)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.partition(" ")[2]
+        self.exit(2, f"marsseg: error: {command + ': ' if command else ''}{message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser, with every package's subcommands."""
-    parser = argparse.ArgumentParser(
+    parser = _OneLineParser(
         prog="marsseg",
         description="Hyperparameter search and AutoML benchmarks for Mars terrain segmentation.",
     )
@@ -78,6 +86,10 @@ def main(argv: Sequence[str] | None = None, *, objective: Callable[..., Any] | N
         return int(args.func(args) or 0)
     except MarssegError as exc:
         print(f"marsseg: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the command cannot read or write (a full disk, a permission)
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"marsseg: error: {exc.strerror or type(exc).__name__}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("marsseg: interrupted", file=sys.stderr)

@@ -1,17 +1,27 @@
-"""Test helpers: fast stand-ins for the trial objective (no training), same constructor."""
+"""Test helpers: fast stand-ins for the trial objective (no training, same constructor), and
+a supplier of every storage kind, so one test body runs against each of them."""
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
 
-from harness import worker_id
+from harness import record_artifact_error, worker_id
 from harness.common import attrs
+
+STORAGE_KINDS = ("journal", "postgresql", "redis")
 
 
 @dataclass
-class _ObjectiveArgs:
-    """The constructor of `harness.Objective`, which every fake takes."""
+class _FakeBase:
+    """The constructor of `harness.Objective`; fakes need no TensorFlow."""
+
+    uses_tensorflow: ClassVar[bool] = False
 
     space: Any
     data: Any = None
@@ -26,7 +36,7 @@ class _ObjectiveArgs:
 
 
 @dataclass
-class FakeObjective(_ObjectiveArgs):
+class FakeObjective(_FakeBase):
     """Suggests the space's params and scores them instantly (records their configs when it
     has a budget; an enqueued ablation cell is scored from its planned configs).
 
@@ -59,11 +69,16 @@ class FakeObjective(_ObjectiveArgs):
             configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
             trial.set_user_attr(attrs.CONFIGS, configs.to_dict())
         trial.set_user_attr(attrs.EPOCHS_RUN, 1)
-        return float(params.get("train.lr", 0.001)) * 10 + 0.01 * trial.number
+        return score(params, trial.number)
+
+
+def score(params: dict[str, Any], number: int) -> float:
+    """The fakes' value of a trial: a plain function of its params (and number, to break ties)."""
+    return float(params.get("train.lr", 0.001)) * 10 + 0.01 * number
 
 
 @dataclass
-class FakeCurveObjective(_ObjectiveArgs):
+class FakeCurveObjective(_FakeBase):
     """Reports a learning curve instantly, epoch by epoch, and lets the study's pruner act.
 
     Same constructor as `harness.Objective`, plus `fit` (what `harness.KerasTunerObjective`
@@ -92,3 +107,84 @@ class FakeCurveObjective(_ObjectiveArgs):
             if epoch + 1 < last and trial.should_prune():
                 raise optuna.TrialPruned
         return best
+
+
+@dataclass
+class SlowObjective(_FakeBase):
+    """A trial that takes `epochs` x `epoch_seconds`, reporting a value each epoch, so a
+    `kill -9` or Ctrl-C lands mid-trial. Stops between epochs on the worker's StopFlag, as
+    the real objective stops between batches.
+
+    peers: the first trial of each worker waits (up to `peers_timeout` s) until that many
+    workers run trials at once, so every worker of a test does work however late it starts.
+    With an artifact folder it uploads a small file per trial as the real objective uploads
+    its weights, and records an upload error on the trial the same way (the value is kept).
+    Configure it for spawned workers with `functools.partial(SlowObjective, ...)`.
+    """
+
+    epochs: int = 3
+    epoch_seconds: float = 0.3
+    peers: int = 0
+    peers_timeout: float = 90.0
+    _waited: bool = False
+
+    def __call__(self, trial: Any) -> float:
+        params = self.space.suggest(trial)
+        trial.set_user_attr(attrs.WORKER, worker_id())
+        if self.peers and not self._waited:
+            self._wait_for_peers(trial)
+        value = score(params, 0)
+        for epoch in range(self.epochs):
+            if self.stop is not None and self.stop.is_set():
+                trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C or SIGTERM)")
+                raise KeyboardInterrupt
+            time.sleep(self.epoch_seconds)
+            trial.report(value * (epoch + 1) / self.epochs, epoch)
+        trial.set_user_attr(attrs.EPOCHS_RUN, self.epochs)
+        if self.artifact_dir:
+            self._save_artifact(trial)
+        return value
+
+    def _wait_for_peers(self, trial: Any) -> None:
+        from optuna.trial import TrialState
+
+        self._waited = True
+        end = time.time() + self.peers_timeout
+        while time.time() < end:
+            running = trial.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+            if len({t.user_attrs.get(attrs.WORKER) for t in running} - {None}) >= self.peers:
+                return
+            time.sleep(0.2)
+
+    def _save_artifact(self, trial: Any) -> None:
+        from optuna.artifacts import FileSystemArtifactStore, upload_artifact
+
+        try:
+            Path(self.artifact_dir).mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory() as tmp:
+                path = Path(tmp) / f"trial{trial.number}.txt"
+                path.write_text(f"trial {trial.number}\n")
+                trial.set_user_attr(attrs.WEIGHTS_ARTIFACT, upload_artifact(
+                    artifact_store=FileSystemArtifactStore(self.artifact_dir), file_path=str(path),
+                    study_or_trial=trial))
+        except Exception as exc:
+            record_artifact_error(trial, exc)
+
+
+def delete_study_quietly(url: str, name: str) -> None:
+    """Delete study `name` from `url` if it is there (service storages outlive a test)."""
+    import optuna
+
+    from harness.common import open_storage
+
+    with contextlib.suppress(KeyError):
+        optuna.delete_study(study_name=name, storage=open_storage(url))
+
+
+@contextlib.contextmanager
+def temporary_study(url: str, name: str) -> Iterator[str]:
+    """`name`, deleted from `url` afterwards (journal files live in a test's tmp folder anyway)."""
+    try:
+        yield name
+    finally:
+        delete_study_quietly(url, name)

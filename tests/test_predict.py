@@ -241,10 +241,12 @@ def test_bad_flags_and_missing_studies_end_in_one_line(tmp_path: Path, capsys) -
     err = _one_line_error(capsys, ["predict", "--study", "x", "--storage", journal, "-o", str(tmp_path / "no/s.csv")])
     assert f"folder {tmp_path / 'no'} does not exist" in err
     assert "--png folder" in _one_line_error(capsys, [*base, "--study", "x", "--png", str(tmp_path / "none")])
-    assert "no study named 'x'" in _one_line_error(capsys, [*base, "--study", "x"])
+    assert "journal file" in _one_line_error(capsys, [*base, "--study", "x"])  # never created empty
     settings = StudySettings(space="smoke", sampler="random", pruner="none", budget="tiny", data="synthetic:20",
                              seed=0, artifact_dir=str(tmp_path / "a"), n_trials=1)
     create_or_resume(open_storage(journal), "empty", settings)
+    err = _one_line_error(capsys, [*base, "--study", "x"])
+    assert "no study named 'x'" in err and "stored studies: empty" in err
     assert "study 'empty' has no complete trial" in _one_line_error(capsys, [*base, "--study", "empty"])
     assert list(tmp_path.iterdir()) == [tmp_path / "j.journal"]  # nothing written
 

@@ -123,7 +123,7 @@ def test_cli_report_writes_the_page_and_fails_cleanly_on_unknown_study(
     assert (tmp_path / "x.html").stat().st_size > 1_000_000 and (tmp_path / "x_table.md").exists()
     assert main(["report", "--study", "nope", "--storage", journal, "-o", str(tmp_path / "y.html")]) == 2
     err = capsys.readouterr().err
-    assert "no study named 'nope'" in err and "'main'" in err and "Traceback" not in err
+    assert "no study named 'nope'" in err and "stored studies: main" in err and "Traceback" not in err
     assert main(["report", "--study", "main", "--storage", str(tmp_path / "missing.journal")]) == 2
 
 

@@ -23,6 +23,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalW
 class _Fakes(list):
     """The FakeObjective instances made by workers, and the options for the next ones."""
 
+    uses_tensorflow = False
+
     def __init__(self) -> None:
         super().__init__()
         self.options: dict = {}
@@ -60,23 +62,25 @@ def test_search_runs_the_requested_total_and_records_study_attributes(tmp_path: 
     assert attrs["space"] == "smoke" and attrs["budget"] == "tiny" and attrs["max_epochs"] == 3
 
 
-def test_resume_after_interrupted_run_redoes_nothing(tmp_path: Path, fakes) -> None:
+def test_resume_after_interrupted_run_redoes_nothing_and_reruns_the_interrupted_trial(tmp_path: Path, fakes) -> None:
     req = _request(tmp_path, fakes, trials=5)
     fakes.options["interrupt_at"] = (2,)
     assert run_search(req) == 130
     first = _load(req).trials
-    assert [t.state for t in first] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL]
+    assert [t.state for t in first] == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL, TrialState.WAITING]
     assert first[2].user_attrs["fail_reason"].startswith("interrupted")
+    assert first[3].params == first[2].params and first[3].system_attrs["failed_trial"] == 2  # its retry
     fakes.options["interrupt_at"] = ()
     assert run_search(req) == 0
-    assert fakes[-1].called == [3, 4]  # the second run trained only new trials
+    assert fakes[-1].called == [3, 4, 5]  # the retry of #2 first, then new trials; #0 and #1 are not redone
     again = _load(req).trials
-    assert len(again) == 5 and len({t.number for t in again}) == 5
+    assert len(again) == 6 and len({t.number for t in again}) == 6
+    assert sum(t.state == TrialState.COMPLETE for t in again) == 5  # --trials counts finished trials
     for old, new in zip(first[:2], again[:2]):
         assert (old.params, old.value, old.datetime_complete) == (new.params, new.value, new.datetime_complete)
     made = len(fakes)
     assert run_search(req) == 0 and len(fakes) == made  # complete study: no worker even starts
-    assert len(_load(req).trials) == 5
+    assert len(_load(req).trials) == 6
 
 
 def test_a_raising_trial_is_fail_with_reason_and_the_study_goes_on(tmp_path: Path, fakes) -> None:
@@ -94,20 +98,26 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def test_trial_left_running_by_a_dead_worker_is_failed_at_next_start(tmp_path: Path, fakes) -> None:
+def test_trial_left_running_by_a_dead_worker_is_failed_and_retried_at_next_start(tmp_path: Path, fakes) -> None:
+    import time
+
     req = _request(tmp_path, fakes, trials=1)
     assert run_search(req) == 0
     study = _load(req)
     dead = study.ask()
     dead.set_user_attr("worker", f"{socket.gethostname()}:{_dead_pid()}")
-    alive = study.ask()  # a live worker elsewhere: must be left alone
+    alive = study.ask()  # a live worker elsewhere, its lease fresh: must be left alone
     alive.set_user_attr("worker", f"some-other-host:{os.getpid()}")
-    assert run_search(_request(tmp_path, fakes, trials=4)) == 0
+    alive.set_user_attr("heartbeat", time.time())
+    assert run_search(_request(tmp_path, fakes, trials=4, grace=60, timeout=3)) == 0
     trials = {t.number: t for t in _load(req).trials}
     assert trials[dead.number].state == TrialState.FAIL
     assert "died" in trials[dead.number].user_attrs["fail_reason"]
+    retries = [t for t in trials.values() if t.system_attrs.get("failed_trial") == dead.number]
+    assert [t.state for t in retries] == [TrialState.COMPLETE]
     assert trials[alive.number].state == TrialState.RUNNING
-    assert len(trials) == 4  # the live RUNNING trial counts against --trials
+    # 3 finished; the 4th slot belongs to the live trial, which the worker waited for until its timeout
+    assert sum(t.state == TrialState.COMPLETE for t in trials.values()) == 3
 
 
 def test_table1_space_enqueues_its_seven_presets_once(tmp_path: Path, fakes) -> None:
@@ -180,3 +190,19 @@ def test_bruteforce_on_a_continuous_space_is_a_user_error() -> None:
 
     with pytest.raises(MarssegError, match="finite space"):
         make_sampler("bruteforce", 0, get_space("paper"))
+
+
+def test_more_workers_than_gpus_share_them_deliberately(tmp_path: Path, monkeypatch, capsys) -> None:
+    import functools
+
+    import studies._search
+    from studies.testing import SlowObjective
+
+    monkeypatch.setattr(studies._search, "_gpus", lambda: ["0"])
+    req = SearchRequest(study="g", storage=str(tmp_path / "g.journal"), space="smoke", data="synthetic:40",
+                        budget="tiny", trials=2, sampler="random", workers=2,
+                        objective=functools.partial(SlowObjective, epochs=1, epoch_seconds=0.0))
+    assert run_search(req) == 0
+    err = capsys.readouterr().err
+    assert "2 workers share 1 GPU(s) round-robin, with memory growth on" in err
+    assert sum(t.state == TrialState.COMPLETE for t in _load(req).trials) == 2

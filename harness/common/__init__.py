@@ -3,13 +3,18 @@ the trial user attributes, storage URL helpers and atomic output files. Imports 
 (optuna is imported inside `open_storage`)."""
 
 from harness.common import attrs
+from harness.common._args import non_empty, non_negative_int, positive_float, positive_int
 from harness.common._errors import MarssegError
 from harness.common._files import atomic_output, check_output_path
 from harness.common._lazy import lazy_exports
+from harness.common._paths import ensure_writable_dir
 from harness.common._storage import (
     DEFAULT_JOURNAL,
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
+    is_storage_error,
+    load_existing_study,
+    open_existing_storage,
     open_storage,
     redact_url,
     storage_kind,
@@ -23,8 +28,16 @@ __all__ = [
     "atomic_output",
     "attrs",
     "check_output_path",
+    "ensure_writable_dir",
+    "is_storage_error",
     "lazy_exports",
+    "non_empty",
+    "non_negative_int",
+    "load_existing_study",
+    "open_existing_storage",
     "open_storage",
+    "positive_float",
+    "positive_int",
     "redact_url",
     "storage_kind",
 ]

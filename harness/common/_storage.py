@@ -40,30 +40,38 @@ def _with_driver(url: str) -> str:
     return re.sub(r"^postgres(?:ql)?://", "postgresql+psycopg://", url)
 
 
-def open_storage(url: str, *, heartbeat: bool = True) -> Any:
+_STORAGE_ERROR_MODULES = ("sqlalchemy", "psycopg", "psycopg2", "pymysql", "MySQLdb", "redis")
+
+
+def is_storage_error(exc: BaseException) -> bool:
+    """Whether `exc` comes from the storage (database, Redis, journal file I/O), not from the trial."""
+    from optuna.exceptions import StorageInternalError
+
+    if isinstance(exc, (StorageInternalError, OSError)):
+        return True
+    return any(cls.__module__.split(".", 1)[0] in _STORAGE_ERROR_MODULES for cls in type(exc).__mro__)
+
+
+def open_storage(url: str, *, heartbeat: tuple[int, int] | bool | None = None) -> Any:
     """An Optuna storage for `url` (see `storage_kind`); errors never show the password.
 
-    RDB storages get heartbeats: a trial whose worker stops beating for GRACE_PERIOD_S is
-    failed and retried once (RetryHeartbeatStaleTrialCallback, optuna >= 4.9) by the next worker that starts a trial.
+    heartbeat: (interval, grace period) in seconds for RDB storages, whose workers then record
+    Optuna's heartbeat (`studies` detects stale trials and retries them); None or False for readers.
     """
     import warnings
 
     from optuna.exceptions import ExperimentalWarning
-    from optuna.storages import JournalStorage, RDBStorage, RetryHeartbeatStaleTrialCallback
+    from optuna.storages import JournalStorage, RDBStorage
     from optuna.storages.journal import JournalFileBackend, JournalRedisBackend
 
     kind = storage_kind(url)
     try:
         if kind in ("rdb", "sqlite"):
-            beat = heartbeat and kind == "rdb"
+            interval, grace = heartbeat if isinstance(heartbeat, tuple) and kind == "rdb" else (None, None)
             with warnings.catch_warnings():  # Optuna labels heartbeats experimental: keep that out of users' logs
                 warnings.simplefilter("ignore", ExperimentalWarning)
-                return RDBStorage(
-                    _with_driver(url), engine_kwargs={"pool_pre_ping": True} if kind == "rdb" else None,
-                    heartbeat_interval=HEARTBEAT_INTERVAL_S if beat else None,
-                    grace_period=GRACE_PERIOD_S if beat else None,
-                    heartbeat_stale_trial_callback=RetryHeartbeatStaleTrialCallback(max_retry=1) if beat else None,
-                )
+                return RDBStorage(_with_driver(url), engine_kwargs={"pool_pre_ping": True} if kind == "rdb" else None,
+                                  heartbeat_interval=interval, grace_period=grace)
         if kind == "redis":
             backend = JournalRedisBackend(url)
             backend._redis.ping()  # fail now, with a clear message, not at the first write
@@ -76,3 +84,25 @@ def open_storage(url: str, *, heartbeat: bool = True) -> Any:
         raise
     except Exception as exc:  # driver messages may echo the URL: keep only the type
         raise MarssegError(f"cannot open storage {redact_url(url)}: {type(exc).__name__}") from None
+
+
+def open_existing_storage(url: str, *, heartbeat: tuple[int, int] | bool | None = None) -> Any:
+    """`open_storage` for a study that must exist already: a missing journal file is a user
+    error (it is never created empty)."""
+    if storage_kind(url) == "journal" and not Path(url).is_file():
+        raise MarssegError(f"journal file {url} does not exist; create the study with `marsseg search`")
+    return open_storage(url, heartbeat=heartbeat)
+
+
+def load_existing_study(name: str, url: str, storage: Any = None) -> Any:
+    """The stored study `name` (from `storage`, else a reader of `url`); a user error listing
+    the stored studies when there is none."""
+    import optuna
+
+    storage = open_existing_storage(url) if storage is None else storage
+    try:
+        return optuna.load_study(study_name=name, storage=storage)
+    except KeyError:
+        names = sorted(optuna.get_all_study_names(storage))
+        raise MarssegError(f"no study named {name!r} in {redact_url(url)}; "
+                           f"stored studies: {', '.join(names) if names else 'none'}") from None

@@ -30,9 +30,15 @@ BENCHMARK = "benchmark"
 METHOD = "method"
 EPOCH_BUDGET = "epoch_budget"
 
+FAIL_KIND = "fail_kind"  # "config" (counts as finished) or "infra" (retried, does not count)
+HEARTBEAT = "heartbeat"  # lease: time.time() of the worker's last beat (journal and Redis studies)
+ARTIFACT_ERROR = "artifact_error"  # why saving weights or previews failed (the trial keeps its value)
+PRESET = "preset"  # the label of an enqueued preset (Table 1)
+REPEAT = "repeat"  # which copy of that preset (`--repeats K`)
+
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
-              ABLATION_TOGGLE, ABLATION_SEED)
+              ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT)
 
 # Study user attributes. Optuna storages refuse to change a finished trial, so held-out
 # scores computed after a trial ends live on its study, one key per trial number.
