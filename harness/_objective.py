@@ -30,7 +30,6 @@ from harness.common.attrs import (
 from harness._artifacts import record_artifact_error
 from harness._budgets import Budget
 from harness._runtime import worker_id
-from harness._training import TrialFailed  # noqa: F401 - re-exported: harness.TrialFailed
 
 _log = logging.getLogger("marsseg")
 

@@ -17,10 +17,10 @@ from studies._evaluate import evaluate_study
 from studies._liveness import Lease, Liveness, dead_trials, fail_dead_trials
 from studies._predict import PredictRequest, choose_trials, run_predict
 from studies._progress import CountBar, ProgressBar, ProgressState, collect_progress, render_progress
-from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
+from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES, make_pruner, make_sampler
 from studies._replay import Curve, ReplayResult, format_replays, recorded_curves, replay, run_replay
 from studies._search import SearchRequest, default_artifact_dir, resolve_data, run_search
-from studies._settings import PRUNERS, SAMPLERS, StudySettings, make_pruner, make_sampler
+from studies._settings import PRUNERS, SAMPLERS, StudySettings
 from studies._study import create_or_resume, enqueue_presets, load_settings, remaining_trials
 from studies._summary import format_table, summary_rows
 from studies._worker import WorkerSpec, run_worker, worker_seed

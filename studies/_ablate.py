@@ -82,8 +82,6 @@ def _baseline(parent: Any) -> tuple[Any, int]:
 
 def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     """Create or resume the ablation study and enqueue its missing cells; (study, total trials)."""
-    import optuna
-
     from harness import TOGGLES, TrialConfigs
     from harness.common import load_existing_study, open_storage, storage_kind
     from studies._accounting import is_lost

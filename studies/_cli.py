@@ -1,4 +1,4 @@
-"""`marsseg search` and `marsseg worker` (argparse only; work happens in handlers)."""
+"""`marsseg search|worker|evaluate|ablate|predict|benchmark|replay` (argparse only; work happens in handlers)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,13 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
-    from harness.common import DEFAULT_JOURNAL, non_empty, non_negative_int, positive_float, positive_int
+    from harness.common import DEFAULT_JOURNAL, non_negative_int, positive_float, positive_int
     from studies._replay import RECORDED, REPLAY_PRUNERS
     from studies._settings import PRUNERS, SAMPLERS
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
-    search.add_argument("--study", required=True, type=non_empty, help="study name")
-    search.add_argument("--storage", default=DEFAULT_JOURNAL,
-                        help=f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://...")
+    _study_arguments(search)
     search.add_argument("--space", help="search space (new study default: paper; see `marsseg spaces`)")
     search.add_argument("--data", help="an .npz file or 'synthetic[:N_TRAIN[:SEED]]' (new study default: synthetic)")
     search.add_argument("--trials", type=positive_int,
@@ -30,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--budget", help="tiny | cpu | full (new study default: cpu)")
     search.add_argument("--heldout", dest="heldout_fraction", type=float,
                         help="share of labelled images held out from the search (new study default: 0.1)")
-    search.add_argument("--repeats", type=int, help="run each preset (Table 1 row) this many times (default 1)")
+    search.add_argument("--repeats", type=positive_int, help="run each preset (Table 1 row) this many times (default 1)")
     search.add_argument("--seed", type=non_negative_int, help="study seed (new study default: 0)")
     search.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
     search.add_argument("--heartbeat", type=positive_int,
@@ -42,8 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.set_defaults(func=_search)
 
     worker = subparsers.add_parser("worker", help="join an existing study from any machine")
-    worker.add_argument("--study", required=True, type=non_empty, help="study name")
-    worker.add_argument("--storage", required=True, help="the study's storage URL (or shared journal file)")
+    _study_arguments(worker, storage_required=True)
     worker.add_argument("--data", help="local path of the study's data, if it differs here")
     worker.add_argument("--artifacts", dest="artifact_dir", help="local artifact folder, if it differs here")
     worker.add_argument("--timeout", type=positive_float, help="start no new trial after this many seconds")
@@ -68,9 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--budget", default="tiny", help="trial budget: tiny | cpu | full (default tiny)")
     bench.add_argument("--methods", default="tpe+median,random+none,kt-random",
                        help="comma-separated methods (default tpe+median,random+none,kt-random)")
-    bench.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per method (default 3)")
-    bench.add_argument("--epochs", type=int, required=True, help="training epochs per run, over all its trials")
-    bench.add_argument("--workers", type=int, default=1, help="worker processes per Optuna run (default 1)")
+    bench.add_argument("--seeds", type=positive_int, default=3, help="seeds 0..N-1 per method (default 3)")
+    bench.add_argument("--epochs", type=positive_int, required=True, help="training epochs per run, over all its trials")
+    bench.add_argument("--workers", type=positive_int, default=1, help="worker processes per Optuna run (default 1)")
     bench.set_defaults(func=_benchmark)
 
     replay = subparsers.add_parser(
@@ -78,16 +75,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Use a study run with --pruner none as a tabular benchmark: feed its recorded learning "
                     "curves into each pruner with K simulated workers; report epochs, simulated time and the "
                     "regret of the best configuration found against running everything to the end.")
-    replay.add_argument("--study", required=True, help="a study whose trials ran without pruning")
-    replay.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"storage (default {DEFAULT_JOURNAL})")
+    _study_arguments(replay, "a study whose trials ran without pruning")
     replay.add_argument("--pruners", default=",".join(REPLAY_PRUNERS),
                         help=f"comma-separated (default {','.join(REPLAY_PRUNERS)}; valid: {', '.join(PRUNERS)})")
     replay.add_argument("--samplers", default=RECORDED,
                         help=f"comma-separated: {RECORDED} (the recorded order) or sampler names, which draw "
                              f"only among the recorded configurations (default {RECORDED})")
-    replay.add_argument("--workers", type=int, default=1, help="simulated workers (default 1)")
-    replay.add_argument("--seed", type=int, default=0, help="sampler seed (default 0)")
+    replay.add_argument("--workers", type=positive_int, default=1, help="simulated workers (default 1)")
+    replay.add_argument("--seed", type=non_negative_int, default=0, help="sampler seed (default 0)")
     replay.set_defaults(func=_replay)
+
+
+def _study_arguments(parser: argparse.ArgumentParser, study_help: str = "study name", *,
+                     storage_required: bool = False) -> None:
+    """`--study` (never empty) and `--storage` (the default journal file unless required)."""
+    from harness.common import DEFAULT_JOURNAL, non_empty
+
+    parser.add_argument("--study", required=True, type=non_empty, help=study_help)
+    if storage_required:
+        parser.add_argument("--storage", required=True, help="the study's storage URL (or shared journal file)")
+    else:
+        parser.add_argument("--storage", default=DEFAULT_JOURNAL,
+                            help=f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://...")
 
 
 def _search(args: argparse.Namespace) -> int:
@@ -116,15 +125,14 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
     """`marsseg evaluate` and `marsseg ablate`."""
-    from harness.common import DEFAULT_JOURNAL
+    from harness.common import non_negative_int, positive_int
 
     evaluate = subparsers.add_parser("evaluate", help="score a study's top trials on its held-out split",
                                      description="Rebuild each trial's model from its stored configs and best "
                                                  "weights and score it on the held-out images (stored on the study).")
-    evaluate.add_argument("--study", required=True, help="study name")
-    evaluate.add_argument("--storage", default=DEFAULT_JOURNAL, help="the study's storage")
-    evaluate.add_argument("--top", type=int, default=5, help="the best N trials by val mIoU (default 5)")
-    evaluate.add_argument("--trials", type=int, nargs="+", default=[], metavar="N", help="these trial numbers instead")
+    _study_arguments(evaluate)
+    evaluate.add_argument("--top", type=positive_int, default=5, help="the best N trials by val mIoU (default 5)")
+    evaluate.add_argument("--trials", type=non_negative_int, nargs="+", default=[], metavar="N", help="these trial numbers instead")
     evaluate.add_argument("--data", help="local path of the study's data, if it differs here")
     evaluate.add_argument("--force", action="store_true", help="score again trials that have a score")
     evaluate.set_defaults(func=_evaluate)
@@ -133,11 +141,10 @@ def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
                                    description="Baseline and each toggle flipped, with the same seeds, at the "
                                                "study's budget without pruning, as the study <study>/ablation "
                                                "(resumable; `marsseg worker --study <study>/ablation` joins it).")
-    ablate.add_argument("--study", required=True, help="the searched study")
-    ablate.add_argument("--storage", default=DEFAULT_JOURNAL, help="the study's storage")
+    _study_arguments(ablate, "the searched study")
     ablate.add_argument("--seeds", type=int, default=3, help="seeds per cell (default 3)")
     ablate.add_argument("--toggles", nargs="+", metavar="TOGGLE", help="toggles to flip (default: all)")
-    ablate.add_argument("--workers", type=int, default=1, help="worker processes on this machine")
+    ablate.add_argument("--workers", type=positive_int, default=1, help="worker processes on this machine")
     ablate.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
     ablate.add_argument("--data", help="local path of the study's data for held-out scoring, if it differs here")
     ablate.set_defaults(func=_ablate)
@@ -167,15 +174,14 @@ def _ablate(args: argparse.Namespace) -> int:
 def _register_predict(subparsers: argparse._SubParsersAction) -> None:
     """`marsseg predict`."""
     from harness import TTA
-    from harness.common import DEFAULT_JOURNAL
+    from harness.common import positive_int
 
     predict = subparsers.add_parser(
         "predict", help="the best trial(s) of a study on the test images: the submission CSV",
         description="Rebuild the best trials (by val mIoU) from their stored configs and weights, average their "
                     "softmax over the test images and write the competition CSV (id, then the 64x128 mask "
                     "row-major), optionally the masks as .npz and PNG overlays.")
-    predict.add_argument("--study", required=True, help="study name")
-    predict.add_argument("--storage", default=DEFAULT_JOURNAL, help="the study's storage")
+    _study_arguments(predict)
     predict.add_argument("--data", help="an .npz whose test_set to predict (default: the study's data)")
     predict.add_argument("--top-k", type=int, default=1, help="average the softmax of the K best trials (default 1)")
     predict.add_argument("--tta", default="none", choices=tuple(TTA),
@@ -188,7 +194,7 @@ def _register_predict(subparsers: argparse._SubParsersAction) -> None:
     predict.add_argument("-o", "--output", required=True, metavar="SUBMISSION.csv", help="the CSV to write")
     predict.add_argument("--masks", metavar="MASKS.npz", help="also write the masks as uint8 (M, 64, 128)")
     predict.add_argument("--png", metavar="DIR", help="also write a few overlays (image | prediction) here")
-    predict.add_argument("--batch-size", type=int, default=64, help="test images per batch (default 64)")
+    predict.add_argument("--batch-size", type=positive_int, default=64, help="test images per batch (default 64)")
     predict.add_argument("--artifacts", dest="artifact_dir", help="the study's artifact folder, if it moved")
     predict.set_defaults(func=_predict)
 

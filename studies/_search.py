@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs
-from studies._settings import StudySettings, make_sampler
+from studies._registry import make_sampler
+from studies._settings import StudySettings
 from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
 NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": None,

@@ -6,7 +6,7 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError
-from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES, make_pruner, make_sampler  # noqa: F401
+from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)
 PRUNERS = tuple(PRUNER_FACTORIES)

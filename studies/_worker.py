@@ -130,7 +130,7 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
     from harness.common import ensure_writable_dir, load_existing_study, open_storage, storage_kind
     from harness.data import load_data, split_heldout
     from search_spaces import get_space
-    from studies._settings import make_pruner, make_sampler
+    from studies._registry import make_pruner, make_sampler
     from studies._study import load_settings
 
     probe = load_existing_study(spec.study_name, spec.storage_url)

@@ -15,7 +15,6 @@ import numpy as np
 import optuna
 import pytest
 
-from harness.common import MarssegError
 from harness.data import (
     MarsData,
     SubmissionWriter,

@@ -5,9 +5,8 @@ the trial user attributes, storage URL helpers and atomic output files. Imports 
 from harness.common import attrs
 from harness.common._args import non_empty, non_negative_int, positive_float, positive_int
 from harness.common._errors import MarssegError
-from harness.common._files import atomic_output, check_output_path
+from harness.common._files import atomic_output, check_output_path, ensure_writable_dir
 from harness.common._lazy import lazy_exports
-from harness.common._paths import ensure_writable_dir
 from harness.common._storage import (
     DEFAULT_JOURNAL,
     GRACE_PERIOD_S,

@@ -73,5 +73,6 @@ __all__ = [
     "stratified_subset",
     "synthesize",
     "synthesize_with_aliens",
+    "to_model_inputs",
     "write_overlay",
 ]

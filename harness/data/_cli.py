@@ -5,13 +5,6 @@ from __future__ import annotations
 import argparse
 
 
-def _non_negative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {value}")
-    return value
-
-
 def _inspect(args: argparse.Namespace) -> int:
     import json
 
@@ -55,6 +48,8 @@ def _score(args: argparse.Namespace) -> int:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
+    from harness.common import non_negative_int
+
     data = subparsers.add_parser("data", help="inspect or generate data files in the course format")
     sub = data.add_subparsers(dest="data_command", metavar="DATA_COMMAND", required=True)
     inspect = sub.add_parser("inspect", help="shapes, class shares, identical-mask groups, outliers")
@@ -63,8 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     inspect.set_defaults(func=_inspect)
     synth = sub.add_parser("synth", help="write synthetic Mars data in the course format")
     synth.add_argument("out", metavar="OUT.npz", help="output file (must end in .npz)")
-    synth.add_argument("--n-train", type=_non_negative, default=1200, help="training images (default 1200)")
-    synth.add_argument("--n-test", type=_non_negative, default=200, help="test images (default 200)")
+    synth.add_argument("--n-train", type=non_negative_int, default=1200, help="training images (default 1200)")
+    synth.add_argument("--n-test", type=non_negative_int, default=200, help="test images (default 200)")
     synth.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     synth.set_defaults(func=_synth)
     score = subparsers.add_parser("score", help="mIoU and per-class IoU of predicted masks against labels",
