@@ -13,7 +13,7 @@ from reports._collect import (CompareSeries, Curves, History, ParallelCoords, Su
 from reports._config import ReportConfig
 from reports._importance import Importance, collect_importances
 from reports._predictions import Predictions, collect_predictions
-from reports._trials import read_trials
+from reports._trials import TrialTable, read_trials
 
 
 class ReportData(NamedTuple):
@@ -31,6 +31,7 @@ class ReportData(NamedTuple):
     compare: list[CompareSeries]
     config: ReportConfig
     exports: list[str]
+    trials: TrialTable  # what Optuna's plots copy the sampled trials from
 
 
 def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any] = (),
@@ -52,6 +53,7 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
         compare=series,
         config=config,
         exports=[],
+        trials=table,
     )
 
 
