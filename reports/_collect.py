@@ -212,13 +212,17 @@ class Curves(NamedTuple):
 
 
 class ParallelCoords(NamedTuple):
-    """Columns of the parallel-coordinates plot; categorical/absent values are coded."""
+    """The sampled complete trials (`numbers`) of the parallel-coordinates plot, as columns.
+
+    Categorical and absent values are coded as numbers with tick labels (absent: "n/a").
+    """
 
     names: list[str]
     columns: list[np.ndarray]
     ticks: list[tuple[list[float], list[str]] | None]
     objective: np.ndarray
     n_total: int
+    numbers: np.ndarray
 
 
 class Timeline(NamedTuple):
@@ -257,15 +261,20 @@ def _sample(n: int, limit: int, seed: int, must: np.ndarray | None = None) -> np
     return np.sort(np.r_[must, extra]).astype(int)
 
 
+def _best_and_sample(table: TrialTable, rows: np.ndarray, limit: int, seed: int) -> np.ndarray:
+    """`rows` if at most `limit`, else the best tenth of `limit` plus a seeded sample of the rest."""
+    values = table.frame["value"].to_numpy(dtype=float)[rows]
+    sign = -1 if table.direction == "maximize" else 1
+    top = np.argsort(np.where(np.isfinite(values), sign * values, np.inf), kind="stable")[: limit // 10]
+    return rows[_sample(len(rows), limit, seed, must=top)]
+
+
 def collect_curves(table: TrialTable, config: ReportConfig) -> Curves:
     """Curves of finished trials; at scale the best ones plus a seeded sample."""
     f = table.frame
     rows = np.flatnonzero(f["state"].isin(["COMPLETE", "PRUNED"]).to_numpy()
                           & np.array([len(c[0]) > 0 for c in table.curves], dtype=bool))
-    values = f["value"].to_numpy(dtype=float)[rows]
-    sign = -1 if table.direction == "maximize" else 1
-    top = np.argsort(np.where(np.isfinite(values), sign * values, np.inf), kind="stable")[: config.max_curves // 10]
-    keep = rows[_sample(len(rows), config.max_curves, config.seed, must=top)]
+    keep = _best_and_sample(table, rows, config.max_curves, config.seed)
     return Curves(
         numbers=[int(f["number"].iloc[i]) for i in keep],
         states=[str(f["state"].iloc[i]) for i in keep],
@@ -278,10 +287,7 @@ def collect_curves(table: TrialTable, config: ReportConfig) -> Curves:
 def collect_parallel(table: TrialTable, config: ReportConfig) -> ParallelCoords:
     """Every param as a column over a sample of complete trials (log params on log10)."""
     ok = np.flatnonzero(complete_mask(table))
-    values = table.frame["value"].to_numpy(dtype=float)[ok]
-    sign = -1 if table.direction == "maximize" else 1
-    top = np.argsort(sign * values, kind="stable")[: config.max_parcoords // 10]
-    keep = ok[_sample(len(ok), config.max_parcoords, config.seed, must=top)]
+    keep = _best_and_sample(table, ok, config.max_parcoords, config.seed)
     names, columns, ticks = [], [], []
     for name in table.param_names:
         raw = param_column(table, name).to_numpy(dtype=object)[keep]
@@ -289,7 +295,9 @@ def collect_parallel(table: TrialTable, config: ReportConfig) -> ParallelCoords:
         names.append(name)
         columns.append(column)
         ticks.append(tick)
-    return ParallelCoords(names, columns, ticks, table.frame["value"].to_numpy(dtype=float)[keep], len(ok))
+    f = table.frame
+    return ParallelCoords(names, columns, ticks, f["value"].to_numpy(dtype=float)[keep], len(ok),
+                          f["number"].to_numpy()[keep])
 
 
 def _encode(raw: np.ndarray, dist: Any) -> tuple[np.ndarray, tuple[list[float], list[str]] | None]:

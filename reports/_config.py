@@ -14,7 +14,7 @@ class ReportConfig:
     """
 
     max_curves: int = 400
-    max_parcoords: int = 1500
+    max_parcoords: int = 300  # Optuna's plot draws one trace per trial
     max_history_points: int = 3000
     fanova_max_trials: int = 1000
     fanova_trees: int = 16

@@ -1,7 +1,12 @@
-"""Drawing: each function turns one section's collected data into a plotly figure."""
+"""Drawing: each function turns one section's collected data into a plotly figure.
+
+Where `optuna.visualization` has the plot (history, learning curves, parallel coordinates),
+it draws an in-memory copy of the trials the collector sampled; the other plots are ours.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,6 +17,7 @@ from reports._ablation import Effect
 from reports._collect import CompareSeries, Curves, History, ParallelCoords, Timeline
 from reports._importance import Importance
 from reports._predictions import Predictions
+from reports._trials import TrialTable, sampled_study
 
 STATE_COLORS = {"COMPLETE": "#1f77b4", "PRUNED": "#d62728", "FAIL": "#7f7f7f", "RUNNING": "#2ca02c",
                 "WAITING": "#bcbd22"}
@@ -27,6 +33,7 @@ def _go() -> Any:
 
 def importance_figure(results: list[Importance]) -> Any:
     """Horizontal bars, one panel per method, params in the same order (by PED-ANOVA)."""
+    # Ours: Optuna's plot_param_importances draws one evaluator per figure and computes it again.
     from plotly.subplots import make_subplots
 
     go = _go()
@@ -58,63 +65,75 @@ def effects_figure(effects: list[Effect]) -> Any:
     return fig
 
 
-def history_figure(h: History) -> Any:
-    """Objective value per trial number, with the best-so-far line."""
-    go = _go()
-    fig = go.Figure()
-    fig.add_trace(go.Scatter(x=h.numbers, y=h.values, mode="markers", name="complete trial",
-                             marker={"size": 5, "color": STATE_COLORS["COMPLETE"], "opacity": 0.6}))
-    fig.add_trace(go.Scatter(x=h.best_numbers, y=h.best_so_far, mode="lines", line_shape="hv",
-                             name="best so far", line={"color": "#ff7f0e"}))
-    fig.update_layout(xaxis_title="trial number", yaxis_title="val mIoU", height=380, **_LAYOUT)
+def _optuna_plot(plot: Callable[..., Any], table: TrialTable, numbers: Sequence[int], *, params: bool,
+                 curves: bool, **kwargs: Any) -> Any:
+    """Optuna's `plot` of an in-memory copy of the trials `numbers` (a collector's sample)."""
+    wanted = {int(n) for n in numbers}
+    trials = [t for t in table.trials if t.number in wanted]
+    fig = plot(sampled_study(trials, table.direction, params=params, curves=curves), **kwargs)
+    fig.update_layout(title=None, **_LAYOUT)
     return fig
 
 
-def _joined(xs: list[np.ndarray], ys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate polylines with NaN breaks, so many curves make one trace."""
-    if not xs:
-        return np.zeros(0), np.zeros(0)
-    gap = np.array([np.nan])
-    return (np.concatenate([np.r_[x, gap] for x in xs]), np.concatenate([np.r_[y, gap] for y in ys]))
+def history_figure(h: History, table: TrialTable) -> Any:
+    """Optuna's optimization history of the sampled points, numbered as in the study.
 
+    The sample holds every improvement, so Optuna's best-value line over it is the exact one.
+    """
+    from optuna.visualization import plot_optimization_history
 
-def curves_figure(c: Curves) -> Any:
-    """`val_miou` per epoch; pruned trials in red with an x where they were stopped."""
-    go = _go()
-    fig = go.Figure()
-    for state, color in (("COMPLETE", STATE_COLORS["COMPLETE"]), ("PRUNED", STATE_COLORS["PRUNED"])):
-        idx = [i for i, s in enumerate(c.states) if s == state]
-        x, y = _joined([c.steps[i] for i in idx], [c.values[i] for i in idx])
-        labels = np.concatenate([np.full(len(c.steps[i]) + 1, f"trial {c.numbers[i]}", dtype=object)
-                                 for i in idx]) if idx else np.zeros(0, dtype=object)
-        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=state.lower(), connectgaps=False, text=labels,
-                                 line={"color": color, "width": 1}, opacity=0.5))
-        if state == "PRUNED" and idx:
-            fig.add_trace(go.Scatter(x=[c.steps[i][-1] for i in idx], y=[c.values[i][-1] for i in idx],
-                                     mode="markers", name="pruned here", marker={"symbol": "x", "color": color},
-                                     text=[f"trial {c.numbers[i]}" for i in idx]))
-    fig.update_layout(xaxis_title="epoch", yaxis_title="val mIoU", height=400, **_LAYOUT)
+    fig = _optuna_plot(plot_optimization_history, table, h.numbers, params=False, curves=False,
+                       target_name="val mIoU")
+    for trace in fig.data:  # the copy numbers its trials 0..n-1, in the order of h.numbers
+        if trace.x:
+            trace.x = h.numbers[np.asarray(trace.x, dtype=int)]
+    fig.update_traces(name="complete trial", selector={"name": "val mIoU"})
+    fig.update_traces(name="best so far", line_shape="hv", selector={"mode": "lines"})
+    fig.update_layout(xaxis_title="trial number", height=380)
     return fig
 
 
-def parallel_figure(p: ParallelCoords) -> Any:
-    """Parallel coordinates of params, coloured by val mIoU."""
+def curves_figure(c: Curves, table: TrialTable) -> Any:
+    """Optuna's intermediate values (`val_miou` per epoch), coloured by state, pruned trials marked.
+
+    Optuna draws one trace per trial, in the order of `c.numbers`, all alike: we colour them
+    by state (one restyle call for all) and add an x where each pruned trial was stopped.
+    """
+    from optuna.visualization import plot_intermediate_values
+
     go = _go()
-    dims = []
-    for name, col, tick in zip(p.names, p.columns, p.ticks):
-        dim: dict[str, Any] = {"label": name, "values": col}
-        if tick is not None:
-            dim.update(tickvals=tick[0], ticktext=tick[1])
-        dims.append(dim)
-    dims.append({"label": "val mIoU", "values": p.objective})
-    fig = go.Figure(go.Parcoords(dimensions=dims, labelangle=-25, labelside="top",
-                                 line={"color": p.objective, "colorscale": "Viridis", "showscale": True}))
-    fig.update_layout(height=500, template="plotly_white", margin={"l": 130, "r": 80, "t": 120, "b": 30})
+    fig = _optuna_plot(plot_intermediate_values, table, c.numbers, params=False, curves=True)
+    colors = [STATE_COLORS[s] for s in c.states]
+    first = {s: c.states.index(s) for s in set(c.states)}
+    fig.plotly_restyle({
+        "name": [s.lower() for s in c.states], "legendgroup": c.states, "opacity": [0.5] * len(colors),
+        "showlegend": [first[s] == i for i, s in enumerate(c.states)],
+        "line.color": colors, "line.width": [1] * len(colors), "marker.color": colors,
+        "hovertemplate": [f"trial {n}: epoch %{{x}}, %{{y:.4f}}<extra>{s.lower()}</extra>"
+                          for n, s in zip(c.numbers, c.states)],
+    }, trace_indexes=list(range(len(colors))))
+    pruned = [i for i, s in enumerate(c.states) if s == "PRUNED"]
+    if pruned:
+        fig.add_trace(go.Scatter(x=[c.steps[i][-1] for i in pruned], y=[c.values[i][-1] for i in pruned],
+                                 mode="markers", name="pruned here", text=[f"trial {c.numbers[i]}" for i in pruned],
+                                 marker={"symbol": "x", "color": STATE_COLORS["PRUNED"]}))
+    fig.update_layout(xaxis_title="epoch", yaxis_title="val mIoU", height=400, showlegend=True)
+    return fig
+
+
+def parallel_figure(p: ParallelCoords, table: TrialTable) -> Any:
+    """Optuna's parallel coordinates of the sampled complete trials (absent params on a None tick)."""
+    from optuna.visualization import plot_parallel_coordinate
+
+    fig = _optuna_plot(plot_parallel_coordinate, table, p.numbers, params=True, curves=False,
+                       target_name="val mIoU")
+    fig.update_layout(height=500, margin={"l": 60, "r": 40, "t": 40, "b": 90})
     return fig
 
 
 def timeline_figure(t: Timeline) -> Any:
     """One horizontal bar per trial on its worker's row, coloured by state."""
+    # Ours: Optuna's plot_timeline gives every trial its own row and does not show workers.
     go = _go()
     fig = go.Figure()
     states = np.asarray(t.states, dtype=object)
@@ -174,6 +193,7 @@ def confusion_figure(cm: np.ndarray) -> Any:
 
 def compare_figure(series: list[CompareSeries]) -> Any:
     """Best-so-far val mIoU against cumulative epochs, one line per study."""
+    # Ours: Optuna's history of several studies is against trial number, not epochs consumed.
     go = _go()
     fig = go.Figure()
     for s in series:

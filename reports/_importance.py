@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from reports._config import ReportConfig
+from reports._trials import sampled_study
 
 
 class Importance(NamedTuple):
@@ -59,15 +60,9 @@ def _fanova(study: Any, complete: list[Any], config: ReportConfig) -> Importance
 
 
 def _subsample_study(study: Any, complete: list[Any], config: ReportConfig) -> Any:
-    import optuna
-    from optuna.trial import create_trial
-
     rng = np.random.default_rng(config.seed)
     pick = rng.choice(len(complete), size=config.fanova_max_trials, replace=False)
-    copy = optuna.create_study(direction=study.direction)
-    copy.add_trials(create_trial(value=complete[i].value, params=complete[i].params,
-                                 distributions=complete[i].distributions) for i in np.sort(pick))
-    return copy
+    return sampled_study([complete[i] for i in np.sort(pick)], study.direction, curves=False)
 
 
 def _run(study: Any, evaluator: Any) -> tuple[dict[str, float], str]:

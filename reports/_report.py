@@ -14,7 +14,7 @@ from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, collect_controlled
 from reports._importance import Importance, collect_importances
 from reports._predictions import Predictions, collect_predictions
-from reports._trials import read_trials
+from reports._trials import TrialTable, read_trials
 
 
 class ReportData(NamedTuple):
@@ -32,6 +32,7 @@ class ReportData(NamedTuple):
     compare: list[CompareSeries]
     config: ReportConfig
     exports: list[str]
+    trials: TrialTable  # what Optuna's plots copy the sampled trials from
     controlled: ControlledAblation | None = None
 
 
@@ -56,6 +57,7 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
         compare=series,
         config=config,
         exports=[],
+        trials=table,
         controlled=None if ablation is None else collect_controlled(ablation),
     )
 

@@ -16,6 +16,7 @@ from reports._html import empty, esc, figure_div, note, table
 from reports._importance import Importance
 from reports._predictions import Predictions
 from reports._tables import HEADER, table_rows
+from reports._trials import TrialTable
 
 NO_COMPLETE = "No complete trial yet: this section needs at least one COMPLETE trial."
 
@@ -81,26 +82,26 @@ def effects_html(effects: list[Effect], config: ReportConfig) -> str:
         "correlated choices of the sampler can bias it; pruned trials are left out.")
 
 
-def dynamics_html(h: History, c: Curves, p: ParallelCoords, t: Timeline) -> str:
-    """History, learning curves, parallel coordinates and the worker timeline."""
+def dynamics_html(h: History, c: Curves, p: ParallelCoords, t: Timeline, trials: TrialTable) -> str:
+    """History, learning curves, parallel coordinates (drawn from `trials`) and the worker timeline."""
     parts = ["<h3>Optimization history</h3>"]
     if h.n_total:
-        parts += [figure_div(figs.history_figure(h), "history"),
+        parts += [figure_div(figs.history_figure(h, trials), "history"),
                   _sampled(len(h.values), h.n_total, "complete trials drawn as points; the best-so-far line is exact")]
     else:
         parts.append(empty(NO_COMPLETE))
     parts.append("<h3>Learning curves</h3>")
     if c.n_total:
-        parts += [figure_div(figs.curves_figure(c), "curves"),
+        parts += [figure_div(figs.curves_figure(c, trials), "curves"),
                   _sampled(len(c.numbers), c.n_total, "finished trials' curves drawn (the best tenth of the "
                            "limit always, the rest a seeded random sample)")]
     else:
         parts.append(empty("No trial reported val_miou yet."))
     parts.append("<h3>Parallel coordinates</h3>")
     if p.n_total and p.names:
-        parts += [figure_div(figs.parallel_figure(p), "parallel"),
+        parts += [figure_div(figs.parallel_figure(p, trials), "parallel"),
                   _sampled(len(p.objective), p.n_total, "complete trials drawn"),
-                  note("Conditional parameters a trial did not use show as n/a.")]
+                  note("Conditional parameters a trial did not use show as None.")]
     else:
         parts.append(empty(NO_COMPLETE))
     parts.append("<h3>Trial timeline per worker</h3>")
@@ -148,7 +149,8 @@ def render_sections(data: Any) -> list[tuple[str, str, str]]:
            ("importance", "Parameter importance", importance_html(data.importances)),
            ("ablation", "Ablation effects", controlled_html(data.controlled, data.summary.study_name)
             + OBSERVATIONAL_HEADING + effects_html(data.effects, data.config)),
-           ("dynamics", "Search dynamics", dynamics_html(data.history, data.curves, data.parallel, data.timeline)),
+           ("dynamics", "Search dynamics",
+            dynamics_html(data.history, data.curves, data.parallel, data.timeline, data.trials)),
            ("predictions", "Predictions", predictions_html(data.predictions))]
     if len(data.compare) > 1:
         out.append(("compare", "Studies compared", compare_html(data.compare)))

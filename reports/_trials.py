@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -81,6 +82,23 @@ def read_trials(study: Any) -> TrialTable:
     direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
     return TrialTable(study.study_name, dict(study.user_attrs), direction, frame,
                       list(param_names), distributions, curves, trials)
+
+
+def sampled_study(trials: Sequence[Any], direction: Any, *, params: bool = True, curves: bool = True) -> Any:
+    """An in-memory study of copies of `trials` (in order) for Optuna's plots and evaluators.
+
+    The copies keep state and value, the params and intermediate values only when asked,
+    and no attributes, so a sample of a large study is cheap to build and to read. The
+    copy numbers its trials 0..n-1.
+    """
+    import optuna
+    from optuna.trial import create_trial
+
+    study = optuna.create_study(direction=direction)
+    study.add_trials(create_trial(state=t.state, value=t.value, params=t.params if params else None,
+                                  distributions=t.distributions if params else None,
+                                  intermediate_values=t.intermediate_values if curves else None) for t in trials)
+    return study
 
 
 def param_column(table: TrialTable, name: str) -> Any:
