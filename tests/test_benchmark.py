@@ -112,7 +112,7 @@ def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective
         assert key in trial.user_attrs, key
     assert trial.user_attrs["kt_schedule"]["tuner/epochs"] == 1
     assert _keras_tuner_statuses(study) == ["COMPLETED"]
-    get_space("smoke").check(trial.params)
+    get_space("smoke").resolve(get_budget("tiny").fixed_params).check(trial.params)  # the budget's dims: fixed
     # the Optuna objective, same params, trial number and seed, one epoch: the same first epoch
     one_epoch = dataclasses.replace(get_budget("tiny"), max_epochs=1, warmup_epochs=0)
     reference = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())

@@ -28,7 +28,9 @@ from optuna.trial import TrialState
 
 from conftest import IN_CI, REPO
 from harness.common import open_storage
-from studies import SearchRequest, fail_dead_trials, is_finished, is_lost, run_search
+from harness import BUDGETS
+from search_spaces import SPACES
+from studies import PRUNERS, SAMPLERS, SearchRequest, fail_dead_trials, is_finished, is_lost, run_search
 from studies.cli import main
 from studies.testing import STORAGE_KINDS, SlowObjective, delete_study_quietly
 
@@ -395,10 +397,10 @@ def _bad_inputs(tmp: Path) -> list[tuple[list[str], str]]:
     blocker.write_text("x")
     optuna.create_study(study_name="other", storage=open_storage(journal))
     return [
-        ([*base, "--space", "nope"], "valid spaces: paper, table1, smoke"),
-        ([*base, "--sampler", "nope"], "choose from 'tpe', 'random', 'gp', 'bruteforce'"),
-        ([*base, "--pruner", "nope"], "choose from 'median', 'hyperband'"),
-        ([*base, "--budget", "huge"], "valid budgets: tiny, small, full"),
+        ([*base, "--space", "nope"], f"valid spaces: {', '.join(SPACES)}"),
+        ([*base, "--sampler", "nope"], f"choose from {', '.join(map(repr, SAMPLERS))}"),
+        ([*base, "--pruner", "nope"], f"choose from {', '.join(map(repr, PRUNERS))}"),
+        ([*base, "--budget", "huge"], f"valid budgets: {', '.join(BUDGETS)}"),
         (["worker", "--study", "nosuch", "--storage", journal], "stored studies: other"),
         ([*base, "--trials", "0"], "--trials: must be a positive integer, got 0"),
         ([*base, "--trials", "-3"], "--trials: must be a positive integer, got -3"),
