@@ -19,6 +19,7 @@ from harness.common.attrs import (
     FAIL_REASON,
     N_PARAMS,
     PER_CLASS_IOU,
+    PRECISION,
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
     TRAIN_SECONDS,
@@ -62,6 +63,7 @@ class Objective:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
+    precision: str | None = None
 
     def __call__(self, trial: Any) -> float:
         import optuna
@@ -95,7 +97,8 @@ class Objective:
 
     def _train(self, trial: Any, configs: Any) -> float:
         import keras
-        from marsseg_models import VAL_MIOU, MeanIoU, build_model, compile_model, inference_model
+        from marsseg_models import (VAL_MIOU, MeanIoU, build_model, compile_model, inference_model,
+                                    precision_policy, resolve_precision)
 
         from harness._callbacks import EpochRecorder, LoudPruningCallback, StopOnSignal
         from harness.data import make_datasets
@@ -106,13 +109,16 @@ class Objective:
         if configs.train.steps_per_epoch is not None:
             train_ds = train_ds.repeat()
         height, width = self.data.image_shape
-        try:
-            model = build_model(configs.model, input_shape=(height, width, 1), n_classes=5)
-        except ValueError as exc:  # a combination the builders reject
-            raise _rejected(trial, exc) from None
-        trial.set_user_attr(N_PARAMS, int(model.count_params()))
-        train_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
-                                    class_pixel_share=info.class_share)
+        precision = resolve_precision(self.precision)
+        trial.set_user_attr(PRECISION, precision)
+        with precision_policy(precision):  # layers keep their policy; the global one is restored
+            try:
+                model = build_model(configs.model, input_shape=(height, width, 1), n_classes=5)
+            except ValueError as exc:  # a combination the builders reject
+                raise _rejected(trial, exc) from None
+            trial.set_user_attr(N_PARAMS, int(model.count_params()))
+            train_model = compile_model(model, configs.loss, lr=configs.train.lr,
+                                        weight_decay=configs.train.weight_decay, class_pixel_share=info.class_share)
         recorder = EpochRecorder(VAL_MIOU, MeanIoU)
         callbacks = [
             recorder,

@@ -9,6 +9,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
     from studies._settings import PRUNERS, SAMPLERS
     from harness.common import DEFAULT_JOURNAL
+    from marsseg_models import PRECISION_CHOICES, PRECISION_ENV
+
+    precision_help = (f"training precision of this process's trials (default: ${PRECISION_ENV}, else auto: "
+                      "float16 on GPU, bfloat16 on an AMX CPU, else float32)")
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
@@ -25,6 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--budget", help="tiny | small | full (new study default: small)")
     search.add_argument("--seed", type=int, help="study seed (new study default: 0)")
     search.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
+    search.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
     search.set_defaults(func=_search)
 
     worker = subparsers.add_parser("worker", help="join an existing study from any machine")
@@ -33,12 +38,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--data", help="local path of the study's data, if it differs here")
     worker.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
     worker.add_argument("--threads", type=int, help="TensorFlow threads (default: all cores)")
+    worker.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
     worker.set_defaults(func=_worker)
+
+
+def _use_precision(args: argparse.Namespace) -> None:
+    """`--precision` goes to this process and its worker processes through `$MARSSEG_PRECISION`."""
+    import os
+
+    from marsseg_models import PRECISION_ENV
+
+    if args.precision is not None:
+        os.environ[PRECISION_ENV] = args.precision
 
 
 def _search(args: argparse.Namespace) -> int:
     from studies._search import SearchRequest, run_search
 
+    _use_precision(args)
     return run_search(SearchRequest(
         study=args.study, storage=args.storage, space=args.space, data=args.data, sampler=args.sampler,
         pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
@@ -51,6 +68,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from studies._worker import WorkerSpec, run_worker
 
+    _use_precision(args)
     deadline = time.time() + args.timeout if args.timeout else None
     ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
                                 data=args.data, verbose=args.verbose, objective=args.objective))

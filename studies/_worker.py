@@ -58,12 +58,11 @@ def run_worker(spec: WorkerSpec, slots: SlotCounter | None = None, data: Any = N
 
     data: the study's `MarsData` when the caller has loaded it already (None: load it here).
     """
-    from harness import StopFlag, configure_tensorflow, quiet_optuna, use_mixed_precision_if_gpu
+    from harness import StopFlag, configure_tensorflow, quiet_optuna
 
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
     configure_tensorflow(spec.threads, spec.verbose)
-    use_mixed_precision_if_gpu()
     quiet_optuna(spec.verbose)
     stop = StopFlag().install()
     ran = 0
