@@ -12,6 +12,7 @@ measured from the end of the first trial (TensorFlow's one-off start-up is not a
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import sys
 import tempfile
@@ -34,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=30)
     parser.add_argument("--precision", default=None, help="auto | float32 | bfloat16 | float16 (default: auto)")
+    parser.add_argument("--malloc-trim", action="store_true",
+                        help="call glibc malloc_trim(0) after each trial and print RSS before and after it")
     args = parser.parse_args(argv)
 
     import optuna
@@ -52,11 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         rss = []
         for i in range(args.trials):
             study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=True)
+            before_trim = rss_mb()
+            if args.malloc_trim:
+                ctypes.CDLL("libc.so.6").malloc_trim(0)
             rss.append(rss_mb())
             trial = study.trials[-1]
             print(f"trial {i}: {trial.state.name} {trial.params.get('model.family')} "
-                  f"{trial.user_attrs.get('precision')}, RSS {rss[-1]:.0f} MB, load {os.getloadavg()[0]:.1f}",
-                  flush=True)
+                  f"{trial.user_attrs.get('precision')}, RSS {before_trim:.0f} MB"
+                  f"{f' (after malloc_trim {rss[-1]:.0f} MB)' if args.malloc_trim else ''}, "
+                  f"load {os.getloadavg()[0]:.1f}", flush=True)
     growth = rss[-1] - rss[0]
     half = len(rss) // 2
     print(f"{args.trials} tiny trials in {time.perf_counter() - start:.0f} s; RSS after trial 0 {rss[0]:.0f} MB, "
