@@ -60,7 +60,6 @@ _LAZY = {
     "prepare_tensorflow_env": "harness._runtime",
     "quiet_optuna": "harness._runtime",
     "seed_everything": "harness._runtime",
-    "use_mixed_precision_if_gpu": "harness._runtime",
     "worker_id": "harness._runtime",
 }
 

@@ -21,6 +21,7 @@ from harness.common.attrs import (
     N_PARAMS,
     PER_CLASS_IOU,
     PLANNED_CONFIGS,
+    PRECISION,
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
     TRAIN_SECONDS,
@@ -63,6 +64,7 @@ class Objective:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
+    precision: str | None = None
 
     def __post_init__(self) -> None:
         self.space = self.space.resolve(self.budget.fixed_params)
@@ -114,14 +116,16 @@ class Objective:
     def _train(self, trial: Any, configs: Any, **fit: Any) -> float:
         """Train through `harness._training.train`; `fit` goes to it (KerasTuner passes its model,
         callbacks and epochs). The attributes are written here."""
-        from marsseg_models import VAL_MIOU, inference_model
+        from marsseg_models import VAL_MIOU, inference_model, resolve_precision
 
         from harness._callbacks import LoudPruningCallback
         from harness._training import ConfigRejected, train
 
         callbacks = [*fit.pop("callbacks", ()), LoudPruningCallback(trial, VAL_MIOU)]
+        precision = resolve_precision(self.precision)  # None: $MARSSEG_PRECISION, else auto
+        trial.set_user_attr(PRECISION, precision)
         try:
-            result = train(configs, self.data, callbacks=callbacks, stop=self.stop, **fit,
+            result = train(configs, self.data, callbacks=callbacks, stop=self.stop, precision=precision, **fit,
                            on_built=lambda model: trial.set_user_attr(N_PARAMS, int(model.count_params())),
                            on_end=lambda recorder, seconds: self._record(trial, recorder, seconds))
         except ConfigRejected as exc:  # a combination the builders reject

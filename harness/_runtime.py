@@ -94,21 +94,6 @@ def enable_memory_growth() -> int:
     return len(gpus)
 
 
-def use_mixed_precision_if_gpu() -> bool:
-    """Train in mixed_float16 where a GPU is visible (tensor cores), else keep float32.
-
-    On CPU float16 arithmetic is emulated and slower, so it stays off there. Softmax heads
-    are float32 in every model, and Keras wraps the optimizer in a LossScaleOptimizer.
-    """
-    import keras
-    import tensorflow as tf
-
-    if not tf.config.list_physical_devices("GPU"):
-        return False
-    keras.mixed_precision.set_global_policy("mixed_float16")
-    return True
-
-
 class StopFlag:
     """Set by Ctrl-C (SIGINT) or SIGTERM instead of raising at a random point.
 

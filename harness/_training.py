@@ -40,46 +40,50 @@ class TrainResult:
         return float(self.recorder.best_value)
 
 
-def build(configs: Any, image_shape: tuple[int, int]) -> Any:
-    """The model to fit (its training wrapper when it has auxiliary heads), seeded by the trial seed."""
+def build(configs: Any, image_shape: tuple[int, int], precision: str = "float32") -> Any:
+    """The model to fit (its training wrapper when it has auxiliary heads), seeded by the trial
+    seed, its layers in `precision` (a key of `marsseg_models.PRECISIONS`)."""
     import keras
-    from marsseg_models import build_model, training_model
+    from marsseg_models import build_model, precision_policy, training_model
 
     keras.backend.clear_session()
     seed_everything(configs.train.seed)
     height, width = image_shape
     try:
-        return training_model(build_model(configs.model, input_shape=(height, width, 1), n_classes=N_CLASSES))
+        with precision_policy(precision):  # layers keep their policy; the global one is restored
+            return training_model(build_model(configs.model, input_shape=(height, width, 1), n_classes=N_CLASSES))
     except ValueError as exc:
         raise ConfigRejected(str(exc)) from None
 
 
 def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any] = (), stop: Any = None,
           epochs: int | None = None, initial_epoch: int = 0, on_built: Callable[[Any], None] | None = None,
-          on_end: Callable[[Any, float], None] | None = None) -> TrainResult:
+          on_end: Callable[[Any, float], None] | None = None, precision: str = "float32") -> TrainResult:
     """Fit one trial's model on `data` as `configs` say; raises TrialFailed on NaN or a missing metric.
 
     model: an already built model (KerasTuner builds it, or restores it for Hyperband);
     None builds it here. epochs / initial_epoch: KerasTuner's Hyperband resumes a model
     (default: `configs.train.max_epochs` from 0). on_built(model) runs before fitting,
     on_end(recorder, seconds) after it, also when a callback (pruning) ends the fit.
+    precision: the model's and the optimizer's precision (float16 adds loss scaling).
     """
     import keras
-    from marsseg_models import VAL_MIOU, MeanIoU, compile_model
+    from marsseg_models import VAL_MIOU, MeanIoU, compile_model, precision_policy
 
     from harness._callbacks import EpochRecorder, StopOnSignal
     from harness.data import make_datasets
 
     if model is None:
-        model = build(configs, data.image_shape)
+        model = build(configs, data.image_shape, precision)
     seed_everything(configs.train.seed)
     train_ds, val_ds, info = make_datasets(data, configs.data, configs.train.batch_size)
     if configs.train.steps_per_epoch is not None:
         train_ds = train_ds.repeat()
     if on_built is not None:
         on_built(model)
-    fit_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
-                              class_pixel_share=info.class_share)
+    with precision_policy(precision):
+        fit_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
+                                  class_pixel_share=info.class_share)
     recorder = EpochRecorder(VAL_MIOU, MeanIoU)
     all_callbacks = [
         recorder,

@@ -33,6 +33,15 @@ from marsseg_models._scoring import (
     per_class_iou,
     predict_labels,
 )
+from marsseg_models._precision import (
+    PRECISION_CHOICES,
+    PRECISION_ENV,
+    PRECISIONS,
+    auto_precision,
+    check_precision,
+    precision_policy,
+    resolve_precision,
+)
 from marsseg_models._table1 import COURSE_LOSS, TABLE1, TABLE1_ARCH_FIELDS, Table1Entry
 
 _LAZY = {
@@ -66,6 +75,9 @@ __all__ = [
     "FAMILY_NAMES",
     "MIOU",
     "NORMALIZATIONS",
+    "PRECISIONS",
+    "PRECISION_CHOICES",
+    "PRECISION_ENV",
     "SCORED_CLASSES",
     "TABLE1",
     "TABLE1_ARCH_FIELDS",
@@ -75,8 +87,10 @@ __all__ = [
     "ModelConfig",
     "SegmentationLoss",
     "Table1Entry",
+    "auto_precision",
     "build_loss",
     "build_model",
+    "check_precision",
     "class_weights",
     "compile_model",
     "confusion_matrix",
@@ -88,5 +102,7 @@ __all__ = [
     "n_outputs",
     "per_class_iou",
     "predict_labels",
+    "precision_policy",
+    "resolve_precision",
     "training_model",
 ]

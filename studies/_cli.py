@@ -11,6 +11,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from harness.common import DEFAULT_JOURNAL, non_negative_int, positive_float, positive_int
     from studies._replay import RECORDED, REPLAY_PRUNERS
     from studies._settings import PRUNERS, SAMPLERS
+    from marsseg_models import PRECISION_CHOICES, PRECISION_ENV
+
+    precision_help = (f"training precision of this process's trials (default: ${PRECISION_ENV}, else auto: "
+                      "float16 on GPU, bfloat16 on an AMX CPU, else float32)")
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
@@ -37,6 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="seconds without a beat after which a trial is failed and retried (default 120)")
     search.add_argument("--create-only", action="store_true",
                         help="create or resume the study and enqueue presets, run no trial (then start workers)")
+    search.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
     search.set_defaults(func=_search)
 
     worker = subparsers.add_parser("worker", help="join an existing study from any machine")
@@ -47,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--threads", type=positive_int, help="TensorFlow threads (default: all cores)")
     worker.add_argument("--patience", type=positive_float, default=600.0,
                         help="seconds to wait for an unreachable storage before exiting (default 600)")
+    worker.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
     worker.set_defaults(func=_worker)
     _register_evaluate_ablate(subparsers)
     _register_predict(subparsers)
@@ -99,9 +105,20 @@ def _study_arguments(parser: argparse.ArgumentParser, study_help: str = "study n
                             help=f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://...")
 
 
+def _use_precision(args: argparse.Namespace) -> None:
+    """`--precision` goes to this process and its worker processes through `$MARSSEG_PRECISION`."""
+    import os
+
+    from marsseg_models import PRECISION_ENV
+
+    if args.precision is not None:
+        os.environ[PRECISION_ENV] = args.precision
+
+
 def _search(args: argparse.Namespace) -> int:
     from studies._search import SearchRequest, run_search
 
+    _use_precision(args)
     return run_search(SearchRequest(
         study=args.study, storage=args.storage, space=args.space, data=args.data, sampler=args.sampler,
         pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
@@ -115,6 +132,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     from studies._worker import WorkerSpec, run_worker
 
+    _use_precision(args)
     deadline = time.time() + args.timeout if args.timeout else None
     ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
                                 data=args.data, artifact_dir=args.artifact_dir, verbose=args.verbose,

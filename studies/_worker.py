@@ -114,13 +114,12 @@ def run_worker(spec: WorkerSpec, data: Any = None) -> int:
 
 
 def _prepare_tensorflow(spec: WorkerSpec) -> None:
-    from harness import configure_tensorflow, enable_memory_growth, use_mixed_precision_if_gpu
+    from harness import configure_tensorflow, enable_memory_growth
 
     if spec.gpu is not None:
         os.environ["CUDA_VISIBLE_DEVICES"] = spec.gpu
     configure_tensorflow(spec.threads, spec.verbose)
     enable_memory_growth()  # before any op: workers sharing a GPU must not each take all its memory
-    use_mixed_precision_if_gpu()
 
 
 def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:

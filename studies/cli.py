@@ -94,6 +94,12 @@ def main(argv: Sequence[str] | None = None, *, objective: Callable[..., Any] | N
     except KeyboardInterrupt:
         print("marsseg: interrupted", file=sys.stderr)
         return 130
+    except ModuleNotFoundError as exc:  # TensorFlow is an extra (README): say how to get it
+        if exc.name not in ("tensorflow", "keras"):
+            raise
+        print("marsseg: error: TensorFlow is not installed here: pip install 'marsseg[cpu]' "
+              "(or 'marsseg[gpu]' on a GPU machine)", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -27,3 +27,23 @@ def test_help_and_parser_never_import_tensorflow_or_optuna() -> None:
     code = "from studies.cli import build_parser\nbuild_parser().format_help()"
     assert modules_loaded_by(code, ("tensorflow", "keras", "optuna", "plotly")) == []
 
+
+
+def _needs_tensorflow(args) -> int:
+    raise ModuleNotFoundError("No module named 'tensorflow'", name="tensorflow")  # as without the extra
+
+
+def test_a_missing_tensorflow_is_one_line_naming_the_extra(capsys, monkeypatch) -> None:
+    from studies import cli
+
+    real = cli.build_parser
+
+    def parser_whose_search_needs_tensorflow():
+        parser = real()
+        parser._subparsers._group_actions[0].choices["search"].set_defaults(func=_needs_tensorflow)
+        return parser
+
+    monkeypatch.setattr(cli, "build_parser", parser_whose_search_needs_tensorflow)
+    assert cli.main(["search", "--study", "x"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "marsseg: error: TensorFlow is not installed here: pip install 'marsseg[cpu]' (or 'marsseg[gpu]' on a GPU machine)"]

@@ -35,10 +35,11 @@ HEARTBEAT = "heartbeat"  # lease: time.time() of the worker's last beat (journal
 ARTIFACT_ERROR = "artifact_error"  # why saving weights or previews failed (the trial keeps its value)
 PRESET = "preset"  # the label of an enqueued preset (Table 1)
 REPEAT = "repeat"  # which copy of that preset (`--repeats K`)
+PRECISION = "precision"  # the training precision the trial ran in (float32, bfloat16, float16)
 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
-              ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT)
+              ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT, PRECISION)
 
 # Study user attributes. Optuna storages refuse to change a finished trial, so held-out
 # scores computed after a trial ends live on its study, one key per trial number.

@@ -1,0 +1,60 @@
+"""Training precision: a name per trial, resolved per device kind, applied as a scoped Keras policy.
+
+- `PRECISIONS` maps a precision name to its Keras dtype policy: `float32` (Keras' default),
+  `bfloat16` (`mixed_bfloat16`: bf16 compute, float32 variables) and `float16`
+  (`mixed_float16`, with loss scaling added by Keras at compile time).
+- `resolve_precision(name)` turns `auto` (or None: the `MARSSEG_PRECISION` environment
+  variable, else `auto`) into a concrete name: `float16` where a GPU is visible, else
+  `float32`. `bfloat16` is opt-in on CPUs: on AMX-BF16 CPUs oneDNN runs every convolution on
+  AMX, but whole-trial throughput did not measure reliably faster than float32 (0.67x-1.26x
+  for the plain U-Net, under load; BENCHMARKS.md), and AVX512_BF16 alone measured no gain.
+- `precision_policy(name)` sets Keras' global policy for the `with` block and restores the
+  previous one, so a model is built under its precision without leaking it to the next trial.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+PRECISION_ENV = "MARSSEG_PRECISION"
+AUTO = "auto"
+PRECISIONS: dict[str, str] = {"float32": "float32", "bfloat16": "mixed_bfloat16", "float16": "mixed_float16"}
+PRECISION_CHOICES: tuple[str, ...] = (AUTO, *PRECISIONS)
+
+
+def auto_precision(gpu: bool) -> str:
+    """The default precision for a device kind: float16 on a GPU (tensor cores), else float32."""
+    return "float16" if gpu else "float32"
+
+
+def check_precision(name: str) -> str:
+    """`name` if it is one of `PRECISION_CHOICES`; else ValueError listing them."""
+    if name not in PRECISION_CHOICES:
+        raise ValueError(f"unknown precision {name!r}; valid precisions: {', '.join(PRECISION_CHOICES)}")
+    return name
+
+
+def resolve_precision(name: str | None = None) -> str:
+    """A concrete precision (a key of `PRECISIONS`) for `name`, `$MARSSEG_PRECISION` or `auto`."""
+    name = check_precision(name or os.environ.get(PRECISION_ENV) or AUTO)
+    if name != AUTO:
+        return name
+    import tensorflow as tf
+
+    return auto_precision(bool(tf.config.list_physical_devices("GPU")))
+
+
+@contextlib.contextmanager
+def precision_policy(name: str) -> Iterator[str]:
+    """Keras' global dtype policy set to precision `name` inside the block, restored after."""
+    import keras
+
+    policy = PRECISIONS[check_precision(name)] if name != AUTO else PRECISIONS[resolve_precision(name)]
+    before = keras.mixed_precision.global_policy()
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        yield policy
+    finally:
+        keras.mixed_precision.set_global_policy(before)
