@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness._runtime import seed_everything
-
-N_CLASSES = 5
+from harness.data import N_CLASSES
 
 
 class TrialFailed(RuntimeError):
@@ -40,17 +39,18 @@ class TrainResult:
         return float(self.recorder.best_value)
 
 
-def build(configs: Any, image_shape: tuple[int, int], precision: str = "float32") -> Any:
+def build(configs: Any, image_shape: tuple[int, int], precision: str | None = None) -> Any:
     """The model to fit (its training wrapper when it has auxiliary heads), seeded by the trial
-    seed, its layers in `precision` (a key of `marsseg_models.PRECISIONS`)."""
+    seed, its layers in `precision` (None: `marsseg_models.resolve_precision()`, i.e.
+    `$MARSSEG_PRECISION`, else auto), so both engines build in the same precision."""
     import keras
-    from marsseg_models import build_model, precision_policy, training_model
+    from marsseg_models import build_model, precision_policy, resolve_precision, training_model
 
     keras.backend.clear_session()
     seed_everything(configs.train.seed)
     height, width = image_shape
     try:
-        with precision_policy(precision):  # layers keep their policy; the global one is restored
+        with precision_policy(resolve_precision(precision)):  # layers keep their policy; the global is restored
             return training_model(build_model(configs.model, input_shape=(height, width, 1), n_classes=N_CLASSES))
     except ValueError as exc:
         raise ConfigRejected(str(exc)) from None
@@ -58,21 +58,22 @@ def build(configs: Any, image_shape: tuple[int, int], precision: str = "float32"
 
 def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any] = (), stop: Any = None,
           epochs: int | None = None, initial_epoch: int = 0, on_built: Callable[[Any], None] | None = None,
-          on_end: Callable[[Any, float], None] | None = None, precision: str = "float32") -> TrainResult:
+          on_end: Callable[[Any, float], None] | None = None, precision: str | None = None) -> TrainResult:
     """Fit one trial's model on `data` as `configs` say; raises TrialFailed on NaN or a missing metric.
 
     model: an already built model (KerasTuner builds it, or restores it for Hyperband);
     None builds it here. epochs / initial_epoch: KerasTuner's Hyperband resumes a model
     (default: `configs.train.max_epochs` from 0). on_built(model) runs before fitting,
     on_end(recorder, seconds) after it, also when a callback (pruning) ends the fit.
-    precision: the model's and the optimizer's precision (float16 adds loss scaling).
+    precision: the model's and the optimizer's precision (float16 adds loss scaling; None: resolved as in `build`).
     """
     import keras
-    from marsseg_models import VAL_MIOU, MeanIoU, compile_model, precision_policy
+    from marsseg_models import VAL_MIOU, MeanIoU, compile_model, precision_policy, resolve_precision
 
     from harness._callbacks import EpochRecorder, StopOnSignal
     from harness.data import make_datasets
 
+    precision = resolve_precision(precision)
     if model is None:
         model = build(configs, data.image_shape, precision)
     seed_everything(configs.train.seed)

@@ -95,7 +95,7 @@ def collect_controlled(study: Any) -> ControlledAblation:
                    "CI excludes 0" if ci[0] > 0 or ci[1] < 0 else "CI includes 0: no clear effect")
         effects.append(PairedEffect(label.split(":", 1)[0], label, len(seeds), float(variant.mean()),
                                     float(baseline.mean()), float(diffs.mean()), ci, verdict))
-    return ControlledAblation(study.study_name, study.user_attrs.get("ablation_baseline_trial"),
+    return ControlledAblation(study.study_name, study.user_attrs.get(attrs.ABLATION_BASELINE_TRIAL),
                               list(study.user_attrs.get(attrs.ABLATION_SEEDS, [])),
                               len(study.get_trials(deepcopy=False)), effects)
 

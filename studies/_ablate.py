@@ -107,7 +107,7 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
         baseline, number = _baseline(parent)
         study.set_user_attr(attrs.ABLATION_OF, request.study)
         study.set_user_attr(attrs.ABLATION_BASELINE, baseline.to_dict())
-        study.set_user_attr("ablation_baseline_trial", number)
+        study.set_user_attr(attrs.ABLATION_BASELINE_TRIAL, number)
     baseline = TrialConfigs.from_dict(study.user_attrs[attrs.ABLATION_BASELINE])
     seeds = [settings.seed + SEED_BASE + i for i in range(request.seeds)]
     study.set_user_attr(attrs.ABLATION_SEEDS, sorted(set(study.user_attrs.get(attrs.ABLATION_SEEDS, [])) | set(seeds)))

@@ -141,9 +141,11 @@ def run_search(request: SearchRequest) -> int:
     if request.epoch_budget is not None:  # read by every worker, remote ones too
         study.set_user_attr(attrs.EPOCH_BUDGET, request.epoch_budget)
     liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(request.storage))
-    # the sweep reads Optuna's heartbeat table on RDB storages: a storage opened with the study's timings
-    beating = open_storage(request.storage, heartbeat=(settings.heartbeat_s, settings.grace_s))
-    dead = fail_dead_trials(optuna.load_study(study_name=request.study, storage=beating), liveness)
+    swept = study
+    if liveness.optuna_heartbeat:  # the sweep reads Optuna's heartbeat table: a storage with the study's timings
+        beating = open_storage(request.storage, heartbeat=(settings.heartbeat_s, settings.grace_s))
+        swept = optuna.load_study(study_name=request.study, storage=beating)
+    dead = fail_dead_trials(swept, liveness)
     added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
     remaining = remaining_trials(study, settings.n_trials)
     verb = "created" if created else "resumed"

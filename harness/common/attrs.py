@@ -46,6 +46,7 @@ ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WO
 HELDOUT_PREFIX = "heldout_score."
 ABLATION_OF = "ablation_of"  # on an ablation study: the searched study it ablates
 ABLATION_BASELINE = "ablation_baseline"  # its baseline configs (TrialConfigs.to_dict)
+ABLATION_BASELINE_TRIAL = "ablation_baseline_trial"  # the searched trial the baseline comes from
 ABLATION_SEEDS = "ablation_seeds"
 ABLATION_SUFFIX = "/ablation"
 REFIT_PREFIX = "refit."  # `marsseg predict --refit`: {"artifact_id", "epochs", "n_images", "seconds"} per trial
