@@ -37,6 +37,7 @@ _LAZY = {
     "TrainConfig": "harness._configs",
     "TrialConfigs": "harness._configs",
     "configs_from_params": "harness._configs",
+    "with_budget": "harness._configs",
     "score_heldout": "harness._heldout",
     "TTA": "harness._inference",
     "WeightsMismatch": "harness._inference",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
@@ -86,12 +86,29 @@ def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0
     aug, data = _section(params, "aug."), _section(params, "data.")
     train = _section(params, "train.")
     batch = int(train.pop("batch_size", 16))
+    scheduled = _budget_fields(budget)
     return TrialConfigs(
-        model=ModelConfig(**model, bn_momentum=budget.bn_momentum),
+        model=ModelConfig(**model, **scheduled["model"]),
         loss=LossConfig(**loss),
-        data=DataConfig(**aug, **data, max_train_images=budget.max_train_images,
-                        max_val_images=budget.max_val_images, seed=seed),
-        train=TrainConfig(**train, batch_size=batch, max_epochs=budget.max_epochs,
-                          steps_per_epoch=budget.steps_per_epoch, patience=budget.patience,
-                          lr_patience=budget.lr_patience, seed=seed if trial_seed is None else trial_seed),
+        data=DataConfig(**aug, **data, **scheduled["data"], seed=seed),
+        train=TrainConfig(**train, **scheduled["train"], batch_size=batch,
+                          seed=seed if trial_seed is None else trial_seed),
     )
+
+
+def _budget_fields(budget: Budget) -> dict[str, dict[str, Any]]:
+    """The config fields a budget sets, per section (the one list of them)."""
+    return {
+        "model": {"bn_momentum": budget.bn_momentum},
+        "data": {"max_train_images": budget.max_train_images, "max_val_images": budget.max_val_images},
+        "train": {"max_epochs": budget.max_epochs, "steps_per_epoch": budget.steps_per_epoch,
+                  "patience": budget.patience, "lr_patience": budget.lr_patience},
+    }
+
+
+def with_budget(configs: TrialConfigs, budget: Budget) -> TrialConfigs:
+    """The same trial at another budget: data subsets, epochs, patience and BatchNorm momentum
+    replaced, every searched value (and the budget-fixed values it trained with) kept."""
+    scheduled = _budget_fields(budget)
+    return TrialConfigs(**{section: replace(getattr(configs, section), **scheduled.get(section, {}))
+                           for section in ("model", "loss", "data", "train")})

@@ -26,7 +26,8 @@ _LIVE = ("COMPLETE", "PRUNED", "RUNNING", "WAITING")  # a cell in one of these s
 
 @dataclass(frozen=True)
 class AblationRequest:
-    """The flags of `marsseg ablate`; `toggles` None: every toggle of the registry."""
+    """The flags of `marsseg ablate`; `toggles` None: every toggle of the registry; `budget` None:
+    the ablation study's budget if it exists, else the searched study's."""
 
     study: str
     storage: str
@@ -36,6 +37,7 @@ class AblationRequest:
     timeout: float | None = None
     artifact_dir: str | None = None
     data: str | None = None
+    budget: str | None = None
     verbose: bool = False
     objective: Callable[..., Any] | None = None
 
@@ -80,9 +82,28 @@ def _baseline(parent: Any) -> tuple[Any, int]:
     return TrialConfigs.from_dict(best.user_attrs[attrs.CONFIGS]), best.number
 
 
+def _ablation_budget(request: AblationRequest, storage: Any, name: str, searched: str) -> Any:
+    """The `--budget` asked for, else the existing ablation study's, else the searched study's."""
+    import optuna
+
+    from harness import get_budget
+    from studies._study import load_settings
+
+    chosen = request.budget
+    if chosen is None:
+        try:
+            chosen = load_settings(optuna.load_study(study_name=name, storage=storage)).budget
+        except KeyError:  # no ablation study yet
+            pass
+    try:
+        return get_budget(chosen or searched)
+    except ValueError as exc:
+        raise MarssegError(str(exc)) from None
+
+
 def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     """Create or resume the ablation study and enqueue its missing cells; (study, total trials)."""
-    from harness import TOGGLES, TrialConfigs
+    from harness import TOGGLES, TrialConfigs, with_budget
     from harness.common import load_existing_study, open_storage, storage_kind
     from studies._accounting import is_lost
     from studies._liveness import Liveness, fail_dead_trials
@@ -98,8 +119,9 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
         raise MarssegError(f"{request.study!r} is itself an ablation study; name the searched study")
     settings = load_settings(parent)
     name = attrs.ablation_study_name(request.study)
+    budget = _ablation_budget(request, storage, name, settings.budget)
     ablation_settings = StudySettings(
-        space=settings.space, sampler="random", pruner="none", budget=settings.budget, data=settings.data,
+        space=settings.space, sampler="random", pruner="none", budget=budget.name, data=settings.data,
         seed=settings.seed, artifact_dir=request.artifact_dir or default_artifact_dir(request.storage, name),
         heldout_fraction=settings.heldout_fraction, heartbeat_s=settings.heartbeat_s, grace_s=settings.grace_s)
     study, created = create_or_resume(storage, name, ablation_settings)
@@ -108,7 +130,7 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
         study.set_user_attr(attrs.ABLATION_OF, request.study)
         study.set_user_attr(attrs.ABLATION_BASELINE, baseline.to_dict())
         study.set_user_attr(attrs.ABLATION_BASELINE_TRIAL, number)
-    baseline = TrialConfigs.from_dict(study.user_attrs[attrs.ABLATION_BASELINE])
+    baseline = with_budget(TrialConfigs.from_dict(study.user_attrs[attrs.ABLATION_BASELINE]), budget)
     seeds = [settings.seed + SEED_BASE + i for i in range(request.seeds)]
     study.set_user_attr(attrs.ABLATION_SEEDS, sorted(set(study.user_attrs.get(attrs.ABLATION_SEEDS, [])) | set(seeds)))
     fail_dead_trials(study, Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(request.storage)))

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="worker processes on this machine (cores are split; GPUs are shared round-robin)")
     search.add_argument("--sampler", choices=SAMPLERS, help="new study default: tpe")
     search.add_argument("--pruner", choices=PRUNERS, help="new study default: the budget's (cpu: sha)")
-    search.add_argument("--budget", help="tiny | cpu | full (new study default: cpu)")
+    search.add_argument("--budget", help="tiny | cpu | cpu_short | full (new study default: cpu)")
     search.add_argument("--heldout", dest="heldout_fraction", type=float,
                         help="share of labelled images held out from the search (new study default: 0.1)")
     search.add_argument("--repeats", type=positive_int, help="run each preset (Table 1 row) this many times (default 1)")
@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"storage (default {DEFAULT_JOURNAL})")
     bench.add_argument("--space", default="smoke", help="search space (default smoke)")
     bench.add_argument("--data", default="synthetic", help="an .npz file or synthetic[:N_TRAIN[:SEED]]")
-    bench.add_argument("--budget", default="tiny", help="trial budget: tiny | cpu | full (default tiny)")
+    bench.add_argument("--budget", default="tiny", help="trial budget: tiny | cpu | cpu_short | full (default tiny)")
     bench.add_argument("--methods", default="tpe+median,random+none,kt-random",
                        help="comma-separated methods (default tpe+median,random+none,kt-random)")
     bench.add_argument("--seeds", type=positive_int, default=3, help="seeds 0..N-1 per method (default 3)")
@@ -157,7 +157,7 @@ def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
 
     ablate = subparsers.add_parser("ablate", help="controlled ablations of a study's best configuration",
                                    description="Baseline and each toggle flipped, with the same seeds, at the "
-                                               "study's budget without pruning, as the study <study>/ablation "
+                                               "study's budget (or --budget) without pruning, as the study <study>/ablation "
                                                "(resumable; `marsseg worker --study <study>/ablation` joins it).")
     _study_arguments(ablate, "the searched study")
     ablate.add_argument("--seeds", type=int, default=3, help="seeds per cell (default 3)")
@@ -165,6 +165,8 @@ def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
     ablate.add_argument("--workers", type=positive_int, default=1, help="worker processes on this machine")
     ablate.add_argument("--timeout", type=float, help="start no new trial after this many seconds")
     ablate.add_argument("--data", help="local path of the study's data for held-out scoring, if it differs here")
+    ablate.add_argument("--budget", help="train the cells at this budget's epochs and data (e.g. cpu_short; "
+                                         "default: the searched study's); the searched values stay")
     ablate.set_defaults(func=_ablate)
 
 
@@ -186,7 +188,7 @@ def _ablate(args: argparse.Namespace) -> int:
     return run_ablation(AblationRequest(
         study=args.study, storage=args.storage, seeds=args.seeds,
         toggles=tuple(args.toggles) if args.toggles else None, workers=args.workers, timeout=args.timeout,
-        data=args.data, verbose=args.verbose, objective=args.objective))
+        data=args.data, budget=args.budget, verbose=args.verbose, objective=args.objective))
 
 
 def _register_predict(subparsers: argparse._SubParsersAction) -> None:

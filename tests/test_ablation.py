@@ -76,6 +76,39 @@ def test_ablation_runs_exactly_variants_plus_one_times_seeds_and_resumes_only_mi
         (trials[3].user_attrs[attrs.ABLATION_TOGGLE], trials[3].user_attrs[attrs.ABLATION_SEED])
 
 
+def test_ablate_budget_retrains_the_best_configs_on_another_schedule_and_resumes_at_it(tmp_path: Path,
+                                                                                       capsys) -> None:
+    from studies import AblationRequest, run_ablation
+    from studies.cli import main
+
+    journal = str(tmp_path / "j.journal")
+    assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                                    trials=3, sampler="random", objective=FakeObjective)) == 0
+    base = max(_load(journal, "s").trials, key=lambda t: (t.value, -t.number)).user_attrs["configs"]
+    assert main(["ablate", "--study", "s", "--storage", journal, "--seeds", "1", "--toggles", "residual",
+                 "--budget", "cpu_short"], objective=_Factory()) == 0
+    study = _load(journal, "s/ablation")
+    assert study.user_attrs["budget"] == "cpu_short" and len(study.trials) == 2
+    # cpu_short's schedule, written out here; everything the search chose (tiny's width and batch too) kept
+    schedule = {"train.max_epochs": 6, "train.steps_per_epoch": 20, "train.patience": 3, "train.lr_patience": 2,
+                "data.max_train_images": None, "data.max_val_images": 256, "model.bn_momentum": 0.7}
+    for t in study.trials:
+        leaves = _leaves(t.user_attrs[attrs.PLANNED_CONFIGS])
+        assert {k: leaves[k] for k in schedule} == schedule
+        changed = {k for k, v in leaves.items() if _leaves(base)[k] != v and k not in schedule}
+        assert changed <= {"train.seed", "model.residual"}
+        assert leaves["model.base_filters"] == 8 and leaves["train.batch_size"] == 8
+    # resuming without --budget keeps the ablation's budget; another budget is a one-line error
+    assert main(["ablate", "--study", "s", "--storage", journal, "--seeds", "2", "--toggles", "residual"],
+                objective=_Factory()) == 0
+    again = _load(journal, "s/ablation").trials
+    assert len(again) == 4 and again[-1].user_attrs[attrs.PLANNED_CONFIGS]["train"]["max_epochs"] == 6
+    capsys.readouterr()
+    assert main(["ablate", "--study", "s", "--storage", journal, "--budget", "tiny"], objective=_Factory()) == 2
+    err = capsys.readouterr().err
+    assert "budget='cpu_short'" in err and len(err.strip().splitlines()) == 1
+
+
 def test_unknown_toggle_is_a_user_error_listing_the_toggles(tmp_path: Path) -> None:
     from harness.common import MarssegError
     from studies import AblationRequest, run_ablation

@@ -12,7 +12,8 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 # What each budget decides, written out here (the contract), not read from the budgets.
 EXPECTED_FIXED = {"tiny": {"model.base_filters": 8, "train.batch_size": 8},
-                  "cpu": {"model.base_filters": 16, "train.batch_size": 16},
+                  "cpu": {"model.base_filters": 16, "model.depth": 4, "train.batch_size": 16},
+                  "cpu_short": {"model.base_filters": 16, "model.depth": 4, "train.batch_size": 16},
                   "full": {}}
 
 

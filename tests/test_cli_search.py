@@ -49,4 +49,4 @@ def test_an_unreachable_database_error_hides_the_password(capsys) -> None:
 
 def test_unknown_budget_lists_the_valid_ones(tmp_path, capsys) -> None:
     assert main(["search", "--study", "x", "--storage", str(tmp_path / "j.journal"), "--budget", "huge"]) == 2
-    assert "tiny, cpu, full" in capsys.readouterr().err
+    assert "tiny, cpu, cpu_short, full" in capsys.readouterr().err
