@@ -77,11 +77,11 @@ def _hyperband(warmup: int, max_epochs: int) -> Any:
 def _sha(warmup: int, max_epochs: int) -> Any:
     import optuna
 
-    # bootstrap_count=1: the first trial to reach a rung is stopped there instead of promoted
-    # unopposed; without it, asynchronous SHA promotes every rung's first arrival, and on 2 CPU
-    # cores one slow first trial (a U-Net++ at 2 images/s) held a worker for the whole study.
-    return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, warmup), reduction_factor=3,
-                                                  bootstrap_count=1)
+    # Optuna's SHA cannot pause a trial, so it promotes each rung's first arrival unopposed; a
+    # slow first trial can hold a worker (BENCHMARKS.md, "60-minute `cpu` study"). bootstrap_count
+    # (stop the first arrivals instead) was tried and is worse: it also stops the first trial to
+    # reach the last rung, which in a short study is the best one.
+    return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, warmup), reduction_factor=3)
 
 
 def _none(warmup: int, max_epochs: int) -> Any:

@@ -38,17 +38,3 @@ def test_every_budget_defaults_to_a_registered_pruner() -> None:
     from harness import BUDGETS
 
     assert {b.pruner for b in BUDGETS.values()} <= set(PRUNERS)
-
-
-def test_sha_stops_a_rungs_first_arrival_and_promotes_a_later_better_one() -> None:
-    """Asynchronous SHA would promote the first trial at a rung unopposed; ours stops it there."""
-    study = optuna.create_study(direction="maximize", pruner=make_pruner("sha", 1, 20))
-    decisions = []
-    for value in (0.30, 0.40, 0.10, 0.50):  # curves reported at epoch 1 (the first rung), one trial at a time
-        trial = study.ask()
-        trial.report(value, 1)
-        decisions.append(trial.should_prune())
-        study.tell(trial, state=optuna.trial.TrialState.PRUNED if decisions[-1] else None,
-                   values=None if decisions[-1] else value)
-    # first arrival stopped; 0.40 beats {0.30}; 0.10 is not the best of three; 0.50 is the top third of four
-    assert decisions == [True, False, True, False]
