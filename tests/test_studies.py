@@ -109,7 +109,8 @@ def test_trial_left_running_by_a_dead_worker_is_failed_and_retried_at_next_start
     alive = study.ask()  # a live worker elsewhere, its lease fresh: must be left alone
     alive.set_user_attr("worker", f"some-other-host:{os.getpid()}")
     alive.set_user_attr("heartbeat", time.time())
-    assert run_search(_request(tmp_path, fakes, trials=4, grace=60, timeout=3)) == 0
+    # the timeout only ends the wait for the live trial; long enough for two fake trials on a slow machine
+    assert run_search(_request(tmp_path, fakes, trials=4, grace=60, timeout=15)) == 0
     trials = {t.number: t for t in _load(req).trials}
     assert trials[dead.number].state == TrialState.FAIL
     assert "died" in trials[dead.number].user_attrs["fail_reason"]
