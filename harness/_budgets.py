@@ -73,9 +73,10 @@ BUDGETS: dict[str, Budget] = {
                    fixed=(("model.base_filters", 8), ("train.batch_size", 8))),
     # Multi-fidelity search on 2 CPU cores (README, "Budgets"): full-resolution images, all of
     # them; a base-16 depth-4 network at batch 16; an epoch is 30 batches (480 images: about
-    # 65 s per worker for a U-Net with 2 workers on 2 AVX2 cores, validation included; U-Net++
-    # and Double U-Nets 2-4x that); SHA decides at steps 1, 3, 9 (after 2, 4, 10 epochs), survivors run to 20.
-    # Depth is fixed at the course's 4: a fifth level cost 2.5x per image (BENCHMARKS.md).
+    # 65-80 s per worker for a U-Net with 2 workers on 2 AVX2 cores, validation included;
+    # U-Net++ and Double U-Nets 2-4x that); SHA decides at steps 1, 3, 9 (after 2, 4 and 10
+    # epochs), survivors run to 20. Depth is fixed at the course's 4: a fifth level cost 2.5x
+    # per image. Too little for the `paper` space in 60 minutes (BENCHMARKS.md).
     "cpu": Budget("cpu", max_train_images=None, max_val_images=None, max_epochs=20, steps_per_epoch=30,
                   patience=5, lr_patience=2, warmup_epochs=1, pruner="sha",
                   fixed=(("model.base_filters", 16), ("model.depth", 4), ("train.batch_size", 16))),
