@@ -35,11 +35,10 @@ def write_heldout(study: str, storage: str, path: Path) -> int:
     import numpy as np
 
     from harness.common import load_existing_study
-    from harness.data import load_data, split_heldout
+    from studies._evaluate import _heldout_data  # the split `marsseg evaluate` scores on
     from studies._study import load_settings
 
-    settings = load_settings(load_existing_study(study, storage))
-    held = split_heldout(load_data(settings.data), settings.heldout_fraction, settings.seed).heldout
+    held = _heldout_data(load_settings(load_existing_study(study, storage)), None, None)
     np.savez(path, test_set=held.images.astype(np.uint8), masks=held.masks.astype(np.uint8))
     return len(held.images)
 

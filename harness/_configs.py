@@ -109,6 +109,5 @@ def _budget_fields(budget: Budget) -> dict[str, dict[str, Any]]:
 def with_budget(configs: TrialConfigs, budget: Budget) -> TrialConfigs:
     """The same trial at another budget: data subsets, epochs, patience and BatchNorm momentum
     replaced, every searched value (and the budget-fixed values it trained with) kept."""
-    scheduled = _budget_fields(budget)
-    return TrialConfigs(**{section: replace(getattr(configs, section), **scheduled.get(section, {}))
-                           for section in ("model", "loss", "data", "train")})
+    return replace(configs, **{section: replace(getattr(configs, section), **fields)
+                               for section, fields in _budget_fields(budget).items()})
