@@ -72,18 +72,18 @@ BUDGETS: dict[str, Budget] = {
                    patience=2, lr_patience=1, warmup_epochs=1, n_preview=3,
                    fixed=(("model.base_filters", 8), ("train.batch_size", 8))),
     # Multi-fidelity search on 2 CPU cores (README, "Budgets"): full-resolution images, all of
-    # them; a base-16 depth-4 network at batch 16; an epoch is 30 batches (480 images: about
-    # 65-80 s per worker for a U-Net with 2 workers on 2 AVX2 cores, validation included;
-    # U-Net++ and Double U-Nets 2-4x that); SHA decides at steps 1, 3, 9 (after 2, 4 and 10
-    # epochs), survivors run to 20. Depth is fixed at the course's 4: a fifth level cost 2.5x
-    # per image. Too little for the `paper` space in 60 minutes (BENCHMARKS.md).
-    "cpu": Budget("cpu", max_train_images=None, max_val_images=None, max_epochs=20, steps_per_epoch=30,
+    # them; a base-16 depth-4 network at batch 16; an epoch is 50 batches (800 images). With 2
+    # workers on 2 cores a U-Net trains at ~31 images/s per worker on an AMX Xeon (~8.5 on a
+    # Zen 3 without AVX-512), U-Net++ and the Double U-Nets at half that or less. SHA decides at
+    # steps 1, 3, 9, 27 (after 2, 4, 10, 28 epochs); survivors run to 30 (24,000 images: ~14 min
+    # a U-Net on the Xeon). Depth is fixed at the course's 4: a fifth level cost 2.5x per image.
+    "cpu": Budget("cpu", max_train_images=None, max_val_images=None, max_epochs=30, steps_per_epoch=50,
                   patience=5, lr_patience=2, warmup_epochs=1, pruner="sha",
                   fixed=(("model.base_filters", 16), ("model.depth", 4), ("train.batch_size", 16))),
-    # Short runs at the `cpu` budget's resolution and width, for controlled ablations and quick
-    # checks on 2 cores: 6 epochs of 20 batches (320 images), validation on a 256-image
-    # stratified subset; about 5 min a U-Net trial per worker with 2 workers on 2 AVX2 cores.
-    "cpu_short": Budget("cpu_short", max_train_images=None, max_val_images=256, max_epochs=6, steps_per_epoch=20,
+    # Shorter runs at the `cpu` budget's resolution and width, for controlled ablations and quick
+    # checks on 2 cores: 6 epochs of 50 batches (4,800 images), validation on a 256-image
+    # stratified subset; ~3 min a U-Net trial per worker with 2 workers on the AMX Xeon.
+    "cpu_short": Budget("cpu_short", max_train_images=None, max_val_images=256, max_epochs=6, steps_per_epoch=50,
                         patience=3, lr_patience=2, warmup_epochs=1, pruner="sha",
                         fixed=(("model.base_filters", 16), ("model.depth", 4), ("train.batch_size", 16))),
     "full": Budget("full", max_train_images=None, max_val_images=None, max_epochs=100,

@@ -2,7 +2,7 @@
 
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
 from search_spaces._keras_tuner import declare_keras_tuner, dimension_values
-from search_spaces._named import SPACES, TABLE1_PRESETS, get_space
+from search_spaces._named import SPACES, TABLE1_PRESETS, get_space, table1_presets
 from search_spaces._space import SearchSpace
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "declare_keras_tuner",
     "dimension_values",
     "get_space",
+    "table1_presets",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from marsseg_models import (  # plain data, no Keras
@@ -79,6 +79,16 @@ def _preset(entry: Table1Entry) -> dict[str, Any]:
 
 # Table 1 of the course report, in its order, derived from marsseg_models.TABLE1.
 TABLE1_PRESETS: tuple[tuple[str, Mapping[str, Any]], ...] = tuple((e.name, _preset(e)) for e in TABLE1)
+
+
+def table1_presets(names: Sequence[str]) -> tuple[tuple[str, Mapping[str, Any]], ...]:
+    """The Table 1 rows called `names` (labelled presets); an unknown name raises ValueError
+    listing the rows."""
+    rows = dict(TABLE1_PRESETS)
+    unknown = [n for n in names if n not in rows]
+    if unknown:
+        raise ValueError(f"unknown Table 1 rows {unknown}; valid rows: {', '.join(map(repr, rows))}")
+    return tuple((n, rows[n]) for n in dict.fromkeys(names))
 
 
 def _table1_dimensions() -> tuple[Dimension, ...]:

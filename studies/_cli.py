@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from marsseg_models import PRECISION_CHOICES, PRECISION_ENV
 
     precision_help = (f"training precision of this process's trials (default: ${PRECISION_ENV}, else auto: "
-                      "float16 on GPU, bfloat16 on an AMX CPU, else float32)")
+                      "float16 on a GPU, else float32)")
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
@@ -33,6 +33,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--heldout", dest="heldout_fraction", type=float,
                         help="share of labelled images held out from the search (new study default: 0.1)")
     search.add_argument("--repeats", type=positive_int, help="run each preset (Table 1 row) this many times (default 1)")
+    search.add_argument("--start-with", nargs="+", default=(), metavar="ROW",
+                        help="Table 1 rows (e.g. 'U-Net') to enqueue as the first trials: known-good "
+                             "starting points for the sampler and the pruner's first rungs")
     search.add_argument("--seed", type=non_negative_int, help="study seed (new study default: 0)")
     search.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
     search.add_argument("--heartbeat", type=positive_int,
@@ -124,7 +127,8 @@ def _search(args: argparse.Namespace) -> int:
         pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
         workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose,
         objective=args.objective, heldout_fraction=args.heldout_fraction, repeats=args.repeats,
-        heartbeat=args.heartbeat, grace=args.grace, create_only=args.create_only))
+        heartbeat=args.heartbeat, grace=args.grace, create_only=args.create_only,
+        start_with=tuple(args.start_with)))
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -47,6 +47,7 @@ class SearchRequest:
     heartbeat: int | None = None  # lease renewal, seconds (stored in the study)
     grace: int | None = None  # lease expiry, seconds (stored in the study)
     create_only: bool = False  # create or resume the study, enqueue presets, run nothing
+    start_with: tuple[str, ...] = ()  # Table 1 rows to enqueue first (once per study)
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -113,7 +114,7 @@ def run_search(request: SearchRequest) -> int:
     from harness import available_cores, get_budget, quiet_optuna
     from harness.common import ensure_writable_dir, open_storage, redact_url, storage_kind
     from harness.data import load_data
-    from search_spaces import get_space
+    from search_spaces import get_space, table1_presets
     from studies._liveness import Liveness, fail_dead_trials
     from studies._progress import ProgressBar
     from studies._study import create_or_resume, enqueue_presets, remaining_trials
@@ -131,7 +132,13 @@ def run_search(request: SearchRequest) -> int:
     except KeyError:
         stored = {}
     settings = _settings(request, stored)
-    space = get_space(settings.space).resolve(get_budget(settings.budget).fixed_params)
+    space = get_space(settings.space)
+    try:
+        starts = table1_presets([n for n in request.start_with if n not in dict(space.presets)])
+        space = dataclasses.replace(space, presets=space.presets + starts)
+    except ValueError as exc:  # an unknown row, or a row outside this space
+        raise MarssegError(f"--start-with: {exc}") from None
+    space = space.resolve(get_budget(settings.budget).fixed_params)
     ensure_writable_dir(settings.artifact_dir, "artifact folder", hint="pass --artifacts with a writable folder")
     data = load_data(settings.data)  # a bad --data fails here, once, not in every worker
     if request.workers > 1:

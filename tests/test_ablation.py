@@ -90,7 +90,7 @@ def test_ablate_budget_retrains_the_best_configs_on_another_schedule_and_resumes
     study = _load(journal, "s/ablation")
     assert study.user_attrs["budget"] == "cpu_short" and len(study.trials) == 2
     # cpu_short's schedule, written out here; everything the search chose (tiny's width and batch too) kept
-    schedule = {"train.max_epochs": 6, "train.steps_per_epoch": 20, "train.patience": 3, "train.lr_patience": 2,
+    schedule = {"train.max_epochs": 6, "train.steps_per_epoch": 50, "train.patience": 3, "train.lr_patience": 2,
                 "data.max_train_images": None, "data.max_val_images": 256, "model.bn_momentum": 0.7}
     for t in study.trials:
         leaves = _leaves(t.user_attrs[attrs.PLANNED_CONFIGS])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import socket
 import subprocess
@@ -127,6 +128,22 @@ def test_table1_space_enqueues_its_seven_presets_once(tmp_path: Path, fakes) -> 
     trials = _load(req).trials
     assert [t.user_attrs["preset"] for t in trials][:2] == ["U-Net", "U-Net++"]
     assert len(trials) == 7 and len({t.user_attrs["preset"] for t in trials}) == 7
+
+
+def test_start_with_enqueues_the_named_table1_rows_first_and_once(tmp_path: Path, fakes) -> None:
+    from search_spaces import TABLE1_PRESETS
+
+    req = _request(tmp_path, fakes, space="paper", trials=3, start_with=("U-Net, residual, SE",))
+    assert run_search(req) == 0
+    first = _load(req).trials[0]
+    row = dict(TABLE1_PRESETS)["U-Net, residual, SE"]
+    fixed = {"model.base_filters", "train.batch_size"}  # the tiny budget's, not the row's
+    assert first.user_attrs["preset"] == "U-Net, residual, SE"
+    assert first.params == {k: v for k, v in row.items() if k not in fixed}
+    assert run_search(dataclasses.replace(req, trials=4)) == 0  # resumed: not enqueued again
+    assert [t.user_attrs.get("preset") for t in _load(req).trials].count("U-Net, residual, SE") == 1
+    with pytest.raises(MarssegError, match=r"--start-with: unknown Table 1 rows \['Nope'\]; valid rows: 'U-Net'"):
+        run_search(_request(tmp_path, fakes, study="t", space="paper", start_with=("Nope",)))
 
 
 def test_resuming_with_another_space_is_a_user_error(tmp_path: Path, fakes) -> None:
