@@ -41,6 +41,7 @@ class ControlledAblation(NamedTuple):
     seeds: list[int]
     n_trials: int
     effects: list[PairedEffect]
+    budget: str | None = None  # the budget the cells trained at (the ablation study's)
 
 
 def t_interval(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float] | None:
@@ -97,7 +98,7 @@ def collect_controlled(study: Any) -> ControlledAblation:
                                     float(baseline.mean()), float(diffs.mean()), ci, verdict))
     return ControlledAblation(study.study_name, study.user_attrs.get(attrs.ABLATION_BASELINE_TRIAL),
                               list(study.user_attrs.get(attrs.ABLATION_SEEDS, [])),
-                              len(study.get_trials(deepcopy=False)), effects)
+                              len(study.get_trials(deepcopy=False)), effects, study.user_attrs.get("budget"))
 
 
 def find_ablation(study_name: str, storage: Any) -> Any | None:
@@ -124,8 +125,8 @@ def controlled_html(c: ControlledAblation | None, study_name: str) -> str:
     return (head + table(("toggle", "variant", "n (seed pairs)", "baseline", "variant", "difference", "95% CI",
                           "verdict"), rows)
             + note(f"Study {c.study_name!r}: the best trial ({c.baseline_trial}) of the search retrained as the "
-                   f"baseline and with each toggle flipped, every cell with the same seeds {c.seeds}, at the study's "
-                   "budget without pruning; difference = variant - baseline per seed on the held-out split, "
+                   f"baseline and with each toggle flipped, every cell with the same seeds {c.seeds}, at the "
+                   f"{c.budget!r} budget without pruning; difference = variant - baseline per seed on the held-out split, "
                    "averaged, with a Student-t 95% interval over the seed pairs."))
 
 
