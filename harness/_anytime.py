@@ -81,14 +81,26 @@ class RunCurve(NamedTuple):
     seconds: np.ndarray  # wall time at each trial's end
     best: np.ndarray  # best so far (NaN before the first value)
     values: np.ndarray  # each trial's own value (NaN: none)
+    heldout: float = math.nan  # held-out mIoU of the best complete trial by val mIoU (NaN: not scored)
 
 
-def run_curve(method: str, seed: int, points: Sequence[TrialPoint]) -> RunCurve:
+def run_curve(method: str, seed: int, points: Sequence[TrialPoint], heldout: float = math.nan) -> RunCurve:
     """The anytime curve of one run."""
     values = np.array([np.nan if p.value is None else p.value for p in points], dtype=float)
     best = np.fmax.accumulate(values) if len(values) else values
     return RunCurve(method, seed, np.cumsum([p.epochs for p in points], dtype=float),
-                    np.array([p.seconds for p in points], dtype=float), best, values)
+                    np.array([p.seconds for p in points], dtype=float), best, values, heldout)
+
+
+def best_heldout(trials: Sequence[Any], study_attrs: Mapping[str, Any]) -> float:
+    """Held-out mIoU of the complete trial with the best val mIoU (ties: the lower number), the
+    one `marsseg predict --top-k 1` uses; NaN when it was not scored (no split, no weights)."""
+    done = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
+    if not done:
+        return math.nan
+    best = min(done, key=lambda t: (-t.value, t.number))
+    score = attrs.heldout_scores(dict(study_attrs)).get(best.number)
+    return math.nan if score is None else float(score["miou"])
 
 
 def best_at(x: np.ndarray, best: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -174,6 +186,7 @@ class BenchmarkResult(NamedTuple):
     targets: list[TargetRow]
     best: float  # best value of any run (regret's reference)
     worst: float  # worst value of any trial (regret's other end)
+    heldout: dict[str, tuple[float, int]]  # method -> (mean held-out mIoU of the runs' best trials, runs scored)
 
 
 def analyse(name: str, runs: Sequence[RunCurve], n_points: int = 50, target: float | None = None) -> BenchmarkResult:
@@ -205,8 +218,14 @@ def analyse(name: str, runs: Sequence[RunCurve], n_points: int = 50, target: flo
         by_seconds=[mean_band(m, t_grid, at_t[m]) for m in methods],
         ranks=mean_ranks(at_e) if methods else {},
         regret=[mean_band(m, e_grid, normalized_regret(at_e[m], best, worst)) for m in methods],
-        targets=targets, best=best, worst=worst,
+        targets=targets, best=best, worst=worst, heldout={m: _mean_scored(r.heldout for r in runs if r.method == m)
+                                                         for m in methods},
     )
+
+
+def _mean_scored(values: Iterable[float]) -> tuple[float, int]:
+    scored = [v for v in values if not math.isnan(v)]
+    return (float(np.mean(scored)) if scored else math.nan, len(scored))
 
 
 def _grid(xs: Sequence[np.ndarray], n_points: int, start: float) -> np.ndarray:
@@ -226,8 +245,9 @@ def load_benchmark(name: str, storage: str, n_points: int = 50, target: float | 
         parsed = parse_study_name(study)
         if parsed is None or parsed[0] != name:
             continue
-        trials = optuna.load_study(study_name=study, storage=opened).get_trials(deepcopy=False)
-        runs.append(run_curve(parsed[1], parsed[2], trial_points(trials)))
+        loaded = optuna.load_study(study_name=study, storage=opened)
+        trials = loaded.get_trials(deepcopy=False)
+        runs.append(run_curve(parsed[1], parsed[2], trial_points(trials), best_heldout(trials, loaded.user_attrs)))
     if not runs:
         raise MarssegError(f"no benchmark {name!r} in this storage (no study named {name}/METHOD/SEED)")
     return analyse(name, runs, n_points=n_points, target=target)
@@ -251,4 +271,7 @@ def result_rows(result: BenchmarkResult) -> list[dict[str, Any]]:
     for t in result.targets:
         rows.append({"series": f"epochs_to_target_{t.target:.4f}", "method": t.method, "x": math.nan,
                      "mean": t.mean_epochs, "low": math.nan, "high": math.nan, "n_seeds": t.reached})
+    for method, (mean, n) in result.heldout.items():
+        rows.append({"series": "heldout_of_best", "method": method, "x": math.nan, "mean": mean, "low": math.nan,
+                     "high": math.nan, "n_seeds": n})
     return rows

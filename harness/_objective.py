@@ -68,6 +68,12 @@ class Objective:
 
     def __post_init__(self) -> None:
         self.space = self.space.resolve(self.budget.fixed_params)
+        if self.artifact_dir:
+            # Import it here, outside any trial: optuna's `try_import` keeps the ImportError of
+            # an absent optional backend (GCS, boto3) with its traceback, whose frames would
+            # otherwise pin the first trial's model, traced graphs and datasets for the life of
+            # the worker (BENCHMARKS.md, "Resident memory").
+            import optuna.artifacts  # noqa: F401
 
     def __call__(self, trial: Any) -> float:
         import optuna

@@ -68,7 +68,9 @@ def final_rows(result: Any) -> list[list[Any]]:
     rows = []
     for band, regret, target in zip(result.by_epochs, result.regret, result.targets):
         hits = "never" if not target.reached else f"{target.mean_epochs:.1f}"
+        heldout, scored = result.heldout.get(band.method, (math.nan, 0))
         rows.append([band.method, band.n_seeds, f"{band.mean[-1]:.4f}", f"± {(band.high[-1] - band.low[-1]) / 2:.4f}",
+                     f"{heldout:.4f} ({scored}/{band.n_seeds})" if scored else "not scored",
                      f"{result.ranks[band.method][-1]:.2f}", f"{regret.mean[-1]:.3f}",
                      f"{hits} ({target.reached}/{band.n_seeds})"])
     return rows
@@ -84,15 +86,16 @@ def benchmark_html(result: Any, exports: list[str] = ()) -> str:
         band_figure(result.regret, "Normalized regret", "epochs consumed", "(best - value) / (best - worst)"),
     ]
     divs = "".join(f"<div>{figure_div(f, f'bench-{i}')}</div>" for i, f in enumerate(figures))
-    header = ("method", "seeds", "best val mIoU (mean)", "95% half-width", "mean rank", "regret",
-              f"epochs to {target:.4f}")
+    header = ("method", "seeds", "best val mIoU (mean)", "95% half-width", "held-out mIoU of best (mean)",
+              "mean rank", "regret", f"epochs to {target:.4f}")
     return (f'<div class="row">{divs}</div>' + table(header, final_rows(result))
             + note(f"Benchmark {result.name}: every run is the study {result.name}/METHOD/SEED; the budget is "
                    "training epochs over all trials, pruned ones included. A trial counts with the best val mIoU "
                    "it reported (a pruned trial with its best epoch). Bands: 95% t-interval over seeds. Ranks: "
                    "a run with no value yet ranks last. Regret is normalized between the best value of any run "
                    f"({result.best:.4f}) and the worst trial ({result.worst:.4f}). Target: the lowest final best "
-                   "of any run, so every run reaches it.")
+                   "of any run, so every run reaches it. Held-out: the mIoU, on images no run ever saw, of each run's "
+                   "best complete trial by val mIoU (the one `marsseg predict` uses), mean over the runs scored.")
             + (note("Also written as: " + ", ".join(exports)) if exports else ""))
 
 

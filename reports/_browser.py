@@ -23,11 +23,16 @@ window.addEventListener('error', function (e) { window.__marssegErrors.push('err
 window.addEventListener('load', function () {
   setTimeout(function () {
     var divs = document.querySelectorAll('.plotly-graph-div');
-    var drawn = 0;
-    divs.forEach(function (d) { if (d.classList.contains('js-plotly-plot') && d.querySelector('.main-svg')) drawn++; });
+    var drawn = 0, overflowing = 0;
+    divs.forEach(function (d) {
+      var svg = d.querySelector('.main-svg');
+      if (d.classList.contains('js-plotly-plot') && svg) drawn++;
+      if (svg && svg.getBoundingClientRect().width > d.parentElement.getBoundingClientRect().width + 1) overflowing++;
+    });
     var out = document.createElement('pre');
     out.id = 'marsseg-probe';
-    out.textContent = JSON.stringify({figures: divs.length, rendered: drawn, errors: window.__marssegErrors});
+    out.textContent = JSON.stringify({figures: divs.length, rendered: drawn, overflowing: overflowing,
+                                     errors: window.__marssegErrors});
     document.body.appendChild(out);
   }, 1000);
 });
@@ -35,11 +40,13 @@ window.addEventListener('load', function () {
 
 
 class BrowserCheck(NamedTuple):
-    """What the page did in Chromium: figure divs, how many plotly drew, and JS errors."""
+    """What the page did in Chromium: figure divs, how many plotly drew, JS errors, and how many
+    figures are drawn wider than the box that holds them (cut off on screen)."""
 
     figures: int
     rendered: int
     errors: list[str]
+    overflowing: int = 0
 
 
 def find_chromium() -> str | None:
@@ -62,6 +69,7 @@ def check_in_browser(report: Path, chromium: str | None = None, timeout: float =
         probe.write_text(text.replace("<head>", "<head>" + _PROBE, 1), encoding="utf-8")
         cmd = [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--no-first-run", f"--user-data-dir={tmp}/profile", "--virtual-time-budget=15000",
+               "--window-size=1600,1200",  # a desktop width: figures share rows
                "--dump-dom", probe.as_uri()]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
     found = re.search(r'<pre id="marsseg-probe">(.*?)</pre>', done.stdout, re.S)
@@ -69,4 +77,4 @@ def check_in_browser(report: Path, chromium: str | None = None, timeout: float =
         raise RuntimeError(f"probe missing from Chromium's DOM (exit {done.returncode}): {done.stderr[-2000:]}")
     data = json.loads(found.group(1).replace("&quot;", '"').replace("&lt;", "<").replace("&gt;", ">")
                       .replace("&amp;", "&"))
-    return BrowserCheck(data["figures"], data["rendered"], data["errors"])
+    return BrowserCheck(data["figures"], data["rendered"], data["errors"], data["overflowing"])

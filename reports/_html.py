@@ -66,6 +66,14 @@ def section(anchor: str, title: str, body: str) -> str:
     return f'<section id="{esc(anchor)}"><h2>{esc(title)}</h2>{body}</section>'
 
 
+# A figure is drawn as soon as its div is parsed, when the later figures of its row do not exist
+# yet, so it takes the whole row's width and is cut off once they arrive: redraw each at its
+# box's final width when the page has loaded.
+_RESIZE = ("<script>window.addEventListener('load', function () {"
+           "document.querySelectorAll('.js-plotly-plot').forEach(function (d) { Plotly.Plots.resize(d); });"
+           "});</script>")
+
+
 def page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) -> str:
     """The whole self-contained page: CSS and plotly.js inline, no outside request."""
     from plotly.offline import get_plotlyjs
@@ -77,5 +85,5 @@ def page(title: str, subtitle: str, sections: Sequence[tuple[str, str, str]]) ->
         f"<title>{esc(title)}</title><style>{CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script></head>'
         f"<body><header><h1>{esc(title)}</h1><div>{esc(subtitle)}</div></header>"
-        f"<nav>{nav}</nav><main>{body}</main></body></html>\n"
+        f"<nav>{nav}</nav><main>{body}</main>{_RESIZE}</body></html>\n"
     )

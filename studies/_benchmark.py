@@ -75,19 +75,24 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
     """One KerasTuner run (one process: KerasTuner's own distribution is not used), recorded in `B/kind/SEED`."""
     from harness import (KerasTunerObjective, SpaceHyperModel, StopFlag, configure_tensorflow, epochs_consumed,
                          get_budget, make_tuner, quiet_optuna, study_name)
-    from harness.data import load_data
+    from harness.data import load_data, split_heldout
     from search_spaces import get_space
+    from studies._evaluate import evaluate_study
 
     name = study_name(bench.name, kind, seed)
-    study, artifact_dir = _keras_tuner_study(bench, kind, seed, name)
+    study, settings = _keras_tuner_study(bench, kind, seed, name)
+    artifact_dir = settings.artifact_dir
     if epochs_consumed(study.get_trials(deepcopy=False)) >= bench.epochs:
         print(f"{name}: already consumed its {bench.epochs} epochs", file=sys.stderr)
+        evaluate_study(study, settings)  # a no-op unless a kill came between its search and its scoring
         return 0
     if bench.workers > 1:
         print(f"{name}: KerasTuner runs in one process here (--workers applies to Optuna methods)", file=sys.stderr)
     configure_tensorflow(None, False)
     quiet_optuna(False)
-    budget, data = get_budget(bench.budget), load_data(bench.data)
+    budget, full = get_budget(bench.budget), load_data(bench.data)
+    # the held-out images never reach a KerasTuner trial either (as in `marsseg search`)
+    data = split_heldout(full, settings.heldout_fraction, seed).search if settings.heldout_fraction else full
     space = get_space(bench.space).resolve(budget.fixed_params)
     stop = StopFlag().install()
     make = objective or KerasTunerObjective
@@ -106,25 +111,41 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
         return 130
     finally:
         stop.restore()
-    return 130 if stop.is_set() else 0
+    if stop.is_set():
+        return 130
+    evaluate_study(study, settings, data=full)  # the top 5 by val mIoU, as `marsseg search` does at its end
+    return 0
 
 
-def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tuple[Any, str]:
-    """The run's study (created, or resumed when its settings match) and its artifact folder."""
+@dataclass(frozen=True)
+class _KerasTunerRun:
+    """What scoring a KerasTuner run on its held-out split needs (`studies._evaluate`)."""
+
+    data: str
+    seed: int
+    artifact_dir: str
+    heldout_fraction: float
+
+
+def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tuple[Any, _KerasTunerRun]:
+    """The run's study (created, or resumed when its settings match) and its settings."""
     import optuna
 
     from harness import get_budget
     from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, open_storage, storage_kind
     from studies._liveness import Liveness, fail_dead_trials
-    from studies._search import default_artifact_dir
+    from studies._search import NEW_STUDY_DEFAULTS, default_artifact_dir
 
     settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
                 "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
-                "max_epochs": get_budget(bench.budget).max_epochs}
+                "max_epochs": get_budget(bench.budget).max_epochs,
+                "heldout_fraction": NEW_STUDY_DEFAULTS["heldout_fraction"]}
     study = optuna.create_study(study_name=name, storage=open_storage(bench.storage), direction="maximize",
                                 load_if_exists=True, sampler=optuna.samplers.RandomSampler(seed=seed),
                                 pruner=optuna.pruners.NopPruner())
     stored = study.user_attrs
+    if stored and "heldout_fraction" not in stored:  # made before KerasTuner runs held images out: keep its split
+        settings["heldout_fraction"] = 0.0
     for key in ("space", "budget", "data", "seed"):
         if key in stored and stored[key] != settings[key]:
             raise MarssegError(f"study {name!r} was created with {key}={stored[key]!r}, not {settings[key]!r}")
@@ -134,7 +155,8 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     dead = fail_dead_trials(study, Liveness(HEARTBEAT_INTERVAL_S, GRACE_PERIOD_S, storage_kind(bench.storage)))
     if dead:
         print(f"{name}: marked trials {dead} FAIL: left RUNNING by a run that died", file=sys.stderr)
-    return study, str(stored.get("artifact_dir", settings["artifact_dir"]))
+    return study, _KerasTunerRun(bench.data, seed, str(stored.get("artifact_dir", settings["artifact_dir"])),
+                                 float(stored.get("heldout_fraction", settings["heldout_fraction"])))
 
 
 def methods() -> dict[str, Run]:
@@ -178,11 +200,15 @@ def run_benchmark(bench: Benchmark, *, objective: Any = None, kt_build: Any = No
 
 
 def format_result(result: Any) -> str:
-    """The last checkpoint of each method: seeds, mean best, mean rank, regret, epochs to the target."""
-    lines = [f"{'method':>16s}  {'seeds':>5s}  {'best (mean)':>11s}  {'rank':>5s}  {'regret':>6s}  "
-             f"{'epochs to ' + format(result.targets[0].target if result.targets else 0.0, '.3f'):>16s}"]
+    """The last checkpoint of each method: seeds, mean best, held-out of the best trials, mean rank,
+    regret, epochs to the target."""
+    to = "epochs to " + format(result.targets[0].target if result.targets else 0.0, ".3f")
+    lines = [f"{'method':>16s}  {'seeds':>5s}  {'best (mean)':>11s}  {'held-out (n)':>14s}  {'rank':>5s}  "
+             f"{'regret':>6s}  {to:>16s}"]
     for band, regret, target in zip(result.by_epochs, result.regret, result.targets):
         rank = result.ranks[band.method][-1]
-        lines.append(f"{band.method:>16s}  {band.n_seeds:>5d}  {band.mean[-1]:>11.4f}  {rank:>5.2f}  "
-                     f"{regret.mean[-1]:>6.3f}  {target.mean_epochs:>10.1f} ({target.reached}/{band.n_seeds})")
+        heldout, scored = result.heldout.get(band.method, (float("nan"), 0))
+        lines.append(f"{band.method:>16s}  {band.n_seeds:>5d}  {band.mean[-1]:>11.4f}  {heldout:>9.4f} ({scored})  "
+                     f"{rank:>5.2f}  {regret.mean[-1]:>6.3f}  "
+                     f"{target.mean_epochs:>10.1f} ({target.reached}/{band.n_seeds})")
     return "\n".join(lines)

@@ -99,7 +99,8 @@ def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective
     import dataclasses
 
     from harness import Objective
-    from harness.data import load_data
+    from harness.common import attrs
+    from harness.data import load_data, split_heldout
 
     bench = Benchmark(name="real", space="smoke", data="synthetic:120", budget="tiny", epochs=1,
                       methods=("kt-hyperband",), seeds=(0,), storage=str(tmp_path / "r.journal"))
@@ -117,5 +118,10 @@ def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective
     one_epoch = dataclasses.replace(get_budget("tiny"), max_epochs=1, warmup_epochs=0)
     reference = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
     reference.enqueue_trial(trial.params)
-    reference.optimize(Objective(get_space("smoke"), load_data("synthetic:120"), one_epoch, seed=0), n_trials=1)
+    # the data a `marsseg search` worker hands its objective: the held-out images taken out
+    search = split_heldout(load_data("synthetic:120"), study.user_attrs["heldout_fraction"], 0).search
+    reference.optimize(Objective(get_space("smoke"), search, one_epoch, seed=0), n_trials=1)
     assert reference.trials[0].intermediate_values[0] == pytest.approx(trial.intermediate_values[0], abs=1e-4)
+    # and, as `marsseg search` does at its end, the run scored its best trial on the held-out split
+    assert study.user_attrs["heldout_fraction"] == 0.1
+    assert 0.0 <= attrs.heldout_scores(study.user_attrs)[0]["miou"] <= 1.0

@@ -177,3 +177,34 @@ def test_a_stop_signal_ends_training_between_batches_as_an_interrupt(data, monke
                        catch=(Exception,))
     assert study.trials[0].state == TrialState.FAIL
     assert study.trials[0].user_attrs["fail_reason"].startswith("interrupted")
+
+
+_NOTHING_PINNED = """
+import gc, sys, tempfile
+import keras, optuna
+assert "optuna.artifacts" not in sys.modules  # the first trial must be the one that could be pinned
+from harness import Objective, get_budget
+from harness.data import load_data
+from search_spaces import get_space
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+study.enqueue_trial(PARAMS)
+with tempfile.TemporaryDirectory() as tmp:
+    study.optimize(Objective(get_space("smoke"), load_data("synthetic:60"), get_budget("tiny"), artifact_dir=tmp),
+                   n_trials=1)
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, keras.Model)]
+print(study.trials[0].state.name, len(alive))
+"""
+
+
+def test_a_finished_trial_leaves_no_model_alive_in_the_worker() -> None:
+    """No frame of a trial survives it: optuna.artifacts, first imported inside a trial, used to keep
+    its optional backends' ImportError tracebacks, pinning the first trial's model and graphs."""
+    import subprocess
+    import sys
+
+    script = _NOTHING_PINNED.replace("PARAMS", repr(SMOKE_UNET))
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split()[-2:] == ["COMPLETE", "0"], out.stdout

@@ -9,7 +9,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from harness.common import open_storage
+from harness.common import attrs, open_storage
 from studies.cli import main
 
 T0 = dt.datetime(2026, 1, 1)
@@ -21,6 +21,9 @@ RUNS = {
     "B/kt-random/1": [(0, 20, [0.05, 0.1, 0.15], "COMPLETE")],
     "other": [(0, 1, [0.9], "COMPLETE")],  # not a run of B: ignored
 }
+# run -> {trial number: held-out mIoU} as `marsseg evaluate` stores them; the table shows the one of the
+# best trial by val mIoU (kt-random/0: trial 0 at val 0.6, not trial 1 whose held-out score is higher)
+HELDOUT = {"B/tpe+median/1": {0: 0.42}, "B/kt-random/0": {0: 0.55, 1: 0.7}}
 
 
 def _store(journal: str) -> None:
@@ -34,6 +37,8 @@ def _store(journal: str) -> None:
                 datetime_complete=T0 + dt.timedelta(seconds=end), params={}, distributions={},
                 user_attrs={"epochs_run": len(values)}, system_attrs={},
                 intermediate_values=dict(enumerate(values)), trial_id=number))
+        for number, miou in HELDOUT.get(name, {}).items():
+            study.set_user_attr(attrs.heldout_key(number), {"miou": miou})
 
 
 def test_report_benchmark_writes_the_section_and_a_csv_with_the_hand_computed_figures(tmp_path, capsys) -> None:
@@ -56,6 +61,9 @@ def test_report_benchmark_writes_the_section_and_a_csv_with_the_hand_computed_fi
     # target = lowest final best (0.15): tpe+median reached at 2 epochs both seeds, kt-random at 1 and 3
     targets = {r["method"]: float(r["mean"]) for r in rows if r["series"].startswith("epochs_to_target_0.1500")}
     assert targets == {"tpe+median": pytest.approx(2.0), "kt-random": pytest.approx(2.0)}
+    heldout = {r["method"]: (float(r["mean"]), int(r["n_seeds"])) for r in rows if r["series"] == "heldout_of_best"}
+    assert heldout == {"tpe+median": (pytest.approx(0.42), 1), "kt-random": (pytest.approx(0.55), 1)}
+    assert "0.4200 (1/2)" in page and "0.5500 (1/2)" in page
 
 
 def test_report_needs_a_study_or_a_benchmark(tmp_path, capsys) -> None:

@@ -34,6 +34,7 @@ def test_every_figure_renders_without_console_errors(tmp_path: Path, chromium: s
     assert check.errors == []
     assert check.figures == 9
     assert check.rendered == check.figures
+    assert check.overflowing == 0  # at a desktop width no figure is cut off by its row
 
 
 @pytest.mark.browser
@@ -51,3 +52,18 @@ def test_browser_probe_reports_script_errors_and_undrawn_figures(tmp_path: Path,
     check = check_in_browser(page, chromium)
     assert check.figures == 1 and check.rendered == 0
     assert any("boom" in e for e in check.errors) and any("undefinedFunction" in e for e in check.errors)
+
+
+@pytest.mark.browser
+def test_benchmark_figures_that_share_a_row_fit_their_boxes(tmp_path: Path, chromium: str) -> None:
+    """Each figure used to be drawn before the next ones of its row existed, at the whole row's width."""
+    from studies.cli import main
+    from test_report_benchmark import _store
+
+    journal = str(tmp_path / "b.journal")
+    _store(journal)
+    out = tmp_path / "bench.html"
+    assert main(["report", "--benchmark", "B", "--storage", journal, "-o", str(out)]) == 0
+    check = check_in_browser(out, chromium)
+    assert check.errors == [] and check.rendered == check.figures == 4
+    assert check.overflowing == 0
