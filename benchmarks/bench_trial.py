@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--overhead", action="store_true", help="also time a bare model.fit (default path)")
     parser.add_argument("--no-flops", action="store_true")
+    parser.add_argument("--default", default=DEFAULT_PATH,
+                        help="precision of the default path (auto: what `marsseg` picks on this machine)")
     args = parser.parse_args(argv)
 
     from harness import Budget, configure_tensorflow, quiet_optuna
@@ -242,8 +244,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         families, args.repeats = ["unet"], 2
     budget = Budget("bench", max_train_images=None, max_val_images=args.val, max_epochs=args.epochs,
-                    filter_scale=1.0, steps_per_epoch=args.steps, patience=args.epochs, lr_patience=args.epochs,
-                    warmup_epochs=0, max_batch_size=args.batch, n_preview=3)
+                    steps_per_epoch=args.steps, patience=args.epochs, lr_patience=args.epochs,
+                    warmup_epochs=0, n_preview=3)  # width and batch: the trial's params
     data = load_data(args.data)
     print(f"data {args.data}, batch {args.batch}, {args.epochs} epochs x {args.steps} steps, {args.val} val images, "
           f"{args.repeats} repeats; cpu count {os.cpu_count()}; load at start {os.getloadavg()}", flush=True)
@@ -254,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
         setup = Setup(data, budget, args.batch, tmp)
         for repeat in range(args.repeats):
             for family in families:
-                for variant, precision in (("keras-defaults", KERAS_DEFAULTS), ("default", DEFAULT_PATH)):
+                for variant, precision in (("keras-defaults", KERAS_DEFAULTS), ("default", args.default)):
                     r = run_trial(setup, family, variant, precision)
                     print(f"repeat {repeat} {family} {variant} ({r.precision}): {r.seconds:.1f} s, {r.rate:.1f} "
                           f"images/s, epochs {[round(s, 1) for s in r.epoch_seconds]}, load {r.load:.1f}", flush=True)
