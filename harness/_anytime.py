@@ -92,14 +92,18 @@ def run_curve(method: str, seed: int, points: Sequence[TrialPoint], heldout: flo
                     np.array([p.seconds for p in points], dtype=float), best, values, heldout)
 
 
-def best_heldout(trials: Sequence[Any], study_attrs: Mapping[str, Any]) -> float:
-    """Held-out mIoU of the complete trial with the best val mIoU (ties: the lower number), the
-    one `marsseg predict --top-k 1` uses; NaN when it was not scored (no split, no weights)."""
+def ranked_complete(trials: Iterable[Any]) -> list[Any]:
+    """The COMPLETE trials with a value, best val mIoU first (ties: the lower number): the order
+    in which `marsseg evaluate` scores and `marsseg predict --top-k` picks them."""
     done = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
-    if not done:
-        return math.nan
-    best = min(done, key=lambda t: (-t.value, t.number))
-    score = attrs.heldout_scores(dict(study_attrs)).get(best.number)
+    return sorted(done, key=lambda t: (-t.value, t.number))
+
+
+def best_heldout(trials: Sequence[Any], study_attrs: Mapping[str, Any]) -> float:
+    """Held-out mIoU of the best complete trial by val mIoU (`ranked_complete`), the one
+    `marsseg predict --top-k 1` uses; NaN when it was not scored (no split, no weights)."""
+    ranked = ranked_complete(trials)
+    score = attrs.heldout_scores(dict(study_attrs)).get(ranked[0].number) if ranked else None
     return math.nan if score is None else float(score["miou"])
 
 

@@ -91,8 +91,7 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
     configure_tensorflow(None, False)
     quiet_optuna(False)
     budget, full = get_budget(bench.budget), load_data(bench.data)
-    # the held-out images never reach a KerasTuner trial either (as in `marsseg search`)
-    data = split_heldout(full, settings.heldout_fraction, seed).search if settings.heldout_fraction else full
+    data = split_heldout(full, settings.heldout_fraction, seed).search  # as a `marsseg search` worker does
     space = get_space(bench.space).resolve(budget.fixed_params)
     stop = StopFlag().install()
     make = objective or KerasTunerObjective

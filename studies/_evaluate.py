@@ -19,12 +19,14 @@ def pick_trials(study: Any, top: int | None, numbers: Sequence[int] = ()) -> lis
     """The COMPLETE trials to score: `numbers` if given, else the `top` by value (None: all)."""
     from optuna.trial import TrialState
 
+    from harness import ranked_complete
+
     done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
     if numbers:
         wanted = set(numbers)
         return [t for t in done if t.number in wanted]
-    done.sort(key=lambda t: (-t.value, t.number))
-    return done if top is None else done[:top]
+    ranked = ranked_complete(done)
+    return ranked if top is None else ranked[:top]
 
 
 def evaluate_study(study: Any, settings: Any, *, top: int | None = 5, numbers: Sequence[int] = (),
