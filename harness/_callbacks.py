@@ -50,6 +50,27 @@ class LoudPruningCallback(KerasPruningCallback):
             super().on_epoch_end(epoch, logs)
 
 
+class StopAtEpochBudget(keras.callbacks.Callback):
+    """End the trial's training once its study has trained `epoch_budget` epochs over all its
+    trials (a benchmark run's equal budget), instead of letting the last trial run to its own
+    end. Place it after the pruning callback, so that this epoch's report is counted."""
+
+    def __init__(self, trial: Any, epoch_budget: int) -> None:
+        super().__init__()
+        self.trial = trial
+        self.epoch_budget = epoch_budget
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        from harness._anytime import epochs_consumed
+        from harness.common.attrs import BUDGET_STOPPED
+
+        if epochs_consumed(self.trial.study.get_trials(deepcopy=False)) >= self.epoch_budget:
+            self.model.stop_training = True
+            self.trial.set_user_attr(BUDGET_STOPPED, True)
+            _log.info("trial %d: the run's budget of %d epochs is spent; training stops after epoch %d",
+                      self.trial.number, self.epoch_budget, epoch + 1)
+
+
 class StopOnSignal(keras.callbacks.Callback):
     """Raise KeyboardInterrupt between batches once `stop.is_set()` (see `StopFlag`)."""
 

@@ -23,7 +23,7 @@ from harness._anytime import epochs_consumed
 from harness._budgets import Budget
 from harness._configs import configs_from_params
 from harness._objective import Objective
-from harness.common import attrs
+from harness.common import KERAS_TUNER_METHODS, attrs
 from marsseg_models import VAL_MIOU
 
 _SCHEDULE_PREFIX = "tuner/"
@@ -143,19 +143,20 @@ def _hyperband(budget: Budget, seed: int) -> tuple[type, dict[str, Any]]:
     return _Hyperband, {"max_epochs": budget.max_epochs, "factor": 3, "hyperband_iterations": _MANY, "seed": seed}
 
 
-TUNERS: dict[str, Callable[[Budget, int], tuple[type, dict[str, Any]]]] = {
-    "kt-random": _random, "kt-bayes": _bayes, "kt-hyperband": _hyperband,
-}
+TUNERS: dict[str, Callable[[Budget, int], tuple[type, dict[str, Any]]]] = dict(
+    zip(KERAS_TUNER_METHODS, (_random, _bayes, _hyperband), strict=True))
 
 
-def make_tuner(kind: str, hypermodel: SpaceHyperModel, *, epoch_budget: int, directory: str, seed: int) -> Any:
-    """The KerasTuner tuner `kind` (see `TUNERS`) maximizing `val_miou`, resuming from `directory`."""
+def make_tuner(kind: str, hypermodel: SpaceHyperModel, *, epoch_budget: int, directory: str, seed: int,
+               fresh: bool = False) -> Any:
+    """The KerasTuner tuner `kind` (see `TUNERS`) maximizing `val_miou`, resuming from `directory`
+    (`fresh`: discard what is there, e.g. the folder of a deleted study of the same name)."""
     try:
         factory = TUNERS[kind]
     except KeyError:
         raise ValueError(f"unknown KerasTuner method {kind!r}; valid: {', '.join(TUNERS)}") from None
     cls, options = factory(hypermodel.budget, seed)
     tuner = cls(hypermodel=hypermodel, objective=kt.Objective(VAL_MIOU, direction="max"), directory=directory,
-                project_name=kind, overwrite=False, max_consecutive_failed_trials=10, **options)
+                project_name=kind, overwrite=fresh, max_consecutive_failed_trials=10, **options)
     tuner.epoch_budget = epoch_budget
     return tuner

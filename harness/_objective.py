@@ -16,6 +16,7 @@ from harness.common.attrs import (
     BEST_EPOCH,
     CONFIGS,
     CONFUSION_MATRIX,
+    EPOCH_BUDGET,
     EPOCHS_RUN,
     FAIL_REASON,
     N_PARAMS,
@@ -124,10 +125,14 @@ class Objective:
         callbacks and epochs). The attributes are written here."""
         from marsseg_models import VAL_MIOU, inference_model, resolve_precision
 
-        from harness._callbacks import LoudPruningCallback
+        from harness._callbacks import LoudPruningCallback, StopAtEpochBudget
         from harness._training import ConfigRejected, train
 
         callbacks = [*fit.pop("callbacks", ()), LoudPruningCallback(trial, VAL_MIOU)]
+        study = getattr(trial, "study", None)  # FixedTrial has none
+        epoch_budget = None if study is None else study.user_attrs.get(EPOCH_BUDGET)
+        if epoch_budget is not None:  # a benchmark run: stop where its equal budget ends
+            callbacks.append(StopAtEpochBudget(trial, int(epoch_budget)))
         precision = resolve_precision(self.precision)  # None: $MARSSEG_PRECISION, else auto
         trial.set_user_attr(PRECISION, precision)
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.common import DEFAULT_JOURNAL, MarssegError, attrs
+from studies._settings import StudySettings
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
 
     hypermodel = SpaceHyperModel(space, budget, data.image_shape, seed, study, make_objective, kt_build)
     tuner = make_tuner(kind, hypermodel, epoch_budget=bench.epochs, seed=seed,
-                       directory=str(Path(artifact_dir) / "keras_tuner"))
+                       directory=str(Path(artifact_dir) / "keras_tuner"),
+                       fresh=not study.get_trials(deepcopy=False))  # nothing recorded: nothing to resume
     print(f"{name}: KerasTuner {kind}, {epochs_consumed(study.get_trials(deepcopy=False))}/{bench.epochs} "
           "epochs done", file=sys.stderr)
     try:
@@ -116,17 +118,7 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
     return 0
 
 
-@dataclass(frozen=True)
-class _KerasTunerRun:
-    """What scoring a KerasTuner run on its held-out split needs (`studies._evaluate`)."""
-
-    data: str
-    seed: int
-    artifact_dir: str
-    heldout_fraction: float
-
-
-def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tuple[Any, _KerasTunerRun]:
+def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tuple[Any, StudySettings]:
     """The run's study (created, or resumed when its settings match) and its settings."""
     import optuna
 
@@ -154,8 +146,7 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     dead = fail_dead_trials(study, Liveness(HEARTBEAT_INTERVAL_S, GRACE_PERIOD_S, storage_kind(bench.storage)))
     if dead:
         print(f"{name}: marked trials {dead} FAIL: left RUNNING by a run that died", file=sys.stderr)
-    return study, _KerasTunerRun(bench.data, seed, str(stored.get("artifact_dir", settings["artifact_dir"])),
-                                 float(stored.get("heldout_fraction", settings["heldout_fraction"])))
+    return study, StudySettings.from_attrs(study.user_attrs)
 
 
 def methods() -> dict[str, Run]:

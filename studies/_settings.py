@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError
+from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, MarssegError
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)
@@ -14,7 +14,11 @@ PRUNERS = tuple(PRUNER_FACTORIES)
 
 @dataclass(frozen=True)
 class StudySettings:
-    """The study-level choices, kept in the study's user attributes (ARCHITECTURE.md)."""
+    """The study-level choices, kept in the study's user attributes (ARCHITECTURE.md).
+
+    A KerasTuner run of `marsseg benchmark` records its method (`kt-bayes`, ...) as `sampler`
+    and `none` as `pruner`: `marsseg evaluate`, `predict` and `report` read it as any study.
+    """
 
     space: str
     sampler: str
@@ -34,7 +38,8 @@ class StudySettings:
         from harness import get_budget
         from search_spaces import get_space
 
-        for name, value, valid in (("sampler", self.sampler, SAMPLERS), ("pruner", self.pruner, PRUNERS)):
+        for name, value, valid in (("sampler", self.sampler, SAMPLERS + KERAS_TUNER_METHODS),
+                                   ("pruner", self.pruner, PRUNERS)):
             if value not in valid:
                 raise MarssegError(f"unknown {name} {value!r}; valid: {', '.join(valid)}")
         try:
@@ -51,6 +56,11 @@ class StudySettings:
         if not 0 < self.heartbeat_s < self.grace_s:
             raise MarssegError(f"need 0 < --heartbeat < --grace, got {self.heartbeat_s} and {self.grace_s}")
         object.__setattr__(self, "max_epochs", budget.max_epochs)
+
+    @property
+    def keras_tuner(self) -> bool:
+        """Whether KerasTuner ran this study (`marsseg benchmark`), not Optuna workers."""
+        return self.sampler in KERAS_TUNER_METHODS
 
     def to_attrs(self) -> dict[str, Any]:
         """Study user attributes."""

@@ -134,6 +134,9 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
 
     probe = load_existing_study(spec.study_name, spec.storage_url)
     settings = load_settings(probe)
+    if settings.keras_tuner:
+        raise MarssegError(f"study {spec.study_name!r} is a KerasTuner run ({settings.sampler}); "
+                           "`marsseg benchmark` resumes it, not a worker")
     liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(spec.storage_url))
     storage = open_storage(spec.storage_url, heartbeat=(settings.heartbeat_s, settings.grace_s))
     budget = get_budget(settings.budget)

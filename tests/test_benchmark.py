@@ -74,6 +74,18 @@ def test_a_finished_benchmark_resumes_without_running_anything(tmp_path) -> None
     assert counts() == before and min(before) >= 3  # 7 epochs of 3-epoch trials: at least 3 trials per run
 
 
+def test_a_keras_tuner_run_of_a_deleted_study_starts_over_instead_of_resuming_its_old_folder(tmp_path) -> None:
+    from pathlib import Path
+
+    bench = _bench(tmp_path, methods=("kt-random",))
+    assert run_benchmark(bench, objective=FakeCurveObjective, kt_build=_tiny_model) == 0
+    Path(bench.storage).unlink()  # the study goes; its artifact folder, KerasTuner's included, stays
+    assert run_benchmark(bench, objective=FakeCurveObjective, kt_build=_tiny_model) == 0
+    for seed in bench.seeds:
+        study = optuna.load_study(study_name=f"b1/kt-random/{seed}", storage=open_storage(bench.storage))
+        assert len(_keras_tuner_statuses(study)) == len(study.trials) >= 3
+
+
 def test_marsseg_benchmark_prints_the_final_checkpoint_of_every_method(tmp_path, capsys) -> None:
     from studies.cli import main
 
@@ -124,4 +136,31 @@ def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective
     assert reference.trials[0].intermediate_values[0] == pytest.approx(trial.intermediate_values[0], abs=1e-4)
     # and, as `marsseg search` does at its end, the run scored its best trial on the held-out split
     assert study.user_attrs["heldout_fraction"] == 0.1
-    assert 0.0 <= attrs.heldout_scores(study.user_attrs)[0]["miou"] <= 1.0
+    first = attrs.heldout_scores(study.user_attrs)[0]["miou"]
+    assert 0.0 <= first <= 1.0
+    # `marsseg evaluate` reads a KerasTuner run as any study (scoring again: the same score);
+    # an Optuna worker refuses it
+    from studies.cli import main
+
+    assert main(["evaluate", "--study", "real/kt-hyperband/0", "--storage", bench.storage, "--force"]) == 0
+    assert attrs.heldout_scores(study.user_attrs)[0]["miou"] == pytest.approx(first, abs=1e-6)
+    assert main(["worker", "--study", "real/kt-hyperband/0", "--storage", bench.storage]) == 2
+
+
+@pytest.mark.slow
+def test_the_last_trial_of_a_run_stops_where_the_epoch_budget_ends(tmp_path) -> None:
+    """Real `tiny` trials (3 epochs, no pruner) in runs of 2 epochs: each engine's only trial
+    stops after its second epoch instead of training to its own end."""
+    from harness.common import attrs
+
+    bench = Benchmark(name="cap", space="smoke", data="synthetic:120", budget="tiny", epochs=2,
+                      methods=("random+none", "kt-random"), seeds=(0,), storage=str(tmp_path / "c.journal"))
+    assert get_budget("tiny").max_epochs == 3 > bench.epochs
+    assert run_benchmark(bench) == 0
+    for method in bench.methods:
+        study = optuna.load_study(study_name=f"cap/{method}/0", storage=open_storage(bench.storage))
+        [trial] = study.trials
+        assert trial.state.name == "COMPLETE", method
+        assert sorted(trial.intermediate_values) == [0, 1], method
+        assert trial.user_attrs[attrs.EPOCHS_RUN] == 2 and trial.user_attrs[attrs.BUDGET_STOPPED] is True
+        assert trial.value == pytest.approx(max(trial.intermediate_values.values()))

@@ -4,6 +4,7 @@ the trial user attributes, storage URL helpers and atomic output files. Imports 
 
 from harness.common import attrs
 from harness.common._args import non_empty, non_negative_int, positive_float, positive_int
+from harness.common._engines import KERAS_TUNER_METHODS
 from harness.common._errors import MarssegError
 from harness.common._files import atomic_output, check_output_path, ensure_writable_dir
 from harness.common._lazy import lazy_exports
@@ -23,6 +24,7 @@ __all__ = [
     "DEFAULT_JOURNAL",
     "GRACE_PERIOD_S",
     "HEARTBEAT_INTERVAL_S",
+    "KERAS_TUNER_METHODS",
     "MarssegError",
     "atomic_output",
     "attrs",
