@@ -1,73 +1,108 @@
 """Resident memory of one worker over consecutive `tiny` trials (acceptance: grows < 200 MB).
 
-One process runs `--trials` trials of the `smoke` space at the `tiny` budget (random sampler,
-seed 0, artifacts on) through `harness.Objective`, as a worker does (`clear_session` per
-trial, `gc_after_trial`), and reads VmRSS from /proc/self/status after each trial. Growth is
-measured from the end of the first trial (TensorFlow's one-off start-up is not a leak).
+Runs `marsseg search` with one worker (`smoke` space, `tiny` budget, random sampler, no
+pruner, seed 0, artifacts on, synthetic data) for `--trials` trials in a fresh folder, and
+samples the resident memory (VmRSS) of its whole process tree every `--every` seconds: the
+search process and, with `--recycle N`, the worker processes it starts, a fresh one every N
+trials. Each trial's figure is the highest sample taken while it ran; growth is the highest
+of them minus the first trial's (TensorFlow's one-off start-up is not a leak).
 
-    python benchmarks/bench_memory.py                 # 30 trials
-    python benchmarks/bench_memory.py --precision float32
+    python benchmarks/bench_memory.py                  # 30 trials, the default --recycle
+    python benchmarks/bench_memory.py --recycle 0      # every trial in one process
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
 
-def rss_mb() -> float:
-    """Resident set size of this process in MB (VmRSS)."""
-    with open("/proc/self/status", encoding="ascii") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    raise RuntimeError("VmRSS not found in /proc/self/status")
+def tree_rss_mb(root: int) -> float:
+    """VmRSS of process `root` and all its descendants, in MB (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                stat = Path(entry.path, "stat").read_text()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry.name))
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, ()))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) / 1024
+        except OSError:
+            continue
+    return total
+
+
+def finished(journal: Path, study: str) -> int:
+    """Finished trials of the study (0 while it does not exist yet)."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    if not journal.exists():
+        return 0
+    try:
+        trials = optuna.load_study(study_name=study, storage=JournalStorage(JournalFileBackend(str(journal)))).trials
+    except KeyError:
+        return 0
+    return sum(t.state.is_finished() for t in trials)
 
 
 def main(argv: list[str] | None = None) -> int:
+    from studies._worker import DEFAULT_RECYCLE
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=30)
+    parser.add_argument("--recycle", type=int, default=DEFAULT_RECYCLE, help="passed to marsseg search")
     parser.add_argument("--precision", default=None, help="auto | float32 | bfloat16 | float16 (default: auto)")
-    parser.add_argument("--malloc-trim", action="store_true",
-                        help="call glibc malloc_trim(0) after each trial and print RSS before and after it")
+    parser.add_argument("--every", type=float, default=0.5, help="seconds between samples")
     args = parser.parse_args(argv)
 
     import optuna
 
-    from harness import Objective, configure_tensorflow, get_budget, quiet_optuna
-    from harness.data import load_data
-    from search_spaces import get_space
-
-    configure_tensorflow()
-    quiet_optuna(False)
-    data = load_data("synthetic:120")
-    start = time.perf_counter()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
-        objective = Objective(get_space("smoke"), data, get_budget("tiny"), artifact_dir=tmp, precision=args.precision)
-        study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
-        rss = []
-        for i in range(args.trials):
-            study.optimize(objective, n_trials=1, catch=(Exception,), gc_after_trial=True)
-            before_trim = rss_mb()
-            if args.malloc_trim:
-                ctypes.CDLL("libc.so.6").malloc_trim(0)
-            rss.append(rss_mb())
-            trial = study.trials[-1]
-            print(f"trial {i}: {trial.state.name} {trial.params.get('model.family')} "
-                  f"{trial.user_attrs.get('precision')}, RSS {before_trim:.0f} MB"
-                  f"{f' (after malloc_trim {rss[-1]:.0f} MB)' if args.malloc_trim else ''}, "
-                  f"load {os.getloadavg()[0]:.1f}", flush=True)
-    growth = rss[-1] - rss[0]
-    half = len(rss) // 2
-    print(f"{args.trials} tiny trials in {time.perf_counter() - start:.0f} s; RSS after trial 0 {rss[0]:.0f} MB, "
-          f"max {max(rss):.0f} MB, last {rss[-1]:.0f} MB; second half grew {rss[-1] - rss[half]:.0f} MB")
+        journal = Path(tmp) / "memory.journal"
+        command = [sys.executable, "-m", "studies.cli", "search", "--study", "memory", "--storage", str(journal),
+                   "--space", "smoke", "--budget", "tiny", "--data", "synthetic:120", "--sampler", "random",
+                   "--pruner", "none", "--seed", "0", "--trials", str(args.trials), "--heldout", "0",
+                   "--recycle", str(args.recycle)] + (["--precision", args.precision] if args.precision else [])
+        start = time.perf_counter()
+        proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        peaks: list[float] = [0.0]
+        done = 0
+        while proc.poll() is None:
+            peaks[-1] = max(peaks[-1], tree_rss_mb(proc.pid))
+            now = finished(journal, "memory")
+            if now > done:
+                print(f"trial {done}: peak RSS of the worker {peaks[-1]:.0f} MB, load {os.getloadavg()[0]:.1f}",
+                      flush=True)
+                peaks.extend([0.0] * (now - done))
+                done = now
+            time.sleep(args.every)
+        if proc.returncode:
+            print(f"marsseg search exited with {proc.returncode}: {' '.join(command)}", file=sys.stderr)
+            return 1
+    peaks = [p for p in peaks[:args.trials] if p > 0]
+    growth = max(peaks) - peaks[0]
+    print(f"{args.trials} tiny trials, --recycle {args.recycle}, in {time.perf_counter() - start:.0f} s; peak RSS "
+          f"during trial 0 {peaks[0]:.0f} MB, highest {max(peaks):.0f} MB, during the last trial {peaks[-1]:.0f} MB")
     print(f"rss growth {growth:.0f} MB ({'<' if growth < 200 else '>='} 200 MB)")
     return 0
 

@@ -45,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--create-only", action="store_true",
                         help="create or resume the study and enqueue presets, run no trial (then start workers)")
     search.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
+    _recycle_argument(search)
     search.set_defaults(func=_search)
 
     worker = subparsers.add_parser("worker", help="join an existing study from any machine")
@@ -56,6 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--patience", type=positive_float, default=600.0,
                         help="seconds to wait for an unreachable storage before exiting (default 600)")
     worker.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
+    _recycle_argument(worker)
     worker.set_defaults(func=_worker)
     _register_evaluate_ablate(subparsers)
     _register_predict(subparsers)
@@ -108,6 +110,15 @@ def _study_arguments(parser: argparse.ArgumentParser, study_help: str = "study n
                             help=f"journal file path (default {DEFAULT_JOURNAL}), postgresql://... or redis://...")
 
 
+def _recycle_argument(parser: argparse.ArgumentParser) -> None:
+    from harness.common import non_negative_int
+    from studies._worker import DEFAULT_RECYCLE
+
+    parser.add_argument("--recycle", type=non_negative_int, default=DEFAULT_RECYCLE, metavar="N",
+                        help="a fresh worker process every N trials: returns the memory TensorFlow keeps "
+                             f"after each trial (0: one process; default {DEFAULT_RECYCLE})")
+
+
 def _use_precision(args: argparse.Namespace) -> None:
     """`--precision` goes to this process and its worker processes through `$MARSSEG_PRECISION`."""
     import os
@@ -128,7 +139,7 @@ def _search(args: argparse.Namespace) -> int:
         workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose,
         objective=args.objective, heldout_fraction=args.heldout_fraction, repeats=args.repeats,
         heartbeat=args.heartbeat, grace=args.grace, create_only=args.create_only,
-        start_with=tuple(args.start_with)))
+        start_with=tuple(args.start_with), recycle=args.recycle))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -140,7 +151,7 @@ def _worker(args: argparse.Namespace) -> int:
     deadline = time.time() + args.timeout if args.timeout else None
     ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
                                 data=args.data, artifact_dir=args.artifact_dir, verbose=args.verbose,
-                                objective=args.objective, patience=args.patience))
+                                objective=args.objective, patience=args.patience, recycle=args.recycle))
     print(f"worker ran {ran} trial(s)", file=sys.stderr)
     return 0
 

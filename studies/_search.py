@@ -16,7 +16,7 @@ from typing import Any
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs
 from studies._registry import make_sampler
 from studies._settings import StudySettings
-from studies._worker import WorkerSpec, interrupt_on_sigterm, process_main, run_worker
+from studies._worker import DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker
 
 NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": None,
                       "budget": "cpu", "seed": 0, "heldout_fraction": 0.1}  # pruner None: the budget's
@@ -48,6 +48,7 @@ class SearchRequest:
     grace: int | None = None  # lease expiry, seconds (stored in the study)
     create_only: bool = False  # create or resume the study, enqueue presets, run nothing
     start_with: tuple[str, ...] = ()  # Table 1 rows to enqueue first (once per study)
+    recycle: int = DEFAULT_RECYCLE  # trials per worker process (see WorkerSpec.recycle)
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -178,7 +179,8 @@ def run_search(request: SearchRequest) -> int:
     else:
         deadline = time.time() + request.timeout if request.timeout else None
         base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
-                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective)
+                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
+                          recycle=request.recycle)
         with ProgressBar(study, settings.n_trials):
             code = _run_workers(base, request.workers, gpus, data)
         if code == 130:

@@ -4,11 +4,16 @@ Before each trial the worker fails and retries the trials of dead workers (studi
 while the remaining trials all run elsewhere it waits, since any of them may still be lost.
 A storage that goes away is waited for (up to `patience` seconds); a finished trial's
 result is kept in memory meanwhile and told when the storage is back.
+
+TensorFlow keeps native memory past `clear_session` (BENCHMARKS.md, "Resident memory"), so a
+worker whose objective trains with TensorFlow runs its trials in a child process that it
+replaces every `recycle` trials, as Celery's `max_tasks_per_child` does.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import logging
 import os
@@ -33,6 +38,7 @@ from studies._liveness import Lease, Liveness, fail_dead_trials
 
 _log = logging.getLogger("marsseg")
 _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
+DEFAULT_RECYCLE = 3  # trials per worker process (BENCHMARKS.md, "Resident memory")
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,9 @@ class WorkerSpec:
     fakes of `studies.testing`). Spawned workers need it picklable (a module-level name).
     A factory with `uses_tensorflow = False` runs without importing TensorFlow.
     patience: seconds to wait for an unreachable storage before giving up.
+    recycle: run the trials in a child process replaced every `recycle` trials (0: in this
+    process); applies only to objectives that use TensorFlow.
+    max_trials: the trials this process may run before it hands over (set for the child).
     """
 
     storage_url: str
@@ -65,6 +74,8 @@ class WorkerSpec:
     objective: Callable[..., Any] | None = None
     artifact_dir: str | None = None
     patience: float = 600.0
+    recycle: int = DEFAULT_RECYCLE
+    max_trials: int | None = None
 
 
 def worker_seed(study_seed: int, index: int | None, n_trials: int) -> int:
@@ -99,18 +110,96 @@ def run_worker(spec: WorkerSpec, data: Any = None) -> int:
 
     data: the study's `MarsData` when the caller has loaded it already (None: load it here).
     """
+    if spec.recycle > 0 and _uses_tensorflow(spec):
+        return _run_recycled(spec)
+    return _work(spec, data)[0]
+
+
+def _work(spec: WorkerSpec, data: Any = None) -> tuple[int, bool]:
+    """Run trials in this process: (how many ran, whether it stopped at `spec.max_trials` with work left)."""
     from harness import StopFlag, quiet_optuna
 
     quiet_optuna(spec.verbose)
     stop = StopFlag().install()
     try:
         session = _open(spec, stop, data)
-        ran = _loop(spec, session, stop)
+        ran, handed_over = _loop(spec, session, stop)
     finally:
         stop.restore()
     if stop.is_set():
         raise KeyboardInterrupt
-    return ran
+    return ran, handed_over
+
+
+def _uses_tensorflow(spec: WorkerSpec) -> bool:
+    """Whether the objective trains with TensorFlow (the fakes of `studies.testing` do not)."""
+    if spec.objective is None:
+        return True
+    return getattr(getattr(spec.objective, "func", spec.objective), "uses_tensorflow", True)  # a partial: its class
+
+
+def _run_recycled(spec: WorkerSpec) -> int:
+    """Run the trials in child processes of `spec.recycle` trials each; returns how many ran.
+
+    Ctrl-C reaches the child too (same process group); SIGTERM is passed on to it. A user
+    error in a child (a missing study or data file) is raised here, as in one process."""
+    import multiprocessing
+    import signal
+
+    ctx = multiprocessing.get_context("spawn")
+    child = dataclasses.replace(spec, recycle=0, max_trials=spec.recycle)
+    total = 0
+    previous = interrupt_on_sigterm()
+    try:
+        while True:
+            results = ctx.SimpleQueue()
+            proc = ctx.Process(target=_child_main, args=(child, results), name="marsseg-trials")
+            proc.start()
+            try:
+                proc.join()
+            except KeyboardInterrupt:
+                _stop_process(proc)
+                raise
+            outcome = None if results.empty() else results.get()
+            if proc.exitcode == 130:
+                raise KeyboardInterrupt
+            if outcome is None or proc.exitcode:
+                raise MarssegError(f"worker process exited abnormally (exit code {proc.exitcode})")
+            if outcome[0] == "error":
+                raise MarssegError(outcome[1])
+            _, ran, handed_over = outcome
+            total += ran
+            if not handed_over:
+                return total
+            _log.info("worker process %d ran %d trial(s); a fresh process takes over", proc.pid, ran)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_process(proc: Any) -> None:
+    """Ask a worker process to stop (it ends its trial between batches), kill it after 60 s."""
+    if proc.is_alive():
+        proc.terminate()
+    proc.join(timeout=60)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+
+
+def _child_main(spec: WorkerSpec, results: Any) -> None:
+    """Entry point of a recycled worker's child process: puts ("ran", trials, handed over) or
+    ("error", message) on `results`; exit 130 on Ctrl-C or SIGTERM."""
+    import sys
+
+    try:
+        ran, handed_over = _work(spec)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except MarssegError as exc:
+        results.put(("error", str(exc)))
+        return
+    results.put(("ran", ran, handed_over))
 
 
 def _prepare_tensorflow(spec: WorkerSpec) -> None:
@@ -149,7 +238,7 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
     artifact_dir = spec.artifact_dir or settings.artifact_dir
     ensure_writable_dir(artifact_dir, "artifact folder", hint="pass --artifacts with a folder this machine can write")
     factory = Objective if spec.objective is None else spec.objective
-    if getattr(getattr(factory, "func", factory), "uses_tensorflow", True):  # a functools.partial: its class
+    if _uses_tensorflow(spec):
         _prepare_tensorflow(spec)  # before anything imports TensorFlow
     if data is None:
         data = load_data(spec.data or settings.data)
@@ -158,15 +247,16 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
     return _Session(study, objective, liveness, spec.n_trials)
 
 
-def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
-    """Run, wait or stop, step by step; wait out storage outages up to `spec.patience`."""
+def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> tuple[int, bool]:
+    """Run, wait or stop, step by step; wait out storage outages up to `spec.patience`.
+    Returns (trials run, whether it stopped at `spec.max_trials` with a trial left to run)."""
     from harness.common import redact_url
 
-    ran, down_since = 0, None
+    ran, down_since, handed_over = 0, None, False
     poll = min(5.0, float(session.liveness.interval))
     while not stop.is_set():
         try:
-            step = _step(session, spec.deadline)
+            step = _step(session, spec.deadline, full=spec.max_trials is not None and ran >= spec.max_trials)
         except Exception as exc:
             if not is_storage_error(exc):
                 raise
@@ -185,18 +275,22 @@ def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> int:
             down_since = None
         if step == "done":
             break
+        if step == "full":
+            handed_over = True
+            break
         if step == "ran":
             ran += 1
         else:
             stop.wait(poll)
     with contextlib.suppress(Exception):  # stopped by Ctrl-C right after a trial: store its result
         _settle(session)
-    return ran
+    return ran, handed_over
 
 
-def _step(session: _Session, deadline: float | None) -> str:
-    """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), or "done" (the
-    study holds its finished trials, or the deadline has passed and every result is stored)."""
+def _step(session: _Session, deadline: float | None, full: bool = False) -> str:
+    """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), "done" (the
+    study holds its finished trials, or the deadline has passed and every result is stored),
+    or "full" (a trial could run, but this process has run its share: `full`)."""
     from optuna.trial import TrialState
 
     from harness import epochs_consumed
@@ -215,6 +309,8 @@ def _step(session: _Session, deadline: float | None) -> str:
         return "done"
     if not next_may_run(trials, cap):
         return "wait"
+    if full:
+        return "full"
     with warnings.catch_warnings():  # Optuna expects heartbeats only under Study.optimize; we beat ourselves
         warnings.filterwarnings("ignore", message="Heartbeat of storage")
         trial = study.ask()

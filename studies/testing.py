@@ -72,6 +72,14 @@ class FakeObjective(_FakeBase):
         return score(params, trial.number)
 
 
+@dataclass
+class TensorFlowFakeObjective(FakeObjective):
+    """`FakeObjective` declared as a TensorFlow objective, so its worker recycles processes
+    (`WorkerSpec.recycle`); its child processes import TensorFlow as real ones do."""
+
+    uses_tensorflow: ClassVar[bool] = True
+
+
 def score(params: dict[str, Any], number: int) -> float:
     """The fakes' value of a trial: a plain function of its params (and number, to break ties)."""
     return float(params.get("train.lr", 0.001)) * 10 + 0.01 * number
