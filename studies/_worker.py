@@ -187,11 +187,22 @@ def _stop_process(proc: Any) -> None:
         proc.join()
 
 
+def _stop_with_parent() -> None:
+    """Linux: SIGTERM this process when its parent dies (a `kill -9` of the worker), so it
+    stops between batches as on Ctrl-C instead of training on unattended."""
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+
+
 def _child_main(spec: WorkerSpec, results: Any) -> None:
     """Entry point of a recycled worker's child process: puts ("ran", trials, handed over) or
     ("error", message) on `results`; exit 130 on Ctrl-C or SIGTERM."""
     import sys
 
+    _stop_with_parent()
     try:
         ran, handed_over = _work(spec)
     except KeyboardInterrupt:

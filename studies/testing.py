@@ -179,6 +179,13 @@ class SlowObjective(_FakeBase):
             record_artifact_error(trial, exc)
 
 
+@dataclass
+class SlowTensorFlowObjective(SlowObjective):
+    """`SlowObjective` declared as a TensorFlow objective, so its worker recycles processes."""
+
+    uses_tensorflow: ClassVar[bool] = True
+
+
 def delete_study_quietly(url: str, name: str) -> None:
     """Delete study `name` from `url` if it is there (service storages outlive a test)."""
     import optuna

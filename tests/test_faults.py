@@ -40,9 +40,9 @@ HEARTBEAT, GRACE = 1, 3  # seconds: a dead worker's trial is retried within a fe
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
 
 
-def _worker_code(**options) -> str:
-    return ("import functools, sys; from studies.cli import main; from studies.testing import SlowObjective; "
-            f"sys.exit(main(sys.argv[1:], objective=functools.partial(SlowObjective, **{options!r})))")
+def _worker_code(objective: str = "SlowObjective", **options) -> str:
+    return (f"import functools, sys; from studies.cli import main; from studies.testing import {objective}; "
+            f"sys.exit(main(sys.argv[1:], objective=functools.partial({objective}, **{options!r})))")
 
 
 @pytest.fixture(params=STORAGE_KINDS)
@@ -144,6 +144,35 @@ def test_kill_9_mid_trial_is_retried_and_the_study_ends_with_n_finished(storage,
     assert counts["finished"] == n and counts["running"] == 0
     assert killed.state == TrialState.FAIL and killed.user_attrs["fail_kind"] == "infra"
     assert len(retries) == 1 and retries[0].params == killed.params and is_finished(retries[0])
+
+
+def _running(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_kill_9_of_a_recycling_worker_stops_its_trial_process_and_the_trial_is_retried(tmp_path) -> None:
+    storage, name = str(tmp_path / "recycle.journal"), "recycle"
+    _create(storage, name, 2, tmp_path / "artifacts")
+    proc = _spawn_worker(storage, name, "--recycle", "2", objective="SlowTensorFlowObjective", epochs=40,
+                         epoch_seconds=0.5)
+    study = _load(storage, name)
+    victim = _wait_for(lambda: next((t for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+                                     if t.intermediate_values), None), 120, "a trial in mid-epoch")
+    child = int(victim.user_attrs["worker"].rpartition(":")[2])
+    assert child != proc.pid and _running(child)  # the trial runs in the worker's child process
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    print(f"\ninjected: kill -9 of recycling worker pid {proc.pid}; its trial process {child} ran trial "
+          f"#{victim.number} (epoch {max(victim.intermediate_values)} of 40)")
+    _wait_for(lambda: not _running(child), 30, "the orphaned trial process to stop")
+    killed = _load(storage, name).trials[victim.number]
+    print(f"counted: trial #{victim.number} -> {killed.state.name} ({killed.user_attrs.get('fail_reason')})")
+    assert killed.state == TrialState.FAIL and killed.user_attrs["fail_kind"] == "infra"
+    assert len(killed.intermediate_values) < 40  # stopped, not trained on unattended
 
 
 def test_a_hung_worker_loses_its_trial_to_the_heartbeat_and_then_wakes_harmlessly(storage, study_name,
