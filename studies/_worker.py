@@ -164,7 +164,9 @@ def _run_recycled(spec: WorkerSpec) -> int:
             if proc.exitcode == 130:
                 raise KeyboardInterrupt
             if outcome is None or proc.exitcode:
-                raise MarssegError(f"worker process exited abnormally (exit code {proc.exitcode})")
+                raise MarssegError(f"worker process {proc.pid} exited abnormally (exit code {proc.exitcode}; -9: killed, "
+                                   "e.g. out of memory); finished trials are saved: run the same command again to "
+                                   "resume")
             if outcome[0] == "error":
                 raise MarssegError(outcome[1])
             _, ran, handed_over = outcome
