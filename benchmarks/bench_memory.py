@@ -1,11 +1,15 @@
 """Resident memory of one worker over consecutive `tiny` trials (acceptance: grows < 200 MB).
 
 Runs `marsseg search` with one worker (`smoke` space, `tiny` budget, random sampler, no
-pruner, seed 0, artifacts on, synthetic data) for `--trials` trials in a fresh folder, and
-samples the resident memory (VmRSS) of its whole process tree every `--every` seconds: the
-search process and, with `--recycle N`, the worker processes it starts, a fresh one every N
-trials. Each trial's figure is the highest sample taken while it ran; growth is the highest
-of them minus the first trial's (TensorFlow's one-off start-up is not a leak).
+pruner, seed 0, artifacts on, synthetic data) for `--trials` trials in a fresh folder. Two
+figures per trial:
+- after: the resident memory (VmRSS) of the process that ran it, just after it (the
+  `worker_rss_mb` attribute the worker stores): what a leak accumulates. Growth is the
+  highest of them minus the first trial's (TensorFlow's one-off start-up is not a leak).
+- peak: the highest VmRSS of the whole process tree (the search process and, with
+  `--recycle N`, the trial processes it starts, a fresh one every N trials), sampled every
+  `--every` seconds while the trial ran: what the machine must hold; it moves with each
+  trial's network, so it is printed, not used for the criterion.
 
     python benchmarks/bench_memory.py                  # 30 trials, the default --recycle
     python benchmarks/bench_memory.py --recycle 0      # every trial in one process
@@ -49,19 +53,19 @@ def tree_rss_mb(root: int) -> float:
     return total
 
 
-def finished(journal: Path, study: str) -> int:
-    """Finished trials of the study (0 while it does not exist yet)."""
+def finished(journal: Path, study: str) -> list:
+    """The finished trials of the study, in order (none while it does not exist yet)."""
     import optuna
     from optuna.storages import JournalStorage
     from optuna.storages.journal import JournalFileBackend
 
     if not journal.exists():
-        return 0
+        return []
     try:
         trials = optuna.load_study(study_name=study, storage=JournalStorage(JournalFileBackend(str(journal)))).trials
     except KeyError:
-        return 0
-    return sum(t.state.is_finished() for t in trials)
+        return []
+    return [t for t in trials if t.state.is_finished()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,6 +80,8 @@ def main(argv: list[str] | None = None) -> int:
 
     import optuna
 
+    from harness.common import attrs
+
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with tempfile.TemporaryDirectory() as tmp:
         journal = Path(tmp) / "memory.journal"
@@ -86,23 +92,28 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peaks: list[float] = [0.0]
-        done = 0
+        trials: list = []
         while proc.poll() is None:
             peaks[-1] = max(peaks[-1], tree_rss_mb(proc.pid))
             now = finished(journal, "memory")
-            if now > done:
-                print(f"trial {done}: peak RSS of the worker {peaks[-1]:.0f} MB, load {os.getloadavg()[0]:.1f}",
-                      flush=True)
-                peaks.extend([0.0] * (now - done))
-                done = now
+            for trial in now[len(trials):]:
+                print(f"trial {trial.number}: {trial.state.name.lower()}, {trial.params.get('model.family')}, process "
+                      f"{trial.user_attrs.get(attrs.WORKER)}, RSS after {trial.user_attrs.get(attrs.WORKER_RSS_MB)} MB,"
+                      f" peak {peaks[-1]:.0f} MB, load {os.getloadavg()[0]:.1f}", flush=True)
+                peaks.append(0.0)
+            trials = now
             time.sleep(args.every)
         if proc.returncode:
             print(f"marsseg search exited with {proc.returncode}: {' '.join(command)}", file=sys.stderr)
             return 1
-    peaks = [p for p in peaks[:args.trials] if p > 0]
-    growth = max(peaks) - peaks[0]
-    print(f"{args.trials} tiny trials, --recycle {args.recycle}, in {time.perf_counter() - start:.0f} s; peak RSS "
-          f"during trial 0 {peaks[0]:.0f} MB, highest {max(peaks):.0f} MB, during the last trial {peaks[-1]:.0f} MB")
+        trials = finished(journal, "memory")
+    after = [t.user_attrs[attrs.WORKER_RSS_MB] for t in trials]
+    peaks = [p for p in peaks[:len(trials)] if p > 0]
+    growth = max(after) - after[0]
+    print(f"{len(trials)} tiny trials in {len({t.user_attrs[attrs.WORKER] for t in trials})} process(es), --recycle "
+          f"{args.recycle}, {time.perf_counter() - start:.0f} s; RSS after trial 0 {after[0]:.0f} MB, highest "
+          f"{max(after):.0f} MB, after the last {after[-1]:.0f} MB; peak of the worker's processes "
+          f"{min(peaks):.0f}-{max(peaks):.0f} MB")
     print(f"rss growth {growth:.0f} MB ({'<' if growth < 200 else '>='} 200 MB)")
     return 0
 

@@ -63,6 +63,7 @@ _LAZY = {
     "quiet_optuna": "harness._runtime",
     "seed_everything": "harness._runtime",
     "worker_id": "harness._runtime",
+    "resident_mb": "harness._runtime",
 }
 
 

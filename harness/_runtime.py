@@ -27,6 +27,18 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def resident_mb() -> float | None:
+    """Resident memory (VmRSS) of this process in MB; None where /proc is not available."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
 def prepare_tensorflow_env(threads: int | None = None, verbose: bool = False) -> None:
     """Set TensorFlow's environment BEFORE it is imported: quiet logs and thread counts.
 

@@ -340,7 +340,7 @@ def _run_trial(session: _Session, trial: Any) -> None:
     import optuna
     from optuna.trial import TrialState
 
-    from harness import worker_id
+    from harness import resident_mb, worker_id
 
     try:
         with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
@@ -363,6 +363,10 @@ def _run_trial(session: _Session, trial: Any) -> None:
                 outcome = _Outcome(trial, TrialState.FAIL, kind=classify_failure(exc), reason=reason)
             finally:
                 gc.collect()
+            rss = resident_mb()
+            if rss is not None:
+                with contextlib.suppress(Exception):  # a storage error here must not cost the trial its result
+                    trial.set_user_attr(attrs.WORKER_RSS_MB, round(rss))
     except Exception as exc:  # the storage went away around the objective: settle this trial when it is back
         if not is_storage_error(exc):
             raise

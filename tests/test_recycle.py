@@ -36,6 +36,8 @@ def test_a_worker_hands_its_trials_to_a_fresh_process_every_n_trials(tmp_path) -
     assert _processes(journal) == [2, 2, 1]
     trials = optuna.load_study(study_name="r", storage=open_storage(journal)).trials
     assert all(not t.user_attrs[attrs.WORKER].endswith(f":{os.getpid()}") for t in trials)  # none ran here
+    # each trial records the resident memory of its process after it: a process with TensorFlow loaded
+    assert all(100 < t.user_attrs[attrs.WORKER_RSS_MB] < 20_000 for t in trials)
 
 
 def test_recycle_0_and_objectives_without_tensorflow_run_in_the_worker_itself(tmp_path) -> None:

@@ -36,12 +36,13 @@ ARTIFACT_ERROR = "artifact_error"  # why saving weights or previews failed (the 
 PRESET = "preset"  # the label of an enqueued preset (Table 1)
 REPEAT = "repeat"  # which copy of that preset (`--repeats K`)
 PRECISION = "precision"  # the training precision the trial ran in (float32, bfloat16, float16)
+WORKER_RSS_MB = "worker_rss_mb"  # resident memory (MB) of the process that ran the trial, just after it
 BUDGET_STOPPED = "budget_stopped"  # True: its benchmark run's epoch budget ran out while it trained
 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
               ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT, PRECISION,
-              BUDGET_STOPPED)
+              WORKER_RSS_MB, BUDGET_STOPPED)
 
 # Study user attributes. Optuna storages refuse to change a finished trial, so held-out
 # scores computed after a trial ends live on its study, one key per trial number.
