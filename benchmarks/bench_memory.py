@@ -11,6 +11,12 @@ figures per trial:
   `--every` seconds while the trial ran: what the machine must hold; it moves with each
   trial's network, so it is printed, not used for the criterion.
 
+A trial's memory also depends on its configuration (a Double U-Net holds more than a U-Net),
+so the clean leak measurement is `--same-config`: every trial trains the same configuration
+(the first random draw of the space, enqueued `--trials` times).
+
+    python benchmarks/bench_memory.py --same-config --trials 12 [--recycle 0]
+
     python benchmarks/bench_memory.py                  # 30 trials, the default --recycle
     python benchmarks/bench_memory.py --recycle 0      # every trial in one process
 """
@@ -68,6 +74,23 @@ def finished(journal: Path, study: str) -> list:
     return [t for t in trials if t.state.is_finished()]
 
 
+def _enqueue_one_config(journal: Path, copies: int) -> None:
+    """Enqueue the smoke space's first random draw (at the `tiny` budget) `copies` times."""
+    import optuna
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    from harness import get_budget
+    from search_spaces import get_space
+
+    space = get_space("smoke").resolve(get_budget("tiny").fixed_params)
+    draw = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0)).ask()
+    params = space.suggest(draw)
+    study = optuna.load_study(study_name="memory", storage=JournalStorage(JournalFileBackend(str(journal))))
+    for _ in range(copies):
+        study.enqueue_trial(params, skip_if_exists=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     from studies._worker import DEFAULT_RECYCLE
 
@@ -76,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--recycle", type=int, default=DEFAULT_RECYCLE, help="passed to marsseg search")
     parser.add_argument("--precision", default=None, help="auto | float32 | bfloat16 | float16 (default: auto)")
     parser.add_argument("--every", type=float, default=0.5, help="seconds between samples")
+    parser.add_argument("--same-config", action="store_true", help="every trial trains the same configuration")
     args = parser.parse_args(argv)
 
     import optuna
@@ -89,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
                    "--space", "smoke", "--budget", "tiny", "--data", "synthetic:120", "--sampler", "random",
                    "--pruner", "none", "--seed", "0", "--trials", str(args.trials), "--heldout", "0",
                    "--recycle", str(args.recycle)] + (["--precision", args.precision] if args.precision else [])
+        if args.same_config:
+            subprocess.run([*command, "--create-only"], cwd=ROOT, check=True, capture_output=True)
+            _enqueue_one_config(journal, args.trials)
         start = time.perf_counter()
         proc = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         peaks: list[float] = [0.0]
@@ -110,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     after = [t.user_attrs[attrs.WORKER_RSS_MB] for t in trials]
     peaks = [p for p in peaks[:len(trials)] if p > 0]
     growth = max(after) - after[0]
+    third = max(1, len(after) // 3)
+    print(f"mean RSS after a trial: first {third} trials {sum(after[:third]) / third:.0f} MB, last {third} "
+          f"{sum(after[-third:]) / third:.0f} MB")
     print(f"{len(trials)} tiny trials in {len({t.user_attrs[attrs.WORKER] for t in trials})} process(es), --recycle "
           f"{args.recycle}, {time.perf_counter() - start:.0f} s; RSS after trial 0 {after[0]:.0f} MB, highest "
           f"{max(after):.0f} MB, after the last {after[-1]:.0f} MB; peak of the worker's processes "
