@@ -38,7 +38,7 @@ from studies._liveness import Lease, Liveness, fail_dead_trials
 
 _log = logging.getLogger("marsseg")
 _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
-DEFAULT_RECYCLE = 3  # trials per worker process (BENCHMARKS.md, "Resident memory")
+DEFAULT_RECYCLE = 2  # trials per worker process (BENCHMARKS.md, "Resident memory")
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class WorkerSpec:
     A factory with `uses_tensorflow = False` runs without importing TensorFlow.
     patience: seconds to wait for an unreachable storage before giving up.
     recycle: run the trials in a child process replaced every `recycle` trials (0: in this
-    process); applies only to objectives that use TensorFlow.
+    process); applies only to objectives that use TensorFlow, and needs `objective` picklable.
     max_trials: the trials this process may run before it hands over (set for the child).
     """
 

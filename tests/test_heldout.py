@@ -61,7 +61,7 @@ def test_heldout_images_never_reach_the_objective_or_its_pipelines(data: MarsDat
         seen.append(data)
         return FakeObjective(space, data, budget, seed, artifact_dir, stop)
 
-    assert run_worker(WorkerSpec(journal, "s", objective=factory), data=tagged) == 1
+    assert run_worker(WorkerSpec(journal, "s", objective=factory, recycle=0), data=tagged) == 1  # in this process
     given = seen[0]
     assert len(held) > 0 and given.n_train == data.n_train - len(held)
     assert not (given.images == 255).any()
