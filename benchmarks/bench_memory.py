@@ -46,16 +46,13 @@ def tree_rss_mb(root: int) -> float:
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(ppid, []).append(int(entry.name))
+    from harness import resident_mb
+
     total, stack = 0.0, [root]
     while stack:
         pid = stack.pop()
         stack.extend(children.get(pid, ()))
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) / 1024
-        except OSError:
-            continue
+        total += resident_mb(pid) or 0.0
     return total
 
 

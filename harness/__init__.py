@@ -61,9 +61,9 @@ _LAZY = {
     "enable_memory_growth": "harness._runtime",
     "prepare_tensorflow_env": "harness._runtime",
     "quiet_optuna": "harness._runtime",
+    "resident_mb": "harness._runtime",
     "seed_everything": "harness._runtime",
     "worker_id": "harness._runtime",
-    "resident_mb": "harness._runtime",
 }
 
 

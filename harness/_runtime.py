@@ -27,10 +27,11 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def resident_mb() -> float | None:
-    """Resident memory (VmRSS) of this process in MB; None where /proc is not available."""
+def resident_mb(pid: int | str = "self") -> float | None:
+    """Resident memory (VmRSS) of process `pid` (default: this one) in MB; None where /proc
+    does not have it (not Linux, or the process is gone)."""
     try:
-        with open("/proc/self/status", encoding="ascii") as f:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) / 1024

@@ -16,7 +16,8 @@ from typing import Any
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs
 from studies._registry import make_sampler
 from studies._settings import StudySettings
-from studies._worker import DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker
+from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,
+                             stop_processes)
 
 NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": None,
                       "budget": "cpu", "seed": 0, "heldout_fraction": 0.1}  # pruner None: the budget's
@@ -225,14 +226,8 @@ def _start_and_wait(base: WorkerSpec, workers: int, gpus: list[str], data: Any) 
     try:
         for proc in procs:
             proc.join()
-    except KeyboardInterrupt:
-        for proc in procs:  # Ctrl-C reached the workers too; SIGTERM covers `kill` of this process
-            if proc.is_alive():
-                proc.terminate()
-        for proc in procs:
-            proc.join(timeout=60)
-            if proc.is_alive():
-                proc.kill()
+    except KeyboardInterrupt:  # Ctrl-C reached the workers too; SIGTERM covers `kill` of this process
+        stop_processes(procs)
         return 130
     bad = [(p.name, p.exitcode) for p in procs if p.exitcode]
     if bad:

@@ -158,7 +158,7 @@ def _run_recycled(spec: WorkerSpec) -> int:
             try:
                 proc.join()
             except KeyboardInterrupt:
-                _stop_process(proc)
+                stop_processes([proc])
                 raise
             outcome = None if results.empty() else results.get()
             if proc.exitcode == 130:
@@ -179,14 +179,17 @@ def _run_recycled(spec: WorkerSpec) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
-def _stop_process(proc: Any) -> None:
-    """Ask a worker process to stop (it ends its trial between batches), kill it after 60 s."""
-    if proc.is_alive():
-        proc.terminate()
-    proc.join(timeout=60)
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
+def stop_processes(procs: list[Any]) -> None:
+    """Ask worker processes to stop (SIGTERM: each ends its trial between batches); kill
+    those still alive after 60 s."""
+    for proc in procs:
+        if proc.is_alive():
+            proc.terminate()
+    for proc in procs:
+        proc.join(timeout=60)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
 
 
 def _stop_with_parent() -> None:
