@@ -92,17 +92,28 @@ def run_curve(method: str, seed: int, points: Sequence[TrialPoint], heldout: flo
                     np.array([p.seconds for p in points], dtype=float), best, values, heldout)
 
 
-def ranked_complete(trials: Iterable[Any]) -> list[Any]:
-    """The COMPLETE trials with a value, best val mIoU first (ties: the lower number): the order
-    in which `marsseg evaluate` scores and `marsseg predict --top-k` picks them."""
-    done = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
-    return sorted(done, key=lambda t: (-t.value, t.number))
+def best_val(trial: Any) -> float | None:
+    """A trial's best val mIoU: the value of a COMPLETE trial, the best reported epoch of a
+    PRUNED one (whose best-epoch weights are kept); None for any other trial."""
+    state = trial.state.name
+    if state == "COMPLETE":
+        return trial.value
+    if state == "PRUNED" and trial.intermediate_values:
+        return max(trial.intermediate_values.values())
+    return None
+
+
+def ranked_trials(trials: Iterable[Any]) -> list[Any]:
+    """The complete and pruned trials with a val mIoU, best `best_val` first (ties: the lower
+    number): the order in which `marsseg evaluate` scores and `marsseg predict --top-k` picks them."""
+    scored = [(v, t) for t in trials if (v := best_val(t)) is not None]
+    return [t for _, t in sorted(scored, key=lambda vt: (-vt[0], vt[1].number))]
 
 
 def best_heldout(trials: Sequence[Any], study_attrs: Mapping[str, Any]) -> float:
-    """Held-out mIoU of the best complete trial by val mIoU (`ranked_complete`), the one
-    `marsseg predict --top-k 1` uses; NaN when it was not scored (no split, no weights)."""
-    ranked = ranked_complete(trials)
+    """Held-out mIoU of the best trial by val mIoU (`ranked_trials`), the one `marsseg predict
+    --top-k 1` uses; NaN when it was not scored (no split, no weights)."""
+    ranked = ranked_trials(trials)
     score = attrs.heldout_scores(dict(study_attrs)).get(ranked[0].number) if ranked else None
     return math.nan if score is None else float(score["miou"])
 

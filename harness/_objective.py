@@ -123,6 +123,7 @@ class Objective:
     def _train(self, trial: Any, configs: Any, **fit: Any) -> float:
         """Train through `harness._training.train`; `fit` goes to it (KerasTuner passes its model,
         callbacks and epochs). The attributes are written here."""
+        import optuna
         from marsseg_models import VAL_MIOU, inference_model, resolve_precision
 
         from harness._callbacks import LoudPruningCallback, StopAtEpochBudget
@@ -135,20 +136,27 @@ class Objective:
             callbacks.append(StopAtEpochBudget(trial, int(epoch_budget)))
         precision = resolve_precision(self.precision)  # None: $MARSSEG_PRECISION, else auto
         trial.set_user_attr(PRECISION, precision)
+        built: list[Any] = []
+
+        def on_built(model: Any) -> None:
+            built.append(model)
+            trial.set_user_attr(N_PARAMS, int(model.count_params()))
+
         try:
             result = train(configs, self.data, callbacks=callbacks, stop=self.stop, precision=precision, **fit,
-                           on_built=lambda model: trial.set_user_attr(N_PARAMS, int(model.count_params())),
-                           on_end=lambda recorder, seconds: self._record(trial, recorder, seconds))
+                           on_built=on_built, on_end=lambda recorder, seconds: self._record(trial, recorder, seconds))
         except ConfigRejected as exc:  # a combination the builders reject
             raise _rejected(trial, exc) from None
+        except optuna.TrialPruned:
+            # `train` left the model at its best epoch: keep those weights, so that `marsseg
+            # evaluate` can score a pruned trial among the study's top ones (no preview).
+            if built:
+                self._save_artifacts(trial, inference_model(built[0]), None)
+            raise
         recorder = result.recorder
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
-        if self.artifact_dir:
-            try:
-                self._save_artifacts(trial, inference_model(result.model), result.info)
-            except Exception as exc:  # a full disk or an unwritable folder: keep the trial's value
-                record_artifact_error(trial, exc)
+        self._save_artifacts(trial, inference_model(result.model), result.info)
         return result.best_value
 
     @staticmethod
@@ -163,20 +171,33 @@ class Objective:
             trial.set_user_attr(PER_CLASS_IOU, {k: (None if math.isnan(v) else round(v, 6)) for k, v in ious.items()})
 
     def _save_artifacts(self, trial: Any, model: Any, info: Any) -> None:
+        """Store the model's weights and, given the datasets' `info`, a preview of its val
+        predictions, as trial artifacts; a failure (full disk, unwritable folder) is recorded
+        on the trial and keeps its value. Nothing without an artifact store."""
+        if not self.artifact_dir:
+            return
+        try:
+            self._upload(trial, model, info)
+        except Exception as exc:
+            record_artifact_error(trial, exc)
+
+    def _upload(self, trial: Any, model: Any, info: Any) -> None:
         from marsseg_models import predict_labels
         from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
         Path(self.artifact_dir).mkdir(parents=True, exist_ok=True)
         store = FileSystemArtifactStore(self.artifact_dir)
-        k = min(self.budget.n_preview, len(info.val_images))
-        images, masks = info.val_images[:k], info.val_masks[:k]
-        probs = model.predict(images[..., None].astype("float32") / 255.0, verbose=0)
-        preds = predict_labels(probs).astype(np.uint8)
         with tempfile.TemporaryDirectory() as tmp:
             weights = Path(tmp) / f"trial{trial.number}.weights.h5"
             model.save_weights(weights)
             trial.set_user_attr(WEIGHTS_ARTIFACT, upload_artifact(
                 artifact_store=store, file_path=str(weights), study_or_trial=trial))
+            if info is None:
+                return
+            k = min(self.budget.n_preview, len(info.val_images))
+            images, masks = info.val_images[:k], info.val_masks[:k]
+            probs = model.predict(images[..., None].astype("float32") / 255.0, verbose=0)
+            preds = predict_labels(probs).astype(np.uint8)
             preview = Path(tmp) / f"trial{trial.number}_predictions.npz"
             np.savez_compressed(preview, images=images, masks=masks, preds=preds)
             trial.set_user_attr(PREDICTIONS_ARTIFACT, upload_artifact(

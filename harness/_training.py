@@ -64,7 +64,8 @@ def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any
     model: an already built model (KerasTuner builds it, or restores it for Hyperband);
     None builds it here. epochs / initial_epoch: KerasTuner's Hyperband resumes a model
     (default: `configs.train.max_epochs` from 0). on_built(model) runs before fitting,
-    on_end(recorder, seconds) after it, also when a callback (pruning) ends the fit.
+    on_end(recorder, seconds) after it, also when a callback (pruning) ends the fit; the model
+    then holds its best epoch's weights, as after a finished fit.
     precision: the model's and the optimizer's precision (float16 adds loss scaling; None: resolved as in `build`).
     """
     import keras
@@ -86,10 +87,11 @@ def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any
         fit_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
                                   class_pixel_share=info.class_share)
     recorder = EpochRecorder(VAL_MIOU, MeanIoU)
+    stopper = keras.callbacks.EarlyStopping(monitor=VAL_MIOU, mode="max", patience=configs.train.patience,
+                                            restore_best_weights=True)
     all_callbacks = [
         recorder,
-        keras.callbacks.EarlyStopping(monitor=VAL_MIOU, mode="max", patience=configs.train.patience,
-                                      restore_best_weights=True),
+        stopper,
         keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=configs.train.lr_factor,
                                           patience=configs.train.lr_patience, min_lr=1e-6),
         *callbacks,
@@ -101,6 +103,12 @@ def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any
         fit_model.fit(train_ds, validation_data=val_ds, epochs=epochs or configs.train.max_epochs,
                       initial_epoch=initial_epoch, steps_per_epoch=configs.train.steps_per_epoch,
                       callbacks=all_callbacks, verbose=0, shuffle=False)  # the pipeline shuffles
+    except BaseException:
+        # Pruned (or interrupted) out of `fit`: `on_train_end` never ran, so restore the best
+        # epoch's weights here, as a finished fit does; the caller may still save them.
+        if stopper.best_weights is not None:
+            fit_model.set_weights(stopper.best_weights)
+        raise
     finally:
         if on_end is not None:
             on_end(recorder, time.perf_counter() - start)

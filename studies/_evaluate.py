@@ -16,16 +16,17 @@ from harness.common import attrs
 
 
 def pick_trials(study: Any, top: int | None, numbers: Sequence[int] = ()) -> list[Any]:
-    """The COMPLETE trials to score: `numbers` if given, else the `top` by value (None: all)."""
+    """The trials to score: `numbers` if given, else the `top` by best val mIoU (None: all), among
+    the complete trials and the pruned ones that kept their best weights (`harness.ranked_trials`)."""
     from optuna.trial import TrialState
 
-    from harness import ranked_complete
+    from harness import ranked_trials
 
-    done = [t for t in study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED))
+    ranked = ranked_trials(t for t in trials if t.state == TrialState.COMPLETE or attrs.WEIGHTS_ARTIFACT in t.user_attrs)
     if numbers:
         wanted = set(numbers)
-        return [t for t in done if t.number in wanted]
-    ranked = ranked_complete(done)
+        return [t for t in ranked if t.number in wanted]
     return ranked if top is None else ranked[:top]
 
 

@@ -69,16 +69,17 @@ class Member:
 
 
 def choose_trials(study: Any, top_k: int) -> list[Any]:
-    """The `top_k` best COMPLETE trials by val mIoU among those with stored configs and weights
-    (fewer, said on stderr, when fewer have them); a MarssegError when none has."""
+    """The `top_k` best trials by val mIoU (`pick_trials`: complete, and pruned ones that kept their
+    best weights) among those with stored configs and weights (fewer, said on stderr, when fewer
+    have them); a MarssegError when none has."""
     from studies._evaluate import pick_trials
 
     done = pick_trials(study, None)
     if not done:
-        raise MarssegError(f"study {study.study_name!r} has no complete trial")
+        raise MarssegError(f"study {study.study_name!r} has no complete trial and no pruned trial with weights")
     ready = [t for t in done if attrs.CONFIGS in t.user_attrs and attrs.WEIGHTS_ARTIFACT in t.user_attrs]
     if not ready:
-        raise MarssegError(f"none of the {len(done)} complete trials of study {study.study_name!r} has stored "
+        raise MarssegError(f"none of the {len(done)} complete or pruned trials of study {study.study_name!r} has stored "
                            "weights and configs (was it run without an artifact store?)")
     chosen = ready[:top_k]
     if len(chosen) < top_k:

@@ -103,3 +103,71 @@ def test_heldout_score_rebuilds_the_trained_model_exactly(tmp_path) -> None:
     recorded = np.array(trial.user_attrs["confusion_matrix"])
     assert np.abs(np.array(score["confusion_matrix"]) - recorded).sum() <= 0.001 * recorded.sum()
     assert score["miou"] == pytest.approx(trial.value, abs=2e-3)
+
+
+class _PruneAtStep(optuna.pruners.BasePruner):
+    """Prunes every trial once it has reported `step` (an independent stand-in for SHA)."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+        return trial.last_step is not None and trial.last_step >= self.step
+
+
+def test_a_pruned_trial_keeps_its_best_epoch_weights_and_is_scored_among_the_top(tmp_path) -> None:
+    """Pruning raises out of `fit` before EarlyStopping restores the best epoch: the harness must
+    restore and store those weights, and `marsseg evaluate` must rank the pruned trial by its best
+    reported val mIoU. After the last epoch is logged and before the pruner acts, a callback zeroes
+    the weights, so only restored best-epoch weights reproduce the best reported val mIoU."""
+    import keras
+
+    from harness import Objective, TrialConfigs, get_budget, score_heldout
+    from harness.data import prepare_data
+    from search_spaces import get_space
+    from studies._evaluate import pick_trials
+
+    class ZeroWeightsAtEnd(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if epoch == 1:
+                self.model.set_weights([np.zeros_like(w) for w in self.model.get_weights()])
+
+    class Sabotaged(Objective):
+        def _train(self, trial, configs, **fit):
+            return super()._train(trial, configs, callbacks=[ZeroWeightsAtEnd()], **fit)
+
+    small = load_data("synthetic:120")
+    study = optuna.create_study(direction="maximize", pruner=_PruneAtStep(1))
+    study.enqueue_trial({"model.family": "unet", "model.residual": False, "model.se_levels": 0,
+                         "model.dropout": "none", "loss.alpha": 0.5, "train.lr": 3e-3})
+    study.optimize(Sabotaged(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state.name == "PRUNED" and len(trial.intermediate_values) == 2, trial.user_attrs
+    best = max(trial.intermediate_values.values())
+    assert best > 0.1
+    configs = TrialConfigs.from_dict(trial.user_attrs["configs"])
+    info = prepare_data(small, configs.data).info
+    val = MarsData(info.val_images, info.val_masks, small.test_images)
+    weights = tmp_path / "w.weights.h5"
+    optuna.artifacts.download_artifact(artifact_store=optuna.artifacts.FileSystemArtifactStore(str(tmp_path)),
+                                       artifact_id=trial.user_attrs["weights_artifact_id"], file_path=str(weights))
+    assert score_heldout(configs, str(weights), val)["miou"] == pytest.approx(best, abs=2e-3)
+    assert [t.number for t in pick_trials(study, 5)] == [0]
+
+
+def test_trials_rank_by_their_best_val_miou_whether_complete_or_pruned() -> None:
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from harness import ranked_trials
+
+    dist = {"x": FloatDistribution(0, 1)}
+    made = [create_trial(state=TrialState.COMPLETE, value=0.40, params={"x": 0.1}, distributions=dist),
+            create_trial(state=TrialState.PRUNED, params={"x": 0.2}, distributions=dist,
+                         intermediate_values={0: 0.30, 1: 0.45, 2: 0.20}),
+            create_trial(state=TrialState.PRUNED, params={"x": 0.3}, distributions=dist),  # pruned before a report
+            create_trial(state=TrialState.FAIL, params={"x": 0.4}, distributions=dist),
+            create_trial(state=TrialState.COMPLETE, value=0.45, params={"x": 0.5}, distributions=dist)]
+    for number, trial in enumerate(made):
+        trial.number = number
+    assert [t.number for t in ranked_trials(made)] == [1, 4, 0]  # 0.45 (pruned, best epoch) ties 0.45: lower number
