@@ -25,6 +25,7 @@ from harness.common.attrs import (
     PRECISION,
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
+    TOP_TRIALS,
     TRAIN_SECONDS,
     WEIGHTS_ARTIFACT,
     WORKER,
@@ -36,6 +37,18 @@ from harness._runtime import worker_id
 _log = logging.getLogger("marsseg")
 
 _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
+
+
+def _among_top(trial: Any, value: float, k: int) -> bool:
+    """Whether `value` would rank among the `k` best val mIoUs of the trial's study so far
+    (`harness.ranked_trials`: complete trials and pruned ones at their best epoch)."""
+    from harness._anytime import best_val
+
+    study = getattr(trial, "study", None)  # FixedTrial has none
+    if study is None:
+        return True
+    others = [v for t in study.get_trials(deepcopy=False) if t.number != trial.number and (v := best_val(t)) is not None]
+    return sum(v > value for v in others) < k
 
 
 def _rejected(trial: Any, exc: ValueError) -> Exception:
@@ -137,20 +150,25 @@ class Objective:
         precision = resolve_precision(self.precision)  # None: $MARSSEG_PRECISION, else auto
         trial.set_user_attr(PRECISION, precision)
         built: list[Any] = []
+        best: list[float] = []
 
         def on_built(model: Any) -> None:
             built.append(model)
             trial.set_user_attr(N_PARAMS, int(model.count_params()))
 
+        def on_end(recorder: Any, seconds: float) -> None:
+            best.append(recorder.best_value)
+            self._record(trial, recorder, seconds)
+
         try:
             result = train(configs, self.data, callbacks=callbacks, stop=self.stop, precision=precision, **fit,
-                           on_built=on_built, on_end=lambda recorder, seconds: self._record(trial, recorder, seconds))
+                           on_built=on_built, on_end=on_end)
         except ConfigRejected as exc:  # a combination the builders reject
             raise _rejected(trial, exc) from None
         except optuna.TrialPruned:
-            # `train` left the model at its best epoch: keep those weights, so that `marsseg
-            # evaluate` can score a pruned trial among the study's top ones (no preview).
-            if built:
+            # `train` left the model at its best epoch: keep those weights (no preview) when that
+            # epoch ranks among the study's best, so that `marsseg evaluate` can score it.
+            if built and best and _among_top(trial, best[0], TOP_TRIALS):
                 self._save_artifacts(trial, inference_model(built[0]), None)
             raise
         recorder = result.recorder

@@ -136,13 +136,18 @@ def _on(value: Any) -> bool:
     return bool(value)
 
 
-def collect_comparison(table: TrialTable) -> list[VariantRow]:
-    """One row per architecture variant over complete trials, best first."""
+def _architectures(table: TrialTable) -> Any:
+    """Per frame row, the trained architecture params (None where absent), as a DataFrame."""
     import pandas as pd
 
-    f = table.frame
     keys = pd.DataFrame({p: param_column(table, p).astype(object) for p in ARCH_PARAMS})
-    keys = keys.where(keys.notna(), None)
+    return keys.where(keys.notna(), None)
+
+
+def collect_comparison(table: TrialTable) -> list[VariantRow]:
+    """One row per architecture variant over complete trials, best first."""
+    f = table.frame
+    keys = _architectures(table)
     label = [variant_label(r) for r in keys.to_dict("records")]
     work = f.assign(_variant=label)
     done = complete_mask(table)
@@ -173,6 +178,37 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
             heldout=_float_or_none(best_row.get(HELDOUT_MIOU)),
         ))
     rows.sort(key=lambda r: -r.best if table.direction == "maximize" else r.best)
+    return rows
+
+
+class HeldoutRow(NamedTuple):
+    """One trial scored on the held-out split (`marsseg evaluate`), complete or pruned."""
+
+    number: int
+    state: str
+    variant: str
+    epochs: int | None
+    val: float  # its best val mIoU (a pruned trial's best reported epoch, whose weights were scored)
+    heldout: float
+    per_class: dict[str, float | None]
+
+
+def collect_heldout(table: TrialTable) -> list[HeldoutRow]:
+    """The trials scored on the held-out split, best val mIoU first: the order `marsseg evaluate`
+    chose them in (`harness.ranked_trials`)."""
+    from harness import best_val, ranked_trials
+
+    scores = attrs.heldout_scores(table.user_attrs)
+    row_of = {t.number: i for i, t in enumerate(table.trials) if t.number in scores}
+    if not row_of:
+        return []
+    keys = _architectures(table)
+    rows = []
+    for t in ranked_trials(table.trials[i] for i in row_of.values()):
+        i, score = row_of[t.number], scores[t.number]
+        rows.append(HeldoutRow(t.number, t.state.name.lower(), variant_label(keys.iloc[i].to_dict()),
+                               _int_or_none(table.frame[attrs.EPOCHS_RUN].iloc[i]), float(best_val(t)),
+                               float(score["miou"]), dict(score.get("per_class_iou") or {})))
     return rows
 
 

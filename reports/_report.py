@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from reports._ablation import Effect, collect_effects
-from reports._collect import (CompareSeries, Curves, History, ParallelCoords, Summary, Timeline, VariantRow,
-                              collect_comparison, collect_compare_series, collect_curves, collect_history,
+from reports._collect import (CompareSeries, Curves, HeldoutRow, History, ParallelCoords, Summary, Timeline,
+                              VariantRow, collect_comparison, collect_compare_series, collect_heldout, collect_curves, collect_history,
                               collect_parallel, collect_summary, collect_timeline)
 from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, collect_controlled
@@ -22,6 +22,7 @@ class ReportData(NamedTuple):
 
     summary: Summary
     comparison: list[VariantRow]
+    heldout: list[HeldoutRow]
     importances: list[Importance]
     effects: list[Effect]
     history: History
@@ -47,6 +48,7 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
     return ReportData(
         summary=collect_summary(table, storage_label),
         comparison=collect_comparison(table),
+        heldout=collect_heldout(table),
         importances=collect_importances(study, config),
         effects=collect_effects(table, config),
         history=collect_history(table, config),

@@ -8,15 +8,15 @@ from marsseg_models import CLASS_NAMES
 
 from reports import _figures as figs
 from reports._ablation import Effect
-from reports._collect import (STUDY_ATTRS, CompareSeries, Curves, History, ParallelCoords, Summary, Timeline,
-                              VariantRow)
+from reports._collect import (STUDY_ATTRS, CompareSeries, Curves, HeldoutRow, History, ParallelCoords, Summary,
+                              Timeline, VariantRow)
 from reports._config import ReportConfig
 from reports._controlled import OBSERVATIONAL_HEADING, controlled_html
 from reports._html import empty, esc, figure_div, note, table
 from reports._importance import Importance
 from reports._predictions import Predictions
 from reports._tables import HEADER, table_rows
-from reports._trials import TrialTable
+from reports._trials import SCORED_NAMES, TrialTable
 
 NO_COMPLETE = "No complete trial yet: this section needs at least one COMPLETE trial."
 
@@ -54,6 +54,19 @@ def comparison_html(rows: list[VariantRow], exports: list[str]) -> str:
                    "that one. The last column is the test mIoU the course report (Table 1) published for the same "
                    "architecture, on the course data: compare it with the held-out column only.")
             + (note("Also written as: " + ", ".join(exports)) if exports else ""))
+
+
+def heldout_html(rows: list[HeldoutRow]) -> str:
+    """The trials scored on the held-out split, pruned ones included, in the order they were chosen."""
+    if not rows:
+        return ""
+    cells = [(r.number, r.state, r.variant, "" if r.epochs is None else r.epochs, f"{r.val:.4f}", f"{r.heldout:.4f}",
+              *("" if r.per_class.get(c) is None else f"{r.per_class[c]:.3f}" for c in SCORED_NAMES)) for r in rows]
+    return ("<h3>Held-out scores of the top trials</h3>"
+            + table(("trial", "state", "architecture", "epochs", "val mIoU", "held-out mIoU",
+                     *(f"held-out {c}" for c in SCORED_NAMES)), cells)
+            + note("The trials `marsseg evaluate` scored, best val mIoU first. A pruned trial is scored with the "
+                   "weights of its best reported epoch (its val mIoU here), kept when it was pruned."))
 
 
 def importance_html(results: list[Importance]) -> str:
@@ -145,7 +158,7 @@ def compare_html(series: list[CompareSeries]) -> str:
 def render_sections(data: Any) -> list[tuple[str, str, str]]:
     """(anchor, title, body) of every section of `ReportData`."""
     out = [("summary", "Summary", summary_html(data.summary)),
-           ("comparison", "Comparison table", comparison_html(data.comparison, data.exports)),
+           ("comparison", "Comparison table", comparison_html(data.comparison, data.exports) + heldout_html(data.heldout)),
            ("importance", "Parameter importance", importance_html(data.importances)),
            ("ablation", "Ablation effects", controlled_html(data.controlled, data.summary.study_name)
             + OBSERVATIONAL_HEADING + effects_html(data.effects, data.config)),

@@ -158,13 +158,14 @@ def _worker(args: argparse.Namespace) -> int:
 
 def _register_evaluate_ablate(subparsers: argparse._SubParsersAction) -> None:
     """`marsseg evaluate` and `marsseg ablate`."""
-    from harness.common import non_negative_int, positive_int
+    from harness.common import attrs, non_negative_int, positive_int
 
     evaluate = subparsers.add_parser("evaluate", help="score a study's top trials on its held-out split",
                                      description="Rebuild each trial's model from its stored configs and best "
                                                  "weights and score it on the held-out images (stored on the study).")
     _study_arguments(evaluate)
-    evaluate.add_argument("--top", type=positive_int, default=5, help="the best N trials by val mIoU (default 5)")
+    evaluate.add_argument("--top", type=positive_int, default=attrs.TOP_TRIALS,
+                          help=f"the best N trials by val mIoU (default {attrs.TOP_TRIALS})")
     evaluate.add_argument("--trials", type=non_negative_int, nargs="+", default=[], metavar="N", help="these trial numbers instead")
     evaluate.add_argument("--data", help="local path of the study's data, if it differs here")
     evaluate.add_argument("--force", action="store_true", help="score again trials that have a score")

@@ -30,9 +30,11 @@ def pick_trials(study: Any, top: int | None, numbers: Sequence[int] = ()) -> lis
     return ranked if top is None else ranked[:top]
 
 
-def evaluate_study(study: Any, settings: Any, *, top: int | None = 5, numbers: Sequence[int] = (),
+def evaluate_study(study: Any, settings: Any, *, top: int | None = attrs.TOP_TRIALS, numbers: Sequence[int] = (),
                    data: Any = None, data_path: str | None = None, force: bool = False) -> dict[int, dict]:
     """Score the chosen trials on the study's held-out split; returns {trial number: score} of new scores."""
+    from harness import best_val
+
     chosen = pick_trials(study, top, numbers)
     have = attrs.heldout_scores(study.user_attrs)
     todo = [t for t in chosen if force or t.number not in have]
@@ -53,7 +55,7 @@ def evaluate_study(study: Any, settings: Any, *, top: int | None = 5, numbers: S
         scores[trial.number] = _score(trial, settings, heldout)
         study.set_user_attr(attrs.heldout_key(trial.number), scores[trial.number])
         print(f"held-out mIoU of trial {trial.number}: {scores[trial.number]['miou']:.4f} "
-              f"(val {trial.value:.4f}, {scores[trial.number]['n_images']} images)", file=sys.stderr)
+              f"(val {best_val(trial):.4f}, {scores[trial.number]['n_images']} images)", file=sys.stderr)
     return scores
 
 

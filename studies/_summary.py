@@ -12,8 +12,11 @@ _COLUMNS = (("#", 4), ("state", 8), ("val_miou", 8), ("family", 20), ("res", 5),
 
 
 def summary_rows(study: Any) -> list[dict[str, Any]]:
-    """One row per ended trial, best first (complete trials by value, then the rest; `lost`: a FAIL
-    the infrastructure caused, retried)."""
+    """One row per ended trial, best first (by `harness.best_val`: a complete trial's value, a pruned
+    one's best reported epoch, whose weights it kept; then the rest; `lost`: a FAIL the
+    infrastructure caused, retried)."""
+    from harness import best_val
+
     rows = []
     for t in study.get_trials(deepcopy=False):
         if t.state.name in ("RUNNING", "WAITING"):
@@ -21,7 +24,7 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
         a = t.user_attrs
         model = (a.get(attrs.CONFIGS) or {}).get("model", {})  # what trained (ablation cells have no params)
         p = {**{f"model.{k}": v for k, v in model.items()}, **t.params}
-        rows.append({"#": t.number, "state": "lost" if is_lost(t) else t.state.name.lower(), "val_miou": t.value,
+        rows.append({"#": t.number, "state": "lost" if is_lost(t) else t.state.name.lower(), "val_miou": best_val(t),
                      "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
                      "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),
                      "epochs": a.get(attrs.EPOCHS_RUN, "-"), "seconds": a.get(attrs.TRAIN_SECONDS, "-"),

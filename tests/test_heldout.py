@@ -117,8 +117,8 @@ class _PruneAtStep(optuna.pruners.BasePruner):
 
 def test_a_pruned_trial_keeps_its_best_epoch_weights_and_is_scored_among_the_top(tmp_path) -> None:
     """Pruning raises out of `fit` before EarlyStopping restores the best epoch: the harness must
-    restore and store those weights, and `marsseg evaluate` must rank the pruned trial by its best
-    reported val mIoU. After the last epoch is logged and before the pruner acts, a callback zeroes
+    restore and store those weights while the trial ranks among the study's 5 best, and `marsseg
+    evaluate` must rank the pruned trial by its best reported val mIoU. After the last epoch is logged and before the pruner acts, a callback zeroes
     the weights, so only restored best-epoch weights reproduce the best reported val mIoU."""
     import keras
 
@@ -153,6 +153,13 @@ def test_a_pruned_trial_keeps_its_best_epoch_weights_and_is_scored_among_the_top
                                        artifact_id=trial.user_attrs["weights_artifact_id"], file_path=str(weights))
     assert score_heldout(configs, str(weights), val)["miou"] == pytest.approx(best, abs=2e-3)
     assert [t.number for t in pick_trials(study, 5)] == [0]
+    # Once the study has 5 better trials, a pruned trial's weights are not worth keeping.
+    dist = {"x": optuna.distributions.FloatDistribution(0, 1)}
+    for _ in range(5):
+        study.add_trial(optuna.trial.create_trial(value=0.99, params={"x": 0.5}, distributions=dist))
+    study.enqueue_trial(study.trials[0].params)
+    study.optimize(Sabotaged(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    assert study.trials[-1].state.name == "PRUNED" and "weights_artifact_id" not in study.trials[-1].user_attrs
 
 
 def test_trials_rank_by_their_best_val_miou_whether_complete_or_pruned() -> None:
@@ -171,3 +178,19 @@ def test_trials_rank_by_their_best_val_miou_whether_complete_or_pruned() -> None
     for number, trial in enumerate(made):
         trial.number = number
     assert [t.number for t in ranked_trials(made)] == [1, 4, 0]  # 0.45 (pruned, best epoch) ties 0.45: lower number
+
+
+def test_the_search_summary_shows_a_pruned_trial_at_its_best_epoch() -> None:
+    from optuna.distributions import FloatDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from studies._summary import summary_rows
+
+    study = optuna.create_study(direction="maximize")
+    dist = {"x": FloatDistribution(0, 1)}
+    study.add_trial(create_trial(state=TrialState.COMPLETE, value=0.40, params={"x": 0.1}, distributions=dist))
+    study.add_trial(create_trial(state=TrialState.PRUNED, params={"x": 0.2}, distributions=dist,
+                                 intermediate_values={0: 0.30, 1: 0.45, 2: 0.20}))
+    rows = summary_rows(study)
+    assert [(r["#"], r["state"]) for r in rows] == [(1, "pruned"), (0, "complete")]
+    assert rows[0]["val_miou"] == pytest.approx(0.45)  # Optuna's value of a pruned trial is its last report, 0.20

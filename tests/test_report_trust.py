@@ -34,3 +34,23 @@ def test_params_are_read_from_the_stored_configs_and_held_out_sits_beside_val() 
     rows = collect_comparison(table)
     assert len(rows) == 1 and rows[0].best == pytest.approx(0.45) and rows[0].best_number == 1
     assert rows[0].heldout == pytest.approx(0.41)
+
+
+def test_the_held_out_table_lists_scored_pruned_trials_at_their_best_epoch(tmp_path) -> None:
+    from reports import collect_heldout, write_study_report
+
+    study = optuna.create_study(direction="maximize")
+    study.add_trial(_trial(0.40, 16, 16))
+    pruned = _trial(0.40, 16, 16)
+    study.add_trial(optuna.trial.create_trial(
+        state=TrialState.PRUNED, params=pruned.params, distributions=pruned.distributions,
+        user_attrs={**pruned.user_attrs, attrs.EPOCHS_RUN: 3}, intermediate_values={0: 0.30, 1: 0.45, 2: 0.20}))
+    study.add_trial(_trial(0.50, 16, 16))  # not scored: not listed
+    study.set_user_attr(attrs.heldout_key(0), {"miou": 0.33, "per_class_iou": {"soil": 0.5, "big_rock": None}})
+    study.set_user_attr(attrs.heldout_key(1), {"miou": 0.36, "per_class_iou": {}})
+    rows = collect_heldout(read_trials(study))
+    assert [(r.number, r.state, r.epochs) for r in rows] == [(1, "pruned", 3), (0, "complete", None)]
+    assert [r.val for r in rows] == [pytest.approx(0.45), pytest.approx(0.40)]  # the pruned trial's best epoch, not its last
+    assert [r.heldout for r in rows] == [pytest.approx(0.36), pytest.approx(0.33)]
+    html = write_study_report(study, tmp_path / "r.html").read_text()
+    assert "Held-out scores of the top trials" in html and "0.4500" in html
