@@ -65,7 +65,7 @@ def heldout_html(rows: list[HeldoutRow]) -> str:
     return ("<h3>Held-out scores of the top trials</h3>"
             + table(("trial", "state", "architecture", "epochs", "val mIoU", "held-out mIoU",
                      *(f"held-out {c}" for c in SCORED_NAMES)), cells)
-            + note("The trials `marsseg evaluate` scored, best val mIoU first. A pruned trial is scored with the "
+            + note("The trials marsseg evaluate scored, best val mIoU first. A pruned trial is scored with the "
                    "weights of its best reported epoch (its val mIoU here), kept when it was pruned."))
 
 
