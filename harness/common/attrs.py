@@ -52,7 +52,7 @@ ABLATION_BASELINE = "ablation_baseline"  # its baseline configs (TrialConfigs.to
 ABLATION_BASELINE_TRIAL = "ablation_baseline_trial"  # the searched trial the baseline comes from
 ABLATION_SEEDS = "ablation_seeds"
 ABLATION_SUFFIX = "/ablation"
-TOP_TRIALS = 5  # not a name: how many best trials a study scores on held-out and keeps pruned weights for
+TOP_TRIALS = 5  # (a count, not a name) the best trials a study scores on held-out and keeps pruned weights of
 REFIT_PREFIX = "refit."  # `marsseg predict --refit`: {"artifact_id", "epochs", "n_images", "seconds"} per trial
 
 
