@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 
 def tree_rss_mb(root: int) -> float:
     """VmRSS of process `root` and all its descendants, in MB (Linux /proc)."""
+    from harness import resident_mb
+
     children: dict[int, list[int]] = {}
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -46,8 +48,6 @@ def tree_rss_mb(root: int) -> float:
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(ppid, []).append(int(entry.name))
-    from harness import resident_mb
-
     total, stack = 0.0, [root]
     while stack:
         pid = stack.pop()

@@ -168,7 +168,7 @@ class Objective:
         except optuna.TrialPruned:
             # `train` left the model at its best epoch: keep those weights (no preview) when that
             # epoch ranks among the study's best, so that `marsseg evaluate` can score it.
-            if built and best and _among_top(trial, best[0], TOP_TRIALS):
+            if self.artifact_dir and built and best and _among_top(trial, best[0], TOP_TRIALS):
                 self._save_artifacts(trial, inference_model(built[0]), None)
             raise
         recorder = result.recorder

@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 from reports._ablation import Effect, collect_effects
 from reports._collect import (CompareSeries, Curves, HeldoutRow, History, ParallelCoords, Summary, Timeline,
-                              VariantRow, collect_comparison, collect_compare_series, collect_heldout, collect_curves, collect_history,
-                              collect_parallel, collect_summary, collect_timeline)
+                              VariantRow, collect_comparison, collect_compare_series, collect_curves, collect_heldout,
+                              collect_history, collect_parallel, collect_summary, collect_timeline)
 from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, collect_controlled
 from reports._importance import Importance, collect_importances

@@ -15,7 +15,7 @@ from reports._controlled import OBSERVATIONAL_HEADING, controlled_html
 from reports._html import empty, esc, figure_div, note, table
 from reports._importance import Importance
 from reports._predictions import Predictions
-from reports._tables import HEADER, table_rows
+from reports._tables import HEADER, fmt, table_rows
 from reports._trials import SCORED_NAMES, TrialTable
 
 NO_COMPLETE = "No complete trial yet: this section needs at least one COMPLETE trial."
@@ -60,8 +60,8 @@ def heldout_html(rows: list[HeldoutRow]) -> str:
     """The trials scored on the held-out split, pruned ones included, in the order they were chosen."""
     if not rows:
         return ""
-    cells = [(r.number, r.state, r.variant, "" if r.epochs is None else r.epochs, f"{r.val:.4f}", f"{r.heldout:.4f}",
-              *("" if r.per_class.get(c) is None else f"{r.per_class[c]:.3f}" for c in SCORED_NAMES)) for r in rows]
+    cells = [(r.number, r.state, r.variant, "" if r.epochs is None else r.epochs, fmt(r.val), fmt(r.heldout),
+              *(fmt(r.per_class.get(c), 3) for c in SCORED_NAMES)) for r in rows]
     return ("<h3>Held-out scores of the top trials</h3>"
             + table(("trial", "state", "architecture", "epochs", "val mIoU", "held-out mIoU",
                      *(f"held-out {c}" for c in SCORED_NAMES)), cells)

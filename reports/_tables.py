@@ -14,7 +14,8 @@ HEADER = ("variant", "n", "best val mIoU", "held-out mIoU", "mean ± std",
           *(f"IoU {c.replace('_', ' ')}" for c in SCORED_NAMES), "params", "epochs", "best trial", REPORTED_HEADER)
 
 
-def _fmt(x: float | None, digits: int = 4) -> str:
+def fmt(x: float | None, digits: int = 4) -> str:
+    """`x` with `digits` decimals; empty for None or NaN."""
     return "" if x is None or x != x else f"{x:.{digits}f}"
 
 
@@ -23,9 +24,9 @@ def table_rows(rows: list[VariantRow]) -> list[list[str]]:
     out = []
     for r in rows:
         spread = f"{r.mean:.4f} ± {r.std:.4f}" if r.std == r.std else f"{r.mean:.4f}"
-        out.append([r.variant, str(r.n), _fmt(r.best), _fmt(r.heldout), spread, *(_fmt(r.per_class.get(c), 3) for c in SCORED_NAMES),
+        out.append([r.variant, str(r.n), fmt(r.best), fmt(r.heldout), spread, *(fmt(r.per_class.get(c), 3) for c in SCORED_NAMES),
                     "" if r.n_params is None else f"{r.n_params:,}", "" if r.epochs is None else str(r.epochs),
-                    str(r.best_number), _fmt(r.reported, 5)])
+                    str(r.best_number), fmt(r.reported, 5)])
     return out
 
 
