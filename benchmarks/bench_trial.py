@@ -11,11 +11,15 @@ profiler and an analytic conv count), GFLOP/s, and the harness overhead against 
 
     python benchmarks/bench_trial.py --quick       # base-16 U-Net, both ways; last line `speedup X.XXx`
     python benchmarks/bench_trial.py --families all --repeats 2 --overhead
+    python benchmarks/bench_trial.py --data ../shared/data/ai4mars_hw.npz --batch 16 --epochs 8 --steps 25 \
+        --val 256 --repeats 1 --default bfloat16 --seed-noise --no-flops   # real-data curves, precision vs seed
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import os
 import statistics
 import sys
@@ -27,9 +31,26 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-# The reference: what Keras does unless told otherwise (float32 policy, no XLA on CPU).
+# The reference: what Keras and tf.data do unless told otherwise (float32 policy, no XLA on CPU,
+# the optimizer's slots created inside the first traced step, tf.data's autotuner on).
 KERAS_DEFAULTS = "float32"
 DEFAULT_PATH = "auto"
+
+
+@contextlib.contextmanager
+def keras_defaults() -> Any:
+    """Within: what Keras and tf.data do unless told otherwise. `compile_model` leaves AdamW's slots
+    to Keras (created in the first traced step), and tf.data's autotuner stays on."""
+    import marsseg_models
+    from harness.data import _pipeline
+
+    compile_model, without_autotune = marsseg_models.compile_model, _pipeline._without_autotune
+    marsseg_models.compile_model = functools.partial(compile_model, build_optimizer=False)
+    _pipeline._without_autotune = lambda dataset: dataset
+    try:
+        yield
+    finally:
+        marsseg_models.compile_model, _pipeline._without_autotune = compile_model, without_autotune
 
 
 def trial_params(family: str, batch_size: int) -> dict[str, Any]:
@@ -98,16 +119,20 @@ class Setup:
         return self.budget.steps_per_epoch * self.batch_size
 
 
-def run_trial(setup: Setup, family: str, variant: str, precision: str) -> Run:
-    """One `Objective` trial of `family` at `precision`; timed from call to return."""
+def run_trial(setup: Setup, family: str, variant: str, precision: str, trial_number: int = 0) -> Run:
+    """One `Objective` trial of `family` at `precision`; timed from call to return.
+
+    trial_number: the trial seeds its weights and batches with it (the data split stays).
+    """
     import optuna
 
     from harness import Objective
     from search_spaces import get_space
 
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
-    study.enqueue_trial(trial_params(family, setup.batch_size))
-    trial = study.ask()
+    for _ in range(trial_number + 1):
+        study.enqueue_trial(trial_params(family, setup.batch_size))
+        trial = study.ask()
     report_times = time_reports(trial)
     objective = Objective(get_space("paper"), setup.data, setup.budget, artifact_dir=setup.artifact_dir,
                           precision=precision)
@@ -119,7 +144,7 @@ def run_trial(setup: Setup, family: str, variant: str, precision: str) -> Run:
     marks = [start, *report_times]
     run = Run(family, variant, trial.user_attrs["precision"], seconds,
               len(report_times) * setup.images_per_epoch, [b - a for a, b in zip(marks, marks[1:])],
-              [float(v) for _, v in sorted(study.trials[0].intermediate_values.items())], load)
+              [float(v) for _, v in sorted(study.trials[-1].intermediate_values.items())], load)
     setup.runs.append(run)
     return run
 
@@ -230,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--overhead", action="store_true", help="also time a bare model.fit (default path)")
     parser.add_argument("--no-flops", action="store_true")
+    parser.add_argument("--seed-noise", action="store_true",
+                        help="also a Keras-defaults trial seeded 1: the curve gap between seeds, to read precision's against")
     parser.add_argument("--default", default=DEFAULT_PATH,
                         help="precision of the default path (auto: what `marsseg` picks on this machine)")
     args = parser.parse_args(argv)
@@ -256,8 +283,11 @@ def main(argv: list[str] | None = None) -> int:
         setup = Setup(data, budget, args.batch, tmp)
         for repeat in range(args.repeats):
             for family in families:
-                for variant, precision in (("keras-defaults", KERAS_DEFAULTS), ("default", args.default)):
-                    r = run_trial(setup, family, variant, precision)
+                variants = [("keras-defaults", KERAS_DEFAULTS, 0), ("default", args.default, 0)]
+                variants += [("keras-defaults, trial seed 1", KERAS_DEFAULTS, 1)] if args.seed_noise else []
+                for variant, precision, number in variants:
+                    with keras_defaults() if variant.startswith("keras-defaults") else contextlib.nullcontext():
+                        r = run_trial(setup, family, variant, precision, number)
                     print(f"repeat {repeat} {family} {variant} ({r.precision}): {r.seconds:.1f} s, {r.rate:.1f} "
                           f"images/s, epochs {[round(s, 1) for s in r.epoch_seconds]}, load {r.load:.1f}", flush=True)
                     if args.overhead and variant == "default":

@@ -54,8 +54,9 @@ class TrialConfigs:
     @classmethod
     def from_dict(cls, stored: Mapping[str, Mapping[str, Any]]) -> TrialConfigs:
         """Back from `to_dict` (validated again by each config)."""
+        data = {"split_groups": "masks", **stored["data"]}  # stored before scenes were kept together
         return cls(model=ModelConfig(**stored["model"]), loss=LossConfig(**stored["loss"]),
-                   data=DataConfig(**stored["data"]), train=TrainConfig(**stored["train"]))
+                   data=DataConfig(**data), train=TrainConfig(**stored["train"]))
 
 
 _KNOWN_PREFIXES = ("model.", "loss.", "aug.", "data.", "train.")
@@ -66,13 +67,14 @@ def _section(params: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0,
-                        trial_seed: int | None = None) -> TrialConfigs:
+                        trial_seed: int | None = None, split_groups: str = "scenes") -> TrialConfigs:
     """Build the frozen configs of one trial; an invalid combination raises ValueError.
 
     Parameters missing from `params` (inactive branches) take the configs' defaults;
     `budget` sets data subsets, epochs, patience and BatchNorm momentum (its fixed params
     reach `params` through the space it resolved, so each value trains as recorded). `seed` fixes the data split (the same for every trial of a study);
-    `trial_seed` (default `seed`) seeds the weights and the optimisation.
+    `trial_seed` (default `seed`) seeds the weights and the optimisation; `split_groups`: what
+    the train/validation split keeps together (`harness.data.SPLIT_GROUPS`).
     """
     unknown = sorted(k for k in params if not k.startswith(_KNOWN_PREFIXES))
     if unknown:
@@ -90,7 +92,7 @@ def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0
     return TrialConfigs(
         model=ModelConfig(**model, **scheduled["model"]),
         loss=LossConfig(**loss),
-        data=DataConfig(**aug, **data, **scheduled["data"], seed=seed),
+        data=DataConfig(**aug, **data, **scheduled["data"], seed=seed, split_groups=split_groups),
         train=TrainConfig(**train, **scheduled["train"], batch_size=batch,
                           seed=seed if trial_seed is None else trial_seed),
     )

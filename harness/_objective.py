@@ -68,8 +68,9 @@ class Objective:
     data: `harness.MarsData` (workers pass the search split only: the held-out images never
     reach an objective); seed: study seed (data split), the trial seed is `seed +
     trial.number`; artifact_dir: filesystem artifact store for best weights and prediction
-    previews (None: save nothing); stop: a `StopFlag` checked between batches. A trial
-    enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those.
+    previews (None: save nothing); stop: a `StopFlag` checked between batches; split_groups:
+    what the train/validation split keeps together (`harness.data.SPLIT_GROUPS`, the study's).
+    A trial enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those.
     """
 
     space: Any
@@ -79,6 +80,7 @@ class Objective:
     artifact_dir: str | None = None
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
     precision: str | None = None
+    split_groups: str = "scenes"
 
     def __post_init__(self) -> None:
         self.space = self.space.resolve(self.budget.fixed_params)
@@ -131,7 +133,8 @@ class Objective:
             trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
             raise optuna.TrialPruned("ablation study: no planned cell left to run")
         params = self.space.suggest(trial)
-        return configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+        return configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number,
+                                   split_groups=self.split_groups)
 
     def _train(self, trial: Any, configs: Any, **fit: Any) -> float:
         """Train through `harness._training.train`; `fit` goes to it (KerasTuner passes its model,

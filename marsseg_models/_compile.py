@@ -66,8 +66,14 @@ def compile_model(
     class_pixel_share: Sequence[float] | None = None,
     jit_compile: bool | str | None = None,
     foreground_only: bool = False,
+    build_optimizer: bool = True,
 ) -> keras.Model:
-    """Compile (a training wrapper of) `model` with AdamW, the combined loss and `miou`; return it."""
+    """Compile (a training wrapper of) `model` with AdamW, the combined loss and `miou`; return it.
+
+    build_optimizer: create AdamW's slot variables now. Keras' TensorFlow backend otherwise
+    creates them inside the first traced step, and TensorFlow then traces the step twice:
+    5-6 s of every trial's warm-up (BENCHMARKS.md). False keeps Keras' default.
+    """
     n_classes = model.get_layer(MAIN_OUTPUT).output.shape[-1]
     train = training_model(model)
     train.compile(
@@ -76,6 +82,8 @@ def compile_model(
         metrics=[MeanIoU(n_classes, foreground_only=foreground_only)],
         jit_compile=default_jit_compile() if jit_compile is None else jit_compile,
     )
+    if build_optimizer:
+        train.optimizer.build(train.trainable_variables)
     return train
 
 

@@ -123,7 +123,8 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     ablation_settings = StudySettings(
         space=settings.space, sampler="random", pruner="none", budget=budget.name, data=settings.data,
         seed=settings.seed, artifact_dir=request.artifact_dir or default_artifact_dir(request.storage, name),
-        heldout_fraction=settings.heldout_fraction, heartbeat_s=settings.heartbeat_s, grace_s=settings.grace_s)
+        heldout_fraction=settings.heldout_fraction, heartbeat_s=settings.heartbeat_s, grace_s=settings.grace_s,
+        split_groups=settings.split_groups)
     study, created = create_or_resume(storage, name, ablation_settings)
     if created:
         baseline, number = _baseline(parent)

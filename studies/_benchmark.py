@@ -92,13 +92,14 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
     configure_tensorflow(None, False)
     quiet_optuna(False)
     budget, full = get_budget(bench.budget), load_data(bench.data)
-    data = split_heldout(full, settings.heldout_fraction, seed).search  # as a `marsseg search` worker does
+    data = split_heldout(full, settings.heldout_fraction, seed, settings.split_groups).search  # as a worker does
     space = get_space(bench.space).resolve(budget.fixed_params)
     stop = StopFlag().install()
     make = objective or KerasTunerObjective
 
     def make_objective(fit: Any) -> Any:
-        return make(space, data, budget, seed=seed, artifact_dir=artifact_dir, stop=stop, fit=fit)
+        return make(space, data, budget, seed=seed, artifact_dir=artifact_dir, stop=stop, fit=fit,
+                    split_groups=settings.split_groups)
 
     hypermodel = SpaceHyperModel(space, budget, data.image_shape, seed, study, make_objective, kt_build)
     tuner = make_tuner(kind, hypermodel, epoch_budget=bench.epochs, seed=seed,
@@ -130,13 +131,15 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
                 "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
                 "max_epochs": get_budget(bench.budget).max_epochs,
-                "heldout_fraction": NEW_STUDY_DEFAULTS["heldout_fraction"]}
+                "heldout_fraction": NEW_STUDY_DEFAULTS["heldout_fraction"], "split_groups": "scenes"}
     study = optuna.create_study(study_name=name, storage=open_storage(bench.storage), direction="maximize",
                                 load_if_exists=True, sampler=optuna.samplers.RandomSampler(seed=seed),
                                 pruner=optuna.pruners.NopPruner())
     stored = study.user_attrs
     if stored and "heldout_fraction" not in stored:  # made before KerasTuner runs held images out: keep its split
         settings["heldout_fraction"] = 0.0
+    if stored and "split_groups" not in stored:  # made before the bands of a photograph were kept together
+        settings["split_groups"] = "masks"
     for key in ("space", "budget", "data", "seed"):
         if key in stored and stored[key] != settings[key]:
             raise MarssegError(f"study {name!r} was created with {key}={stored[key]!r}, not {settings[key]!r}")

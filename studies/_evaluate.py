@@ -64,7 +64,7 @@ def _heldout_data(settings: Any, data: Any, data_path: str | None) -> Any:
 
     if data is None:
         data = load_data(data_path or settings.data)
-    return split_heldout(data, settings.heldout_fraction, settings.seed).heldout
+    return split_heldout(data, settings.heldout_fraction, settings.seed, settings.split_groups).heldout
 
 
 def _score(trial: Any, settings: Any, heldout: Any) -> dict[str, Any]:

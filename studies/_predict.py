@@ -199,7 +199,8 @@ def refit_trial(study: Any, settings: Any, trial: Any, artifact_dir: str) -> str
     if attrs.BEST_EPOCH not in trial.user_attrs:
         raise MarssegError(f"trial {trial.number} has no recorded best epoch to refit for")
     epochs = int(trial.user_attrs[attrs.BEST_EPOCH]) + 1
-    search = split_heldout(load_data(settings.data), settings.heldout_fraction, settings.seed).search
+    search = split_heldout(load_data(settings.data), settings.heldout_fraction, settings.seed,
+                           settings.split_groups).search
     print(f"refitting trial {trial.number} for {epochs} epoch(s) on its search split ...", file=sys.stderr)
     start = time.perf_counter()
     model, n_images = refit_model(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), search, epochs)

@@ -96,7 +96,10 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
             raise MarssegError(str(exc)) from None
     timings = {key: given if given is not None else stored.get(key, default) for key, given, default in
                (("heartbeat_s", request.heartbeat, HEARTBEAT_INTERVAL_S), ("grace_s", request.grace, GRACE_PERIOD_S))}
-    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials, repeats=repeats, **timings)
+    # a study keeps its splits: one made before scenes were kept together splits by identical masks
+    split_groups = stored.get("split_groups", "masks") if stored else "scenes"
+    return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials, repeats=repeats, **timings,
+                         split_groups=split_groups)
 
 
 def _gpus() -> list[str]:

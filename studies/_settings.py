@@ -6,6 +6,7 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, MarssegError
+from harness.data import SPLIT_GROUPS
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)
@@ -33,6 +34,7 @@ class StudySettings:
     max_epochs: int = 0
     heartbeat_s: int = HEARTBEAT_INTERVAL_S  # a worker renews its trial's lease this often
     grace_s: int = GRACE_PERIOD_S  # a trial whose lease is older than this is failed and retried
+    split_groups: str = "scenes"  # what the held-out and validation splits keep together (SPLIT_GROUPS)
 
     def __post_init__(self) -> None:
         from harness import get_budget
@@ -53,6 +55,8 @@ class StudySettings:
             raise MarssegError(f"--repeats must be >= 1, got {self.repeats}")
         if not 0.0 <= self.heldout_fraction < 0.5:
             raise MarssegError(f"--heldout must lie in [0, 0.5), got {self.heldout_fraction}")
+        if self.split_groups not in SPLIT_GROUPS:
+            raise MarssegError(f"unknown split groups {self.split_groups!r}; valid: {', '.join(SPLIT_GROUPS)}")
         if not 0 < self.heartbeat_s < self.grace_s:
             raise MarssegError(f"need 0 < --heartbeat < --grace, got {self.heartbeat_s} and {self.grace_s}")
         object.__setattr__(self, "max_epochs", budget.max_epochs)
@@ -68,11 +72,12 @@ class StudySettings:
 
     @classmethod
     def from_attrs(cls, attrs: dict[str, Any]) -> StudySettings:
-        """Back from study user attributes (unknown keys ignored; a study made before held-out
-        splits existed has none: fraction 0, so resuming it keeps its data split)."""
+        """Back from study user attributes (unknown keys ignored). A study keeps the splits it was
+        made with: one made before held-out splits existed has none (fraction 0), one made before
+        the two bands of a photograph were kept together splits by identical masks only."""
         names = {f.name for f in fields(cls)} - {"max_epochs"}
         optional = {f.name for f in fields(cls) if f.default is not MISSING}
         missing = sorted(names - set(attrs) - optional)
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
-        return cls(**{"heldout_fraction": 0.0, **{k: v for k, v in attrs.items() if k in names}})
+        return cls(**{"heldout_fraction": 0.0, "split_groups": "masks", **{k: v for k, v in attrs.items() if k in names}})

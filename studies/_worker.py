@@ -53,7 +53,7 @@ class WorkerSpec:
     data / artifact_dir: override the study's data path and artifact folder (a remote
     machine may keep them elsewhere).
     objective: the objective class or factory, called as `objective(space, data, budget,
-    seed=..., artifact_dir=..., stop=...)` (None: `harness.Objective`; tests pass the
+    seed=..., artifact_dir=..., stop=..., split_groups=...)` (None: `harness.Objective`; tests pass the
     fakes of `studies.testing`). Spawned workers need it picklable (a module-level name).
     A factory with `uses_tensorflow = False` runs without importing TensorFlow.
     patience: seconds to wait for an unreachable storage before giving up.
@@ -258,8 +258,10 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
         _prepare_tensorflow(spec)  # before anything imports TensorFlow
     if data is None:
         data = load_data(spec.data or settings.data)
-    data = split_heldout(data, settings.heldout_fraction, settings.seed).search  # the objective never sees held-out
-    objective = factory(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir, stop=stop)
+    # the objective never sees held-out images
+    data = split_heldout(data, settings.heldout_fraction, settings.seed, settings.split_groups).search
+    objective = factory(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir, stop=stop,
+                        split_groups=settings.split_groups)
     return _Session(study, objective, liveness, spec.n_trials)
 
 

@@ -29,6 +29,7 @@ class _FakeBase:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None
+    split_groups: str = "scenes"
 
     def __post_init__(self) -> None:  # as `harness.Objective`: a budget's fixed dimensions are not searched
         if self.budget is not None:
@@ -66,7 +67,8 @@ class FakeObjective(_FakeBase):
         if self.budget is not None:
             from harness import configs_from_params
 
-            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number)
+            configs = configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number,
+                                          split_groups=self.split_groups)
             trial.set_user_attr(attrs.CONFIGS, configs.to_dict())
         trial.set_user_attr(attrs.EPOCHS_RUN, 1)
         return score(params, trial.number)

@@ -34,8 +34,8 @@ class _Factory:
     def __init__(self, raise_at: tuple[int, ...] = ()) -> None:
         self.raise_at = raise_at
 
-    def __call__(self, space, data, budget, seed=0, artifact_dir=None, stop=None) -> FakeObjective:
-        return FakeObjective(space, data, budget, seed, artifact_dir, stop, raise_at=self.raise_at)
+    def __call__(self, space, data, budget, seed=0, artifact_dir=None, stop=None, split_groups="scenes") -> FakeObjective:
+        return FakeObjective(space, data, budget, seed, artifact_dir, stop, split_groups, raise_at=self.raise_at)
 
 
 def test_ablation_runs_exactly_variants_plus_one_times_seeds_and_resumes_only_missing_cells(tmp_path: Path) -> None:

@@ -47,9 +47,9 @@ def test_heldout_is_about_a_tenth_keeps_mask_groups_whole_and_leaves_outliers_ou
 
 
 def test_heldout_images_never_reach_the_objective_or_its_pipelines(data: MarsData, tmp_path) -> None:
-    held = heldout_indices(data.masks, 0.2, seed=4)
     images = np.minimum(data.images, 254)  # tag: only held-out images hold the value 255
-    images[held] = 255
+    held = heldout_indices(data.masks, 0.2, seed=4, images=images)
+    images[held, 20:40, 40:80] = 255  # inside the bands: their seams, which pair them, stay as they were
     tagged = MarsData(images, data.masks, data.test_images)
     journal = str(tmp_path / "j.journal")
     settings = StudySettings(space="smoke", sampler="random", pruner="none", budget="tiny", data="synthetic:300:5",
@@ -57,9 +57,9 @@ def test_heldout_images_never_reach_the_objective_or_its_pipelines(data: MarsDat
     create_or_resume(open_storage(journal), "s", settings)
     seen = []
 
-    def factory(space, data, budget, seed=0, artifact_dir=None, stop=None):
+    def factory(space, data, budget, seed=0, artifact_dir=None, stop=None, split_groups="scenes"):
         seen.append(data)
-        return FakeObjective(space, data, budget, seed, artifact_dir, stop)
+        return FakeObjective(space, data, budget, seed, artifact_dir, stop, split_groups)
 
     assert run_worker(WorkerSpec(journal, "s", objective=factory, recycle=0), data=tagged) == 1  # in this process
     given = seen[0]
@@ -194,3 +194,23 @@ def test_the_search_summary_shows_a_pruned_trial_at_its_best_epoch() -> None:
     rows = summary_rows(study)
     assert [(r["#"], r["state"]) for r in rows] == [(1, "pruned"), (0, "complete")]
     assert rows[0]["val_miou"] == pytest.approx(0.45)  # Optuna's value of a pruned trial is its last report, 0.20
+
+
+def test_a_new_study_keeps_scenes_together_and_an_older_one_keeps_its_split(tmp_path) -> None:
+    from studies import SearchRequest, run_search
+
+    journal = str(tmp_path / "k.journal")
+    assert run_search(SearchRequest(study="new", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                                    sampler="random", trials=1, create_only=True)) == 0
+    stored = optuna.load_study(study_name="new", storage=open_storage(journal)).user_attrs
+    assert stored["split_groups"] == "scenes"
+    older = {k: v for k, v in stored.items() if k != "split_groups"}  # as a study made before this setting
+    assert StudySettings.from_attrs(older).split_groups == "masks"
+    storage = open_storage(journal)
+    old = optuna.create_study(study_name="old", storage=storage)
+    for key, value in older.items():
+        old.set_user_attr(key, value)
+    assert run_search(SearchRequest(study="old", storage=journal, trials=1, create_only=True)) == 0
+    resumed = optuna.load_study(study_name="old", storage=open_storage(journal)).user_attrs
+    assert resumed.get("split_groups", "masks") == "masks"  # resuming wrote no "scenes" over it
+    assert StudySettings.from_attrs(resumed).split_groups == "masks"

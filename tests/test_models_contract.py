@@ -79,3 +79,36 @@ def test_deep_supervision_adds_outputs_only_when_asked(family: str) -> None:
     assert deep.outputs[0].shape == plain.outputs[0].shape
     assert mm.inference_model(deep).output.shape == (None, 64, 128, 5)
     assert mm.inference_model(mm.training_model(deep)).output.shape == (None, 64, 128, 5)
+
+
+@pytest.mark.parametrize("family", ["double_unet"])  # the wrapped, two-head case
+def test_the_first_traced_step_creates_no_variables_and_trains_as_keras_would(
+        family: str, tiny_data: tuple[np.ndarray, np.ndarray]) -> None:
+    """`compile_model` builds AdamW's slots up front, so TensorFlow traces the step once; same weights after.
+
+    Keras' TensorFlow backend creates the slots inside the first traced step (`build_optimizer=False`
+    keeps that), which makes TensorFlow trace the step a second time.
+    """
+    import tensorflow as tf
+
+    images, masks = tiny_data
+    config = mm.ModelConfig(family=family, depth=2, **TINY)
+    weights, created = {}, {}
+    for build_optimizer in (True, False):
+        train = mm.compile_model(_build(config), mm.LossConfig(), lr=1e-2, weight_decay=1e-4, jit_compile=False,
+                                 build_optimizer=build_optimizer)
+        names: list[str] = []
+
+        def creator(next_creator, **kwargs):
+            names.append(kwargs.get("name"))
+            return next_creator(**kwargs)
+
+        with tf.variable_creator_scope(creator):
+            train.train_on_batch(images[:2], masks[:2])
+        train.train_on_batch(images[2:4], masks[2:4])
+        created[build_optimizer], weights[build_optimizer] = names, train.get_weights()
+    assert created[True] == []
+    n_trainable = len(train.trainable_variables)
+    assert len(created[False]) == 2 * n_trainable  # Adam's momentum and velocity, made during the trace
+    for a, b in zip(weights[True], weights[False], strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

@@ -16,6 +16,7 @@ from harness.data._oversample import find_rock_patches, paste_rocks
 from harness.data._pipeline import DataConfig, DataInfo, PreparedData, class_pixel_share, make_datasets, make_refit_dataset, prepare_data
 from harness.data._sources import SYNTHETIC, load_data, parse_synthetic_spec
 from harness.data._png import encode_png, overlay_panel, write_overlay
+from harness.data._scenes import SPLIT_GROUPS, band_pairs, scene_ids
 from harness.data._split import split_indices, stratified_subset
 from harness.data._stream import UnlabelledImages, image_shape_of
 from harness.data._submission import (
@@ -31,6 +32,7 @@ from harness.data._synthetic import SceneParams, SyntheticData, synthesize, synt
 __all__ = [
     "MASKS_KEY",
     "N_CLASSES",
+    "SPLIT_GROUPS",
     "SYNTHETIC",
     "AugmentConfig",
     "DataConfig",
@@ -45,6 +47,7 @@ __all__ = [
     "SyntheticData",
     "UnlabelledImages",
     "anomalous_groups",
+    "band_pairs",
     "build_augment",
     "class_pixel_share",
     "csv_header",
@@ -68,6 +71,7 @@ __all__ = [
     "save_dataset",
     "score_predictions",
     "select_outliers",
+    "scene_ids",
     "split_heldout",
     "split_indices",
     "stratified_subset",

@@ -16,7 +16,11 @@ from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
 from harness.data._data_io import N_CLASSES, MarsData
 from harness.data._outliers import OUTLIER_MODES, select_outliers
 from harness.data._oversample import paste_rocks
+from harness.data._scenes import check_split_groups
 from harness.data._split import split_indices, stratified_subset
+
+
+PREFETCH_BATCHES = 2  # batches made ahead of the model (tf.data's autotuner is off: see `_without_autotune`)
 
 
 @dataclass(frozen=True)
@@ -32,8 +36,10 @@ class DataConfig:
     max_train_images: int | None = None
     max_val_images: int | None = None
     seed: int = 0
+    split_groups: str = "scenes"  # SPLIT_GROUPS; studies made before scenes were found keep "masks"
 
     def __post_init__(self) -> None:
+        check_split_groups(self.split_groups)
         if not 0.0 < self.val_fraction < 1.0:
             raise ValueError(f"val_fraction must lie in (0, 1), got {self.val_fraction}")
         if not 0.0 < self.oversample_strength <= 10.0:
@@ -98,7 +104,8 @@ def prepare_data(data: MarsData, config: DataConfig) -> PreparedData:
     kept = np.setdiff1d(np.arange(data.n_train), dropped)
     if len(kept) < 2:
         raise ValueError(f"only {len(kept)} images left after dropping outliers; need at least 2")
-    train_idx, val_idx = split_indices(data.masks, kept, config.val_fraction, config.seed)
+    scenes = data.images if config.split_groups == "scenes" else None
+    train_idx, val_idx = split_indices(data.masks, kept, config.val_fraction, config.seed, images=scenes)
     train_idx = stratified_subset(data.masks, train_idx, config.max_train_images, config.seed + 1)
     val_idx = stratified_subset(data.masks, val_idx, config.max_val_images, config.seed + 2)
     images, masks, n_added = _oversampled(data.images[train_idx], data.masks[train_idx], config)
@@ -121,7 +128,19 @@ def _train_pipeline(images: np.ndarray, masks: np.ndarray, config: DataConfig, b
     augment = build_augment(config.augment)
     train = tf.data.Dataset.zip(train, seeds).map(
         lambda pair, seed: augment(pair[0], pair[1], seed), num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    return train.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    return _without_autotune(train.batch(batch_size).prefetch(PREFETCH_BATCHES))
+
+
+def _without_autotune(dataset: Any) -> Any:
+    """`dataset` with tf.data's autotuner off. Its model thread sleeps between optimisations
+    for a period that doubles up to 60 s, and deleting the iterator (at the end of every
+    `fit`) waits the sleep out: 0-40 s per trial, measured (BENCHMARKS.md, "Per-trial warm-up").
+    Parallelism is then fixed: AUTOTUNE maps run on every core, PREFETCH_BATCHES are prefetched."""
+    import tensorflow as tf
+
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return dataset.with_options(options)
 
 
 def make_datasets(data: MarsData, config: DataConfig, batch_size: int) -> tuple[Any, Any, DataInfo]:
@@ -132,7 +151,8 @@ def make_datasets(data: MarsData, config: DataConfig, batch_size: int) -> tuple[
     info = prepared.info
     train = _train_pipeline(prepared.train_images, prepared.train_masks, config, batch_size)
     val = tf.data.Dataset.from_tensor_slices((info.val_images, info.val_masks)).cache()
-    val = val.map(to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    val = val.map(to_model_inputs, num_parallel_calls=tf.data.AUTOTUNE).batch(batch_size).prefetch(PREFETCH_BATCHES)
+    val = _without_autotune(val)
     return train, val, info
 
 

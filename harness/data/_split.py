@@ -1,10 +1,11 @@
-"""Seeded train/validation split, stratified by big-rock presence, keeping identical masks together."""
+"""Seeded train/validation split, stratified by big-rock presence, keeping scenes together."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from harness.data._outliers import mask_group_ids
+from harness.data._scenes import scene_ids
 
 BIG_ROCK = 4
 
@@ -26,22 +27,24 @@ def _assign_units(unit_sizes: np.ndarray, target: float, rng: np.random.Generato
 
 
 def split_indices(masks: np.ndarray, candidates: np.ndarray, val_fraction: float,
-                  seed: int) -> tuple[np.ndarray, np.ndarray]:
+                  seed: int, images: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Split `candidates` (indices into `masks`) into sorted (train, val) index arrays.
 
-    Units are groups of identical masks (a single image is a unit of one), so no group
-    straddles the split; within each stratum (with / without big rock) about
-    `val_fraction` of the images go to validation.
+    Units are groups of identical masks and, when `images` is given, the two bands of one
+    photograph (`scene_ids`); a single image is a unit of one. No unit straddles the split;
+    within each stratum (units with / without big rock) about `val_fraction` of the images go
+    to validation.
     """
     if not 0.0 < val_fraction < 1.0:
         raise ValueError(f"val_fraction must lie in (0, 1), got {val_fraction}")
     candidates = np.asarray(candidates, dtype=np.int64)
     rng = np.random.default_rng(seed)
     chosen = masks[candidates]
-    unit_of = mask_group_ids(chosen)  # dense ids 0..n_units-1
+    # dense ids 0..n_units-1
+    unit_of = mask_group_ids(chosen) if images is None else scene_ids(images[candidates], chosen)
     unit_sizes = np.bincount(unit_of)
     unit_rock = np.zeros(len(unit_sizes), bool)
-    unit_rock[unit_of] = has_big_rock(chosen)  # identical masks agree
+    np.logical_or.at(unit_rock, unit_of, has_big_rock(chosen))
     unit_in_val = np.zeros(len(unit_sizes), bool)
     for stratum in (True, False):
         units = np.flatnonzero(unit_rock == stratum)
