@@ -63,7 +63,8 @@ def train_and_score(search, info, search_rows, partner: np.ndarray, epochs: int,
     print the val mIoU of its seen-scene and unseen-scene images."""
     import dataclasses
 
-    from harness import configs_from_params, get_budget, train
+    from harness import configs_from_params, get_budget
+    from harness._training import train
     from marsseg_models import confusion_matrix, inference_model, mean_iou, predict_labels
     from search_spaces import table1_presets
 
