@@ -10,6 +10,7 @@ from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no Tens
 
 from harness._budgets import Budget, check_schedule
 from harness.data._pipeline import DataConfig
+from harness.data._scenes import MASKS, SCENES
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class TrialConfigs:
     @classmethod
     def from_dict(cls, stored: Mapping[str, Mapping[str, Any]]) -> TrialConfigs:
         """Back from `to_dict` (validated again by each config)."""
-        data = {"split_groups": "masks", **stored["data"]}  # stored before scenes were kept together
+        data = {"split_groups": MASKS, **stored["data"]}  # stored before scenes were kept together
         return cls(model=ModelConfig(**stored["model"]), loss=LossConfig(**stored["loss"]),
                    data=DataConfig(**data), train=TrainConfig(**stored["train"]))
 
@@ -67,7 +68,7 @@ def _section(params: Mapping[str, Any], prefix: str) -> dict[str, Any]:
 
 
 def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0,
-                        trial_seed: int | None = None, split_groups: str = "scenes") -> TrialConfigs:
+                        trial_seed: int | None = None, split_groups: str = SCENES) -> TrialConfigs:
     """Build the frozen configs of one trial; an invalid combination raises ValueError.
 
     Parameters missing from `params` (inactive branches) take the configs' defaults;

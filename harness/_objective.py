@@ -32,6 +32,7 @@ from harness.common.attrs import (
 )
 from harness._artifacts import record_artifact_error
 from harness._budgets import Budget
+from harness.data._scenes import SCENES
 from harness._runtime import worker_id
 
 _log = logging.getLogger("marsseg")
@@ -80,7 +81,7 @@ class Objective:
     artifact_dir: str | None = None
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
     precision: str | None = None
-    split_groups: str = "scenes"
+    split_groups: str = SCENES
 
     def __post_init__(self) -> None:
         self.space = self.space.resolve(self.budget.fixed_params)

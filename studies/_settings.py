@@ -6,7 +6,7 @@ from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, MarssegError
-from harness.data import SPLIT_GROUPS
+from harness.data import MASKS, SCENES, SPLIT_GROUPS
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)
@@ -34,7 +34,7 @@ class StudySettings:
     max_epochs: int = 0
     heartbeat_s: int = HEARTBEAT_INTERVAL_S  # a worker renews its trial's lease this often
     grace_s: int = GRACE_PERIOD_S  # a trial whose lease is older than this is failed and retried
-    split_groups: str = "scenes"  # what the held-out and validation splits keep together (SPLIT_GROUPS)
+    split_groups: str = SCENES  # what the held-out and validation splits keep together (SPLIT_GROUPS)
 
     def __post_init__(self) -> None:
         from harness import get_budget
@@ -80,4 +80,4 @@ class StudySettings:
         missing = sorted(names - set(attrs) - optional)
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
-        return cls(**{"heldout_fraction": 0.0, "split_groups": "masks", **{k: v for k, v in attrs.items() if k in names}})
+        return cls(**{"heldout_fraction": 0.0, "split_groups": MASKS, **{k: v for k, v in attrs.items() if k in names}})

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from harness import record_artifact_error, worker_id
 from harness.common import attrs
+from harness.data import SCENES
 
 STORAGE_KINDS = ("journal", "postgresql", "redis")
 
@@ -29,7 +30,7 @@ class _FakeBase:
     seed: int = 0
     artifact_dir: str | None = None
     stop: Any = None
-    split_groups: str = "scenes"
+    split_groups: str = SCENES
 
     def __post_init__(self) -> None:  # as `harness.Objective`: a budget's fixed dimensions are not searched
         if self.budget is not None:

@@ -16,7 +16,7 @@ from harness.data._oversample import find_rock_patches, paste_rocks
 from harness.data._pipeline import DataConfig, DataInfo, PreparedData, class_pixel_share, make_datasets, make_refit_dataset, prepare_data
 from harness.data._sources import SYNTHETIC, load_data, parse_synthetic_spec
 from harness.data._png import encode_png, overlay_panel, write_overlay
-from harness.data._scenes import SPLIT_GROUPS, band_pairs, scene_ids
+from harness.data._scenes import MASKS, SCENES, SPLIT_GROUPS, band_pairs, scene_ids
 from harness.data._split import split_indices, stratified_subset
 from harness.data._stream import UnlabelledImages, image_shape_of
 from harness.data._submission import (
@@ -30,8 +30,10 @@ from harness.data._submission import (
 from harness.data._synthetic import SceneParams, SyntheticData, synthesize, synthesize_with_aliens
 
 __all__ = [
+    "MASKS",
     "MASKS_KEY",
     "N_CLASSES",
+    "SCENES",
     "SPLIT_GROUPS",
     "SYNTHETIC",
     "AugmentConfig",

@@ -14,7 +14,7 @@ import numpy as np
 
 from harness.data._data_io import MarsData
 from harness.data._outliers import select_outliers
-from harness.data._scenes import check_split_groups
+from harness.data._scenes import SCENES, check_split_groups
 from harness.data._split import split_indices
 
 HELDOUT_SEED_OFFSET = 7919  # a seed apart from the train/val split's, which uses the study seed itself
@@ -39,9 +39,9 @@ def heldout_indices(masks: np.ndarray, fraction: float, seed: int, images: np.nd
     return split_indices(masks, kept, fraction, seed + HELDOUT_SEED_OFFSET, images=images)[1]
 
 
-def split_heldout(data: MarsData, fraction: float, seed: int, split_groups: str = "scenes") -> HeldoutSplit:
+def split_heldout(data: MarsData, fraction: float, seed: int, split_groups: str = SCENES) -> HeldoutSplit:
     """Carve the held-out images out of `data` (see the module docstring); `split_groups`: SPLIT_GROUPS."""
-    scenes = data.images if check_split_groups(split_groups) == "scenes" else None
+    scenes = data.images if check_split_groups(split_groups) == SCENES else None
     held = heldout_indices(data.masks, fraction, seed, images=scenes)
     rest = np.setdiff1d(np.arange(data.n_train), held)
     if len(rest) < 2:

@@ -16,7 +16,7 @@ from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
 from harness.data._data_io import N_CLASSES, MarsData
 from harness.data._outliers import OUTLIER_MODES, select_outliers
 from harness.data._oversample import paste_rocks
-from harness.data._scenes import check_split_groups
+from harness.data._scenes import SCENES, check_split_groups
 from harness.data._split import split_indices, stratified_subset
 
 
@@ -36,7 +36,7 @@ class DataConfig:
     max_train_images: int | None = None
     max_val_images: int | None = None
     seed: int = 0
-    split_groups: str = "scenes"  # SPLIT_GROUPS; studies made before scenes were found keep "masks"
+    split_groups: str = SCENES  # SPLIT_GROUPS
 
     def __post_init__(self) -> None:
         check_split_groups(self.split_groups)
@@ -104,7 +104,7 @@ def prepare_data(data: MarsData, config: DataConfig) -> PreparedData:
     kept = np.setdiff1d(np.arange(data.n_train), dropped)
     if len(kept) < 2:
         raise ValueError(f"only {len(kept)} images left after dropping outliers; need at least 2")
-    scenes = data.images if config.split_groups == "scenes" else None
+    scenes = data.images if config.split_groups == SCENES else None
     train_idx, val_idx = split_indices(data.masks, kept, config.val_fraction, config.seed, images=scenes)
     train_idx = stratified_subset(data.masks, train_idx, config.max_train_images, config.seed + 1)
     val_idx = stratified_subset(data.masks, val_idx, config.max_val_images, config.seed + 2)

@@ -17,7 +17,9 @@ import numpy as np
 
 from harness.data._outliers import mask_group_ids
 
-SPLIT_GROUPS: tuple[str, ...] = ("masks", "scenes")  # what a split keeps together
+MASKS, SCENES = "masks", "scenes"
+SPLIT_GROUPS: tuple[str, ...] = (MASKS, SCENES)  # what a split keeps together; SCENES for new studies,
+# MASKS for studies and configs stored before the bands of a photograph were paired (they keep their split)
 MIN_LABEL_AGREEMENT = 0.5  # share of seam pixels labelled in both bands whose labels agree
 MIN_SHARED_LABELS = 8  # fewer co-labelled seam pixels than this: the labels cannot judge
 
