@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from harness.common import SCENES
 from harness.common.attrs import (
     ABLATION_OF,
     BEST_EPOCH,
@@ -32,7 +33,6 @@ from harness.common.attrs import (
 )
 from harness._artifacts import record_artifact_error
 from harness._budgets import Budget
-from harness.data._scenes import SCENES
 from harness._runtime import worker_id
 
 _log = logging.getLogger("marsseg")

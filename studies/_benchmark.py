@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import DEFAULT_JOURNAL, MarssegError, attrs
-from harness.data import MASKS, SCENES
+from harness.common import DEFAULT_JOURNAL, MASKS, SCENES, MarssegError, attrs
 from studies._settings import StudySettings
 
 

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs
-from harness.data import MASKS, SCENES
+from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MASKS, SCENES, MarssegError, attrs
 from studies._registry import make_sampler
 from studies._settings import StudySettings
 from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, MarssegError
-from harness.data import MASKS, SCENES, SPLIT_GROUPS
+from harness.common import (GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, MASKS, SCENES, SPLIT_GROUPS,
+                            MarssegError)
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)

@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from harness import record_artifact_error, worker_id
-from harness.common import attrs
-from harness.data import SCENES
+from harness.common import SCENES, attrs
 
 STORAGE_KINDS = ("journal", "postgresql", "redis")
 

@@ -8,6 +8,7 @@ from harness.common._engines import KERAS_TUNER_METHODS
 from harness.common._errors import MarssegError
 from harness.common._files import atomic_output, check_output_path, ensure_writable_dir
 from harness.common._lazy import lazy_exports
+from harness.common._splits import MASKS, SCENES, SPLIT_GROUPS
 from harness.common._storage import (
     DEFAULT_JOURNAL,
     GRACE_PERIOD_S,
@@ -25,6 +26,9 @@ __all__ = [
     "GRACE_PERIOD_S",
     "HEARTBEAT_INTERVAL_S",
     "KERAS_TUNER_METHODS",
+    "MASKS",
+    "SCENES",
+    "SPLIT_GROUPS",
     "MarssegError",
     "atomic_output",
     "attrs",

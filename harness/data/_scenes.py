@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from harness.common._splits import MASKS, SCENES, SPLIT_GROUPS  # noqa: F401  (re-exported by harness.data)
 from harness.data._outliers import mask_group_ids
 
-MASKS, SCENES = "masks", "scenes"
-SPLIT_GROUPS: tuple[str, ...] = (MASKS, SCENES)  # what a split keeps together; SCENES for new studies,
-# MASKS for studies and configs stored before the bands of a photograph were paired (they keep their split)
 MIN_LABEL_AGREEMENT = 0.5  # share of seam pixels labelled in both bands whose labels agree
 MIN_SHARED_LABELS = 8  # fewer co-labelled seam pixels than this: the labels cannot judge
 
