@@ -237,9 +237,14 @@ def summarise(setup: Setup, gflop: dict[str, tuple[float, float]]) -> dict[str, 
             print(f"| {family} | {variant} | {runs[0].precision} | {rates[variant]:.1f} | {steady:.1f} | {gflops:.0f} "
                   f"| {med(r.warmup for r in runs):.1f} | {curve} | {loads} |")
         ratios[family] = rates["default"] / rates["keras-defaults"]
-        steady_ratios[family] = steadies["default"] / steadies["keras-defaults"]
-    for family, ratio in steady_ratios.items():
-        print(f"{family}: default over keras-defaults, steady (warm-up excluded) images/s: {ratio:.2f}x")
+        for variant in rates:
+            if not variant.startswith("keras-defaults"):
+                steady_ratios[f"{family}: {variant}"] = steadies[variant] / steadies["keras-defaults"]
+                if variant != "default":
+                    print(f"{family}: {variant} over keras-defaults, full-trial images/s: "
+                          f"{rates[variant] / rates['keras-defaults']:.2f}x")
+    for name, ratio in steady_ratios.items():
+        print(f"{name} over keras-defaults, steady (warm-up excluded) images/s: {ratio:.2f}x")
     return ratios
 
 
@@ -257,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-flops", action="store_true")
     parser.add_argument("--seed-noise", action="store_true",
                         help="also a Keras-defaults trial seeded 1: the curve gap between seeds, to read precision's against")
+    parser.add_argument("--also", metavar="PRECISION", action="append", default=[],
+                        help="also a default-path trial at PRECISION (row 'default, PRECISION'); repeatable")
     parser.add_argument("--default", default=DEFAULT_PATH,
                         help="precision of the default path (auto: what `marsseg` picks on this machine)")
     args = parser.parse_args(argv)
@@ -284,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         for repeat in range(args.repeats):
             for family in families:
                 variants = [("keras-defaults", KERAS_DEFAULTS, 0), ("default", args.default, 0)]
+                variants += [(f"default, {p}", p, 0) for p in args.also]
                 variants += [("keras-defaults, trial seed 1", KERAS_DEFAULTS, 1)] if args.seed_noise else []
                 for variant, precision, number in variants:
                     with keras_defaults() if variant.startswith("keras-defaults") else contextlib.nullcontext():

@@ -4,10 +4,11 @@
   `bfloat16` (`mixed_bfloat16`: bf16 compute, float32 variables) and `float16`
   (`mixed_float16`, with loss scaling added by Keras at compile time).
 - `resolve_precision(name)` turns `auto` (or None: the `MARSSEG_PRECISION` environment
-  variable, else `auto`) into a concrete name: `float16` where a GPU is visible, else
-  `float32`. `bfloat16` is opt-in on CPUs: on AMX-BF16 CPUs oneDNN runs every convolution on
-  AMX, but whole-trial throughput did not measure reliably faster than float32 (0.67x-1.26x
-  for the plain U-Net, under load; BENCHMARKS.md), and AVX512_BF16 alone measured no gain.
+  variable, else `auto`) into a concrete name: `float16` where a GPU is visible, `bfloat16`
+  on a CPU with AMX-BF16 (oneDNN runs every convolution on AMX; quiet, whole trials of every
+  family were 1.17-1.32x faster than float32's, and a real-data val curve stayed within seed
+  noise of float32's: BENCHMARKS.md), else `float32`. With AVX512_BF16 but no AMX, bfloat16
+  was 1.19x faster steady but 0.94x over short trials; with neither it is emulated, many times slower.
 - `precision_policy(name)` sets Keras' global policy for the `with` block and restores the
   previous one, so a model is built under its precision without leaking it to the next trial.
 """
@@ -24,9 +25,28 @@ PRECISIONS: dict[str, str] = {"float32": "float32", "bfloat16": "mixed_bfloat16"
 PRECISION_CHOICES: tuple[str, ...] = (AUTO, *PRECISIONS)
 
 
-def auto_precision(gpu: bool) -> str:
-    """The default precision for a device kind: float16 on a GPU (tensor cores), else float32."""
-    return "float16" if gpu else "float32"
+def cpu_flags(cpuinfo: str | os.PathLike = "/proc/cpuinfo") -> frozenset[str]:
+    """The feature flags of the first CPU in Linux's `cpuinfo` (empty where there is no such file)."""
+    try:
+        with open(cpuinfo, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                key, _, value = line.partition(":")
+                if key.strip() == "flags":
+                    return frozenset(value.split())
+    except OSError:
+        pass
+    return frozenset()
+
+
+def auto_precision(gpu: bool, amx_bf16: bool = False) -> str:
+    """The default precision for a device kind: float16 on a GPU (tensor cores), bfloat16 on a
+    CPU with AMX-BF16 tiles, else float32."""
+    return "float16" if gpu else "bfloat16" if amx_bf16 else "float32"
+
+
+def bfloat16_emulated(flags: frozenset[str]) -> bool:
+    """Whether a CPU with these flags has no bf16 instructions (neither AVX512_BF16 nor AMX-BF16)."""
+    return not flags & {"avx512_bf16", "amx_bf16"}
 
 
 def check_precision(name: str) -> str:
@@ -43,7 +63,7 @@ def resolve_precision(name: str | None = None) -> str:
         return name
     import tensorflow as tf
 
-    return auto_precision(bool(tf.config.list_physical_devices("GPU")))
+    return auto_precision(bool(tf.config.list_physical_devices("GPU")), "amx_bf16" in cpu_flags())
 
 
 @contextlib.contextmanager

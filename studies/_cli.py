@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     from marsseg_models import PRECISION_CHOICES, PRECISION_ENV
 
     precision_help = (f"training precision of this process's trials (default: ${PRECISION_ENV}, else auto: "
-                      "float16 on a GPU, else float32)")
+                      "float16 on a GPU, bfloat16 on a CPU with AMX-BF16, else float32)")
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
@@ -120,13 +120,20 @@ def _recycle_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def _use_precision(args: argparse.Namespace) -> None:
-    """`--precision` goes to this process and its worker processes through `$MARSSEG_PRECISION`."""
+    """`--precision` goes to this process and its worker processes through `$MARSSEG_PRECISION`;
+    a warning where bfloat16 is asked for on a CPU that can only emulate it."""
+    import logging
     import os
 
-    from marsseg_models import PRECISION_ENV
+    from marsseg_models import PRECISION_ENV, bfloat16_emulated, cpu_flags
 
     if args.precision is not None:
         os.environ[PRECISION_ENV] = args.precision
+    flags = cpu_flags()
+    if os.environ.get(PRECISION_ENV) == "bfloat16" and flags and bfloat16_emulated(flags):
+        logging.getLogger("marsseg").warning(
+            "bfloat16 on this CPU (no AVX512_BF16, no AMX-BF16) is emulated: trials may run several times "
+            "slower than float32 (unless a GPU trains them)")
 
 
 def _search(args: argparse.Namespace) -> int:

@@ -11,6 +11,9 @@ import numpy as np
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# The suite trains in float32 on every machine, so that its figures do not depend on the CPU
+# (`auto` is bfloat16 on AMX CPUs); tests/test_runtime.py covers every precision path.
+os.environ.setdefault("MARSSEG_PRECISION", "float32")
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 REPO = Path(__file__).resolve().parents[1]

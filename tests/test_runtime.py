@@ -24,9 +24,45 @@ def restore_policy():
     keras.mixed_precision.set_global_policy(before)
 
 
-def test_auto_precision_is_float16_on_a_gpu_and_float32_on_any_cpu() -> None:
-    # bfloat16 stays opt-in on CPUs: its whole-trial gain was not reliable (BENCHMARKS.md)
-    assert (auto_precision(True), auto_precision(False)) == ("float16", "float32")
+def test_auto_precision_is_float16_on_a_gpu_bfloat16_on_an_amx_cpu_and_float32_on_other_cpus() -> None:
+    assert auto_precision(gpu=True) == auto_precision(gpu=True, amx_bf16=True) == "float16"
+    assert auto_precision(gpu=False, amx_bf16=True) == "bfloat16"
+    assert auto_precision(gpu=False) == "float32"
+
+
+SAPPHIRE_RAPIDS = "fpu vme sse2 avx2 fma avx512f avx512_bf16 amx_bf16 amx_tile amx_int8"
+ZEN4 = "fpu vme sse2 avx2 fma avx512f avx512_bf16"
+ZEN3 = "fpu vme sse2 avx2 fma"
+
+
+@pytest.mark.parametrize("flags, amx, emulated", [(SAPPHIRE_RAPIDS, True, False), (ZEN4, False, False),
+                                                  (ZEN3, False, True)])
+def test_cpu_flags_are_read_from_cpuinfo(tmp_path, flags, amx, emulated) -> None:
+    from marsseg_models import bfloat16_emulated, cpu_flags
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("".join(f"processor\t: {n}\nmodel name\t: X\nflags\t\t: {flags}\n\n" for n in range(2)))
+    read = cpu_flags(cpuinfo)
+    assert read == frozenset(flags.split())
+    assert ("amx_bf16" in read, bfloat16_emulated(read)) == (amx, emulated)
+    assert cpu_flags(tmp_path / "absent") == frozenset()
+
+
+def test_asking_for_bfloat16_on_a_cpu_that_emulates_it_warns(monkeypatch, caplog) -> None:
+    import argparse
+
+    import marsseg_models
+    from studies._cli import _use_precision
+
+    monkeypatch.delenv(PRECISION_ENV, raising=False)
+    for flags, warned in ((ZEN3, True), (ZEN4, False), (SAPPHIRE_RAPIDS, False)):
+        monkeypatch.setattr(marsseg_models, "cpu_flags", lambda flags=flags: frozenset(flags.split()))
+        caplog.clear()
+        _use_precision(argparse.Namespace(precision="bfloat16"))
+        assert ("emulated" in caplog.text) is warned
+        caplog.clear()
+        _use_precision(argparse.Namespace(precision="float32"))
+        assert "emulated" not in caplog.text
 
 
 def test_unknown_precision_fails_listing_the_valid_ones(monkeypatch) -> None:
@@ -76,7 +112,7 @@ def _has_gpu() -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("precision", list(PRECISIONS))
-def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision, restore_policy) -> None:
+def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision, restore_policy, tmp_path) -> None:
     import optuna
 
     if precision == "float16" and not _has_gpu():
@@ -90,13 +126,33 @@ def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision,
     keras.mixed_precision.set_global_policy("float32")
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner(),
                                 sampler=optuna.samplers.RandomSampler(seed=0))
-    objective = Objective(get_space("smoke"), load_data("synthetic:120"), get_budget("tiny"), precision=precision)
+    data = load_data("synthetic:120")
+    objective = Objective(get_space("smoke"), data, get_budget("tiny"), precision=precision,
+                          artifact_dir=str(tmp_path / "artifacts"))
     study.optimize(objective, n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.COMPLETE, trial.user_attrs
     assert trial.user_attrs["precision"] == precision
     assert 0.0 <= trial.value <= 1.0 and len(trial.intermediate_values) == 3
     assert keras.mixed_precision.global_policy().name == "float32"  # nothing leaks to the next trial
+
+    # What `marsseg predict` does with the artifacts: float32 weights, rebuilt in float32, and
+    # the preview saved by the trial's own (mixed-precision) model agrees with their labels.
+    from harness import TrialConfigs, load_inference_model
+
+    store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path / "artifacts"))
+    paths = {}
+    for key in ("weights_artifact_id", "predictions_artifact_id"):
+        paths[key] = tmp_path / key
+        optuna.artifacts.download_artifact(artifact_store=store, artifact_id=trial.user_attrs[key],
+                                           file_path=str(paths[key]))
+    weights = paths["weights_artifact_id"].rename(tmp_path / "trial.weights.h5")
+    model = load_inference_model(TrialConfigs.from_dict(trial.user_attrs["configs"]), str(weights), data.image_shape)
+    preview = np.load(paths["predictions_artifact_id"])
+    probs = model.predict(preview["images"][..., None].astype("float32") / 255.0, verbose=0)
+    assert probs.dtype == np.float32 and np.isfinite(probs).all()
+    agreement = float((probs.argmax(-1) == preview["preds"]).mean())
+    assert agreement >= (0.999 if precision == "float32" else 0.95), agreement
 
 
 def test_an_unknown_precision_flag_is_a_usage_error_listing_the_choices(capsys) -> None:
