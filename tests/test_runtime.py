@@ -139,16 +139,14 @@ def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision,
     # What `marsseg predict` does with the artifacts: float32 weights, rebuilt in float32, and
     # the preview saved by the trial's own (mixed-precision) model agrees with their labels.
     from harness import TrialConfigs, load_inference_model
+    from harness.common.attrs import CONFIGS, PREDICTIONS_ARTIFACT, WEIGHTS_ARTIFACT
 
     store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path / "artifacts"))
-    paths = {}
-    for key in ("weights_artifact_id", "predictions_artifact_id"):
-        paths[key] = tmp_path / key
-        optuna.artifacts.download_artifact(artifact_store=store, artifact_id=trial.user_attrs[key],
-                                           file_path=str(paths[key]))
-    weights = paths["weights_artifact_id"].rename(tmp_path / "trial.weights.h5")
-    model = load_inference_model(TrialConfigs.from_dict(trial.user_attrs["configs"]), str(weights), data.image_shape)
-    preview = np.load(paths["predictions_artifact_id"])
+    weights, preview_file = tmp_path / "trial.weights.h5", tmp_path / "preview.npz"
+    for key, path in ((WEIGHTS_ARTIFACT, weights), (PREDICTIONS_ARTIFACT, preview_file)):
+        optuna.artifacts.download_artifact(artifact_store=store, artifact_id=trial.user_attrs[key], file_path=str(path))
+    model = load_inference_model(TrialConfigs.from_dict(trial.user_attrs[CONFIGS]), str(weights), data.image_shape)
+    preview = np.load(preview_file)
     probs = model.predict(preview["images"][..., None].astype("float32") / 255.0, verbose=0)
     assert probs.dtype == np.float32 and np.isfinite(probs).all()
     agreement = float((probs.argmax(-1) == preview["preds"]).mean())
