@@ -11,8 +11,9 @@ profiler and an analytic conv count), GFLOP/s, and the harness overhead against 
 
     python benchmarks/bench_trial.py --quick       # base-16 U-Net, both ways; last line `speedup X.XXx`
     python benchmarks/bench_trial.py --families all --repeats 2 --overhead
-    python benchmarks/bench_trial.py --data ../shared/data/ai4mars_hw.npz --batch 16 --epochs 8 --steps 25 \
-        --val 256 --repeats 1 --default bfloat16 --seed-noise --no-flops   # real-data curves, precision vs seed
+    python benchmarks/bench_trial.py --families all --repeats 2 --also float32   # marsseg's path in 2 precisions (AMX)
+    python benchmarks/bench_trial.py --data ../shared/data/ai4mars_hw.npz --batch 32 --epochs 10 --steps 50 \
+        --val 512 --repeats 1 --default bfloat16 --seed-noise --no-flops   # real-data curves, precision vs seed
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--overhead", action="store_true", help="also time a bare model.fit (default path)")
     parser.add_argument("--no-flops", action="store_true")
     parser.add_argument("--seed-noise", action="store_true",
-                        help="also a Keras-defaults trial seeded 1: the curve gap between seeds, to read precision's against")
+                        help="also both ways seeded 1: the curve gap between seeds, to read precision's against")
     parser.add_argument("--also", metavar="PRECISION", action="append", default=[],
                         help="also a default-path trial at PRECISION (row 'default, PRECISION'); repeatable")
     parser.add_argument("--default", default=DEFAULT_PATH,
@@ -292,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
             for family in families:
                 variants = [("keras-defaults", KERAS_DEFAULTS, 0), ("default", args.default, 0)]
                 variants += [(f"default, {p}", p, 0) for p in args.also]
-                variants += [("keras-defaults, trial seed 1", KERAS_DEFAULTS, 1)] if args.seed_noise else []
+                if args.seed_noise:  # each precision at a second seed: the precision gap at two seeds
+                    variants += [("keras-defaults, trial seed 1", KERAS_DEFAULTS, 1), ("default, trial seed 1", args.default, 1)]
                 for variant, precision, number in variants:
                     with keras_defaults() if variant.startswith("keras-defaults") else contextlib.nullcontext():
                         r = run_trial(setup, family, variant, precision, number)

@@ -6,7 +6,7 @@
 - `resolve_precision(name)` turns `auto` (or None: the `MARSSEG_PRECISION` environment
   variable, else `auto`) into a concrete name: `float16` where a GPU is visible, `bfloat16`
   on a CPU with AMX-BF16 (oneDNN runs every convolution on AMX; quiet, whole trials of every
-  family were 1.17-1.32x faster than float32's, and a real-data val curve stayed within seed
+  family were 1.17-1.33x faster than float32's, and a real-data val curve stayed within seed
   noise of float32's: BENCHMARKS.md), else `float32`. With AVX512_BF16 but no AMX, bfloat16
   was 1.19x faster steady but 0.94x over short trials; with neither it is emulated, many times slower.
 - `precision_policy(name)` sets Keras' global policy for the `with` block and restores the
