@@ -10,7 +10,7 @@ from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no Tens
 
 from harness._budgets import Budget, check_schedule
 from harness.data._pipeline import DataConfig
-from harness.data._scenes import MASKS, SCENES
+from harness.common._splits import SCENES, stored_split_groups
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ class TrialConfigs:
     @classmethod
     def from_dict(cls, stored: Mapping[str, Mapping[str, Any]]) -> TrialConfigs:
         """Back from `to_dict` (validated again by each config)."""
-        data = {"split_groups": MASKS, **stored["data"]}  # stored before scenes were kept together
+        data = {**stored["data"], "split_groups": stored_split_groups(stored["data"])}
         return cls(model=ModelConfig(**stored["model"]), loss=LossConfig(**stored["loss"]),
                    data=DataConfig(**data), train=TrainConfig(**stored["train"]))
 

@@ -45,8 +45,9 @@ def auto_precision(gpu: bool, amx_bf16: bool = False) -> str:
 
 
 def bfloat16_emulated(flags: frozenset[str]) -> bool:
-    """Whether a CPU with these flags has no bf16 instructions (neither AVX512_BF16 nor AMX-BF16)."""
-    return not flags & {"avx512_bf16", "amx_bf16"}
+    """Whether a CPU with these flags is known to have no bf16 instructions (neither AVX512_BF16
+    nor AMX-BF16); False when its flags are unknown (empty)."""
+    return bool(flags) and not flags & {"avx512_bf16", "amx_bf16"}
 
 
 def check_precision(name: str) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import DEFAULT_JOURNAL, MASKS, SCENES, MarssegError, attrs
+from harness.common import DEFAULT_JOURNAL, MarssegError, attrs, stored_split_groups
 from studies._settings import StudySettings
 
 
@@ -131,15 +131,14 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
                 "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
                 "max_epochs": get_budget(bench.budget).max_epochs,
-                "heldout_fraction": NEW_STUDY_DEFAULTS["heldout_fraction"], "split_groups": SCENES}
+                "heldout_fraction": NEW_STUDY_DEFAULTS["heldout_fraction"]}
     study = optuna.create_study(study_name=name, storage=open_storage(bench.storage), direction="maximize",
                                 load_if_exists=True, sampler=optuna.samplers.RandomSampler(seed=seed),
                                 pruner=optuna.pruners.NopPruner())
     stored = study.user_attrs
     if stored and "heldout_fraction" not in stored:  # made before KerasTuner runs held images out: keep its split
         settings["heldout_fraction"] = 0.0
-    if stored and "split_groups" not in stored:  # made before the bands of a photograph were kept together
-        settings["split_groups"] = MASKS
+    settings["split_groups"] = stored_split_groups(stored)  # a study keeps its splits
     for key in ("space", "budget", "data", "seed"):
         if key in stored and stored[key] != settings[key]:
             raise MarssegError(f"study {name!r} was created with {key}={stored[key]!r}, not {settings[key]!r}")

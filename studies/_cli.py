@@ -129,8 +129,7 @@ def _use_precision(args: argparse.Namespace) -> None:
 
     if args.precision is not None:
         os.environ[PRECISION_ENV] = args.precision
-    flags = cpu_flags()
-    if os.environ.get(PRECISION_ENV) == "bfloat16" and flags and bfloat16_emulated(flags):
+    if os.environ.get(PRECISION_ENV) == "bfloat16" and bfloat16_emulated(cpu_flags()):
         logging.getLogger("marsseg").warning(
             "bfloat16 on this CPU (no AVX512_BF16, no AMX-BF16) is emulated: trials may run several times "
             "slower than float32 (unless a GPU trains them)")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MASKS, SCENES, MarssegError, attrs
+from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs, stored_split_groups
 from studies._registry import make_sampler
 from studies._settings import StudySettings
 from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,
@@ -96,10 +96,8 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
             raise MarssegError(str(exc)) from None
     timings = {key: given if given is not None else stored.get(key, default) for key, given, default in
                (("heartbeat_s", request.heartbeat, HEARTBEAT_INTERVAL_S), ("grace_s", request.grace, GRACE_PERIOD_S))}
-    # a study keeps its splits: one made before scenes were kept together splits by identical masks
-    split_groups = stored.get("split_groups", MASKS) if stored else SCENES
     return StudySettings(**values, artifact_dir=str(artifact_dir), n_trials=n_trials, repeats=repeats, **timings,
-                         split_groups=split_groups)
+                         split_groups=stored_split_groups(stored))  # a study keeps its splits
 
 
 def _gpus() -> list[str]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from harness.common import (GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, MASKS, SCENES, SPLIT_GROUPS,
-                            MarssegError)
+from harness.common import (GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, SCENES, MarssegError,
+                            check_split_groups, stored_split_groups)
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
 SAMPLERS = tuple(SAMPLER_FACTORIES)
@@ -55,8 +55,10 @@ class StudySettings:
             raise MarssegError(f"--repeats must be >= 1, got {self.repeats}")
         if not 0.0 <= self.heldout_fraction < 0.5:
             raise MarssegError(f"--heldout must lie in [0, 0.5), got {self.heldout_fraction}")
-        if self.split_groups not in SPLIT_GROUPS:
-            raise MarssegError(f"unknown split groups {self.split_groups!r}; valid: {', '.join(SPLIT_GROUPS)}")
+        try:
+            check_split_groups(self.split_groups)
+        except ValueError as exc:
+            raise MarssegError(str(exc)) from None
         if not 0 < self.heartbeat_s < self.grace_s:
             raise MarssegError(f"need 0 < --heartbeat < --grace, got {self.heartbeat_s} and {self.grace_s}")
         object.__setattr__(self, "max_epochs", budget.max_epochs)
@@ -80,4 +82,5 @@ class StudySettings:
         missing = sorted(names - set(attrs) - optional)
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
-        return cls(**{"heldout_fraction": 0.0, "split_groups": MASKS, **{k: v for k, v in attrs.items() if k in names}})
+        return cls(**{"heldout_fraction": 0.0, **{k: v for k, v in attrs.items() if k in names},
+                      "split_groups": stored_split_groups(attrs)})

@@ -140,11 +140,12 @@ def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision,
     # the preview saved by the trial's own (mixed-precision) model agrees with their labels.
     from harness import TrialConfigs, load_inference_model
     from harness.common.attrs import CONFIGS, PREDICTIONS_ARTIFACT, WEIGHTS_ARTIFACT
+    from studies._weights import fetch_weights
 
-    store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path / "artifacts"))
-    weights, preview_file = tmp_path / "trial.weights.h5", tmp_path / "preview.npz"
-    for key, path in ((WEIGHTS_ARTIFACT, weights), (PREDICTIONS_ARTIFACT, preview_file)):
-        optuna.artifacts.download_artifact(artifact_store=store, artifact_id=trial.user_attrs[key], file_path=str(path))
+    store_dir, preview_file = str(tmp_path / "artifacts"), tmp_path / "preview.npz"
+    weights = fetch_weights(store_dir, trial.user_attrs[WEIGHTS_ARTIFACT], "trial 0", tmp_path)
+    optuna.artifacts.download_artifact(artifact_store=optuna.artifacts.FileSystemArtifactStore(store_dir),
+                                       artifact_id=trial.user_attrs[PREDICTIONS_ARTIFACT], file_path=str(preview_file))
     model = load_inference_model(TrialConfigs.from_dict(trial.user_attrs[CONFIGS]), str(weights), data.image_shape)
     preview = np.load(preview_file)
     probs = model.predict(preview["images"][..., None].astype("float32") / 255.0, verbose=0)

@@ -8,7 +8,7 @@ from harness.common._engines import KERAS_TUNER_METHODS
 from harness.common._errors import MarssegError
 from harness.common._files import atomic_output, check_output_path, ensure_writable_dir
 from harness.common._lazy import lazy_exports
-from harness.common._splits import MASKS, SCENES, SPLIT_GROUPS
+from harness.common._splits import MASKS, SCENES, SPLIT_GROUPS, check_split_groups, stored_split_groups
 from harness.common._storage import (
     DEFAULT_JOURNAL,
     GRACE_PERIOD_S,
@@ -32,6 +32,7 @@ __all__ = [
     "MarssegError",
     "atomic_output",
     "attrs",
+    "check_split_groups",
     "check_output_path",
     "ensure_writable_dir",
     "is_storage_error",
@@ -45,4 +46,5 @@ __all__ = [
     "positive_int",
     "redact_url",
     "storage_kind",
+    "stored_split_groups",
 ]

@@ -14,7 +14,7 @@ import numpy as np
 
 from harness.data._data_io import MarsData
 from harness.data._outliers import select_outliers
-from harness.data._scenes import SCENES, check_split_groups
+from harness.common._splits import SCENES, check_split_groups
 from harness.data._split import split_indices
 
 HELDOUT_SEED_OFFSET = 7919  # a seed apart from the train/val split's, which uses the study seed itself

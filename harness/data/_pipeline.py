@@ -16,7 +16,7 @@ from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
 from harness.data._data_io import N_CLASSES, MarsData
 from harness.data._outliers import OUTLIER_MODES, select_outliers
 from harness.data._oversample import paste_rocks
-from harness.data._scenes import SCENES, check_split_groups
+from harness.common._splits import SCENES, check_split_groups
 from harness.data._split import split_indices, stratified_subset
 
 

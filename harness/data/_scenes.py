@@ -22,13 +22,6 @@ MIN_LABEL_AGREEMENT = 0.5  # share of seam pixels labelled in both bands whose l
 MIN_SHARED_LABELS = 8  # fewer co-labelled seam pixels than this: the labels cannot judge
 
 
-def check_split_groups(name: str) -> str:
-    """`name` if it is one of SPLIT_GROUPS, else ValueError listing them."""
-    if name not in SPLIT_GROUPS:
-        raise ValueError(f"split groups must be one of {list(SPLIT_GROUPS)}, got {name!r}")
-    return name
-
-
 def band_pairs(images: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """(k, 2) int array of (top, bottom) rows whose seam matches; see the module docstring.
 
