@@ -10,7 +10,6 @@ from studies._accounting import (
     is_lost,
     may_run,
     next_may_run,
-    retry_of,
 )
 from studies._benchmark import Benchmark, format_result, methods, run_benchmark
 from studies._evaluate import evaluate_study
@@ -75,7 +74,6 @@ __all__ = [
     "resolve_data",
     "run_benchmark",
     "run_replay",
-    "retry_of",
     "run_search",
     "run_worker",
     "summary_rows",

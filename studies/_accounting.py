@@ -28,7 +28,7 @@ def is_finished(trial: Any) -> bool:
 
 def is_lost(trial: Any) -> bool:
     """A FAIL that the infrastructure caused (it does not count, and is retried)."""
-    return trial.state.name == "FAIL" and not is_finished(trial)
+    return trial.state.name == "FAIL" and not is_finished(trial) and not attrs.is_surplus(trial)
 
 
 def finished_count(trials: Iterable[Any]) -> int:
@@ -81,6 +81,20 @@ def fail_as_infra(storage: Any, trial_id: int, reason: str) -> bool:
         return False
 
 
+def discard_surplus(storage: Any, trial_id: int) -> None:
+    """Close a trial that `study.ask()` created after the cap was reached: FAIL of kind SURPLUS.
+
+    Optuna cannot delete a trial, and handing a new trial back as WAITING would leave a pending
+    trial nobody enqueued (a later resume would run it first); a surplus FAIL counts nowhere,
+    is never retried, and summaries leave it out.
+    """
+    from optuna.trial import TrialState
+
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_REASON, "asked after the study reached its trial cap; never ran")
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_KIND, attrs.SURPLUS)
+    storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
+
+
 # What a trial *is* (a preset and its copy, an ablation cell), as opposed to what it did: a retry keeps these.
 RETRY_KEEPS = (attrs.PRESET, attrs.REPEAT, attrs.PLANNED_CONFIGS, attrs.ABLATION_TOGGLE, attrs.ABLATION_SEED)
 
@@ -99,7 +113,3 @@ def enqueue_retry(study: Any, trial: Any) -> bool:
                       **{k: v for k, v in trial.system_attrs.items() if k == "fixed_params"}}))  # a preset's
     return True
 
-
-def retry_of(trial: Any) -> int | None:
-    """The number of the trial `trial` retries (the first of its chain), or None."""
-    return trial.system_attrs.get("failed_trial")

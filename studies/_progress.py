@@ -9,6 +9,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from harness.common import attrs
+
 
 @dataclass(frozen=True)
 class ProgressState:
@@ -32,7 +34,7 @@ def _state(trial: Any) -> str:
 def collect_progress(study: Any) -> ProgressState:
     """Read the study's trial states and best value."""
     trials = study.get_trials(deepcopy=False)
-    states = Counter(_state(t) for t in trials)
+    states = Counter(_state(t) for t in trials if not attrs.is_surplus(t))
     complete = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
     best = max(complete, key=lambda t: t.value, default=None)
     return ProgressState(states["COMPLETE"], states["PRUNED"], states["FAIL"], states["RUNNING"],

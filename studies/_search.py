@@ -16,6 +16,8 @@ from typing import Any
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs, stored_split_groups
 from studies._registry import make_sampler
 from studies._settings import StudySettings
+from studies._study import remaining_trials
+from studies._summary import format_table, summary_rows
 from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,
                              stop_processes)
 
@@ -110,60 +112,114 @@ def _gpus() -> list[str]:
     return [str(i) for i, line in enumerate(out.splitlines()) if line.startswith("GPU")]
 
 
-def run_search(request: SearchRequest) -> int:
-    """Create or resume the study, then run the workers; returns the exit code."""
+def _stored_attrs(request: SearchRequest) -> dict[str, Any]:
+    """The study's stored attributes, {} for a new study; reads without creating a journal file."""
     import optuna
 
-    from harness import available_cores, get_budget, quiet_optuna
-    from harness.common import ensure_writable_dir, open_storage, redact_url, storage_kind
-    from harness.data import load_data
+    from harness.common import open_existing_storage, storage_kind
+
+    if storage_kind(request.storage) == "journal" and not Path(request.storage).is_file():
+        return {}
+    try:
+        return optuna.load_study(study_name=request.study, storage=open_existing_storage(request.storage)).user_attrs
+    except KeyError:
+        return {}
+
+
+def _search_space(settings: StudySettings, start_with: tuple[str, ...]) -> Any:
+    """The study's space with the `--start-with` rows added, resolved against its budget."""
+    from harness import get_budget
     from search_spaces import get_space, table1_presets
-    from studies._liveness import Liveness, fail_dead_trials
-    from studies._progress import ProgressBar
-    from studies._study import create_or_resume, enqueue_presets, remaining_trials
-    from studies._summary import format_table, summary_rows
+
+    space = get_space(settings.space)
+    try:
+        starts = table1_presets([n for n in start_with if n not in dict(space.presets)])
+        space = dataclasses.replace(space, presets=space.presets + starts)
+    except ValueError as exc:  # an unknown row, or a row outside this space
+        raise MarssegError(f"--start-with: {exc}") from None
+    return space.resolve(get_budget(settings.budget).fixed_params)
+
+
+def _check_request(request: SearchRequest) -> None:
+    from harness.common import storage_kind
 
     if request.workers < 1:
         raise MarssegError(f"--workers must be >= 1, got {request.workers}")
     if storage_kind(request.storage) == "sqlite" and request.workers > 1:
         raise MarssegError("SQLite cannot serve parallel workers; use the journal file (default), "
                            "postgresql:// or redis://")
+
+
+def run_search(request: SearchRequest) -> int:
+    """Create or resume the study, then run the workers; returns the exit code.
+
+    Every flag, the space and the data are checked before anything is written, so a bad
+    input leaves no journal, artifact folder or study behind.
+    """
+    from harness import quiet_optuna
+    from harness.common import ensure_writable_dir, open_storage
+    from harness.data import load_data
+    from studies._study import create_or_resume, enqueue_presets
+
+    _check_request(request)
     quiet_optuna(request.verbose)
-    storage = open_storage(request.storage)
-    try:
-        stored = optuna.load_study(study_name=request.study, storage=storage).user_attrs
-    except KeyError:
-        stored = {}
+    stored = _stored_attrs(request)
     settings = _settings(request, stored)
-    space = get_space(settings.space)
-    try:
-        starts = table1_presets([n for n in request.start_with if n not in dict(space.presets)])
-        space = dataclasses.replace(space, presets=space.presets + starts)
-    except ValueError as exc:  # an unknown row, or a row outside this space
-        raise MarssegError(f"--start-with: {exc}") from None
-    space = space.resolve(get_budget(settings.budget).fixed_params)
-    ensure_writable_dir(settings.artifact_dir, "artifact folder", hint="pass --artifacts with a writable folder")
+    space = _search_space(settings, request.start_with)
     data = load_data(settings.data)  # a bad --data fails here, once, not in every worker
+    make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before creating
+    ensure_writable_dir(settings.artifact_dir, "artifact folder", hint="pass --artifacts with a writable folder")
+    storage = open_storage(request.storage)
+    study, created = create_or_resume(storage, request.study, settings)
     if request.workers > 1:
         data = None  # spawned workers load their own; only the in-process worker reuses it
-    make_sampler(settings.sampler, settings.seed, space)  # e.g. gp without torch: fail before creating
-    study, created = create_or_resume(storage, request.study, settings)
     if request.epoch_budget is not None:  # read by every worker, remote ones too
         study.set_user_attr(attrs.EPOCH_BUDGET, request.epoch_budget)
+    dead = _sweep_dead(request, settings, study)
+    added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
+    threads, gpus = _announce(request, settings, created, dead, added)
+    if request.create_only:
+        remaining = remaining_trials(study, settings.n_trials)
+        print(f"study ready: {remaining if remaining is not None else 'unlimited'} trial(s) to run; "
+              "start `marsseg worker` processes on it", file=sys.stderr)
+        return 0
+    code = _run_trials(request, settings, study, threads, gpus, data)
+    if code:
+        return code
+    print(format_table(summary_rows(study)))
+    if request.evaluate_top:
+        from studies._evaluate import evaluate_study
+
+        evaluate_study(study, settings, top=request.evaluate_top, data=data, data_path=request.data)
+    return 0
+
+
+def _sweep_dead(request: SearchRequest, settings: StudySettings, study: Any) -> list[int]:
+    """Fail (and retry) the trials a dead worker left RUNNING."""
+    import optuna
+
+    from harness.common import open_storage, storage_kind
+    from studies._liveness import Liveness, fail_dead_trials
+
     liveness = Liveness(settings.heartbeat_s, settings.grace_s, storage_kind(request.storage))
-    swept = study
     if liveness.optuna_heartbeat:  # the sweep reads Optuna's heartbeat table: a storage with the study's timings
         beating = open_storage(request.storage, heartbeat=(settings.heartbeat_s, settings.grace_s))
-        swept = optuna.load_study(study_name=request.study, storage=beating)
-    dead = fail_dead_trials(swept, liveness)
-    added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
-    remaining = remaining_trials(study, settings.n_trials)
-    verb = "created" if created else "resumed"
+        study = optuna.load_study(study_name=request.study, storage=beating)
+    return fail_dead_trials(study, liveness)
+
+
+def _announce(request: SearchRequest, settings: StudySettings, created: bool, dead: list[int],
+              added: int) -> tuple[int, list[str]]:
+    """Print what the run will do; returns (threads per worker, GPUs)."""
+    from harness import available_cores
+    from harness.common import redact_url
+
     cores, gpus = available_cores(), _gpus()
     threads = max(1, cores // request.workers)
-    print(f"study {request.study!r} {verb} in {redact_url(request.storage)}: space {settings.space}, "
-          f"budget {settings.budget}, sampler {settings.sampler}, pruner {settings.pruner}, data {settings.data}; "
-          f"{request.workers} worker(s) x {threads} thread(s)" + (f", GPUs {gpus}" if gpus else ""), file=sys.stderr)
+    print(f"study {request.study!r} {'created' if created else 'resumed'} in {redact_url(request.storage)}: "
+          f"space {settings.space}, budget {settings.budget}, sampler {settings.sampler}, pruner {settings.pruner}, "
+          f"data {settings.data}; {request.workers} worker(s) x {threads} thread(s)"
+          + (f", GPUs {gpus}" if gpus else ""), file=sys.stderr)
     if gpus and request.workers > len(gpus):
         print(f"{request.workers} workers share {len(gpus)} GPU(s) round-robin, with memory growth on",
               file=sys.stderr)
@@ -171,31 +227,28 @@ def run_search(request: SearchRequest) -> int:
         print(f"marked trials {dead} FAIL: left RUNNING by a worker that died; retrying them", file=sys.stderr)
     if added:
         print(f"enqueued {added} preset(s) of space {settings.space}", file=sys.stderr)
-    if request.create_only:
-        print(f"study ready: {remaining if remaining is not None else 'unlimited'} trial(s) to run; "
-              "start `marsseg worker` processes on it", file=sys.stderr)
-        return 0
-    if remaining == 0:
+    return threads, gpus
+
+
+def _run_trials(request: SearchRequest, settings: StudySettings, study: Any, threads: int, gpus: list[str],
+                data: Any) -> int:
+    """Run the workers until the study holds its trials or the deadline passes; the exit code."""
+    from studies._progress import ProgressBar
+
+    if remaining_trials(study, settings.n_trials) == 0:
         print(f"study already holds its {settings.n_trials} finished trials; nothing to run "
               "(raise --trials to run more)", file=sys.stderr)
-    else:
-        deadline = time.time() + request.timeout if request.timeout else None
-        base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
-                          n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
-                          recycle=request.recycle)
-        with ProgressBar(study, settings.n_trials):
-            code = _run_workers(base, request.workers, gpus, data)
-        if code == 130:
-            print("interrupted: finished trials are saved, interrupted ones are re-enqueued; "
-                  "run the same command again to resume", file=sys.stderr)
-        if code:
-            return code
-    print(format_table(summary_rows(study)))
-    if request.evaluate_top:
-        from studies._evaluate import evaluate_study
-
-        evaluate_study(study, settings, top=request.evaluate_top, data=data, data_path=request.data)
-    return 0
+        return 0
+    deadline = time.time() + request.timeout if request.timeout else None
+    base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
+                      n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
+                      recycle=request.recycle)
+    with ProgressBar(study, settings.n_trials):
+        code = _run_workers(base, request.workers, gpus, data)
+    if code == 130:
+        print("interrupted: finished trials are saved, interrupted ones are re-enqueued; "
+              "run the same command again to resume", file=sys.stderr)
+    return code
 
 
 def _run_workers(base: WorkerSpec, workers: int, gpus: list[str], data: Any) -> int:

@@ -19,11 +19,11 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
 
     rows = []
     for t in study.get_trials(deepcopy=False):
-        if t.state.name in ("RUNNING", "WAITING"):
+        if t.state.name in ("RUNNING", "WAITING") or attrs.is_surplus(t):
             continue
         a = t.user_attrs
-        model = (a.get(attrs.CONFIGS) or {}).get("model", {})  # what trained (ablation cells have no params)
-        p = {**{f"model.{k}": v for k, v in model.items()}, **t.params}
+        model = (a.get(attrs.CONFIGS) or {}).get("model", {})  # what trained (budget-fixed values included) wins
+        p = {**t.params, **{f"model.{k}": v for k, v in model.items()}}
         rows.append({"#": t.number, "state": "lost" if is_lost(t) else t.state.name.lower(), "val_miou": best_val(t),
                      "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
                      "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),

@@ -28,6 +28,7 @@ from studies._accounting import (
     CONFIG,
     INFRA,
     classify_failure,
+    discard_surplus,
     enqueue_retry,
     fail_as_infra,
     finished_count,
@@ -153,7 +154,7 @@ def _run_recycled(spec: WorkerSpec) -> int:
     try:
         while True:
             results = ctx.SimpleQueue()
-            proc = ctx.Process(target=_child_main, args=(child, results), name="marsseg-trials")
+            proc = ctx.Process(target=_child_main, args=(child, results), name=TRIALS_PROCESS)
             proc.start()
             try:
                 proc.join()
@@ -309,8 +310,6 @@ def _step(session: _Session, deadline: float | None, full: bool = False) -> str:
     """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), "done" (the
     study holds its finished trials, or the deadline has passed and every result is stored),
     or "full" (a trial could run, but this process has run its share: `full`)."""
-    from optuna.trial import TrialState
-
     from harness import epochs_consumed
 
     study = session.study
@@ -329,14 +328,50 @@ def _step(session: _Session, deadline: float | None, full: bool = False) -> str:
         return "wait"
     if full:
         return "full"
-    with warnings.catch_warnings():  # Optuna expects heartbeats only under Study.optimize; we beat ourselves
-        warnings.filterwarnings("ignore", message="Heartbeat of storage")
-        trial = study.ask()
-    if not may_run(study.get_trials(deepcopy=False), trial.number, cap):  # another worker was faster
-        study._storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
+    trial = ask_within_cap(study, cap)
+    if trial is None:  # another worker was faster
         return "wait"
     _run_trial(session, trial)
     return "ran"
+
+
+def ask_within_cap(study: Any, cap: int | None) -> Any:
+    """`study.ask()`, or None when another worker took the last place under `cap` meanwhile.
+
+    A trial the ask popped from the queue goes back to WAITING for whoever runs next; a new
+    one is closed as surplus (`discard_surplus`), so no pending trial outlives the study.
+    """
+    from optuna.trial import TrialState
+
+    queued = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,))}
+    with warnings.catch_warnings():  # Optuna expects heartbeats only under Study.optimize; we beat ourselves
+        warnings.filterwarnings("ignore", message="Heartbeat of storage")
+        trial = study.ask()
+    if may_run(study.get_trials(deepcopy=False), trial.number, cap):
+        return trial
+    storage = study._storage  # noqa: SLF001
+    if trial.number in queued:
+        storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
+    else:
+        discard_surplus(storage, trial._trial_id)  # noqa: SLF001
+    return None
+
+
+TRIALS_PROCESS = "marsseg-trials"  # the name of a recycled worker's child processes
+
+
+def worker_name() -> str:
+    """The worker running this process's trials, the same for all its recycled child processes
+    (the `worker_name` attribute; `worker` is the process): `host/worker-<i>` for local worker i
+    of `marsseg search`, else `host/<pid of the worker process>`."""
+    import multiprocessing
+    import socket
+
+    proc = multiprocessing.current_process()
+    if proc.name == TRIALS_PROCESS:
+        proc = multiprocessing.parent_process() or proc
+    label = str(proc.pid) if proc.name == "MainProcess" else proc.name.removeprefix("marsseg-")
+    return f"{socket.gethostname()}/{label}"
 
 
 def _run_trial(session: _Session, trial: Any) -> None:
@@ -350,6 +385,7 @@ def _run_trial(session: _Session, trial: Any) -> None:
     try:
         with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
             trial.set_user_attr(attrs.WORKER, worker_id())
+            trial.set_user_attr(attrs.WORKER_NAME, worker_name())
             try:
                 outcome = _Outcome(trial, TrialState.COMPLETE, session.objective(trial))
             except optuna.TrialPruned:

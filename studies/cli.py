@@ -48,6 +48,16 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    """The installed distribution's version (a source tree that was never installed says so)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("marsseg")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 class _OneLineParser(argparse.ArgumentParser):
     """A bad flag is one line, `marsseg: error: ...`, exit code 2 (no usage dump)."""
 
@@ -63,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Hyperparameter search and AutoML benchmarks for Mars terrain segmentation.",
     )
     parser.add_argument("--verbose", action="store_true", help="show TensorFlow and Optuna logs")
+    parser.add_argument("--version", action="version", version=f"marsseg {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _REGISTRARS:
         module.register(sub)

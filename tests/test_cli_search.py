@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import optuna
 import pytest
 from optuna.trial import TrialState
@@ -50,3 +52,49 @@ def test_an_unreachable_database_error_hides_the_password(capsys) -> None:
 def test_unknown_budget_lists_the_valid_ones(tmp_path, capsys) -> None:
     assert main(["search", "--study", "x", "--storage", str(tmp_path / "j.journal"), "--budget", "huge"]) == 2
     assert "tiny, cpu, cpu_short, full" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("data", ["synthetic:-5", "synthetic:1", "synthetic:x", "missing.npz"])
+def test_bad_data_is_one_line_and_leaves_nothing_behind(tmp_path, monkeypatch, capsys, data) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["search", "--study", "x", "--data", data, "--budget", "tiny", "--trials", "1"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("marsseg: error: ") and err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []  # no journal, no artifact folder
+
+
+def test_a_trial_asked_past_the_cap_is_not_left_pending(tmp_path) -> None:
+    """Two workers race for the last place: the loser's new trial is closed, not handed back as WAITING,
+    while a trial someone enqueued goes back to the queue."""
+    from harness.common import attrs
+    from studies import summary_rows
+    from studies._worker import ask_within_cap
+
+    study = optuna.create_study(study_name="cap", storage=open_storage(str(tmp_path / "s.journal")))
+    first = ask_within_cap(study, cap=1)  # the winner: trial 0, still running
+    assert first is not None and first.number == 0
+    assert ask_within_cap(study, cap=1) is None  # the loser asked trial 1 past the cap
+    study.tell(first, 0.5)
+    trials = study.get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL]
+    assert attrs.is_surplus(trials[1]) and not attrs.is_surplus(trials[0])
+    assert [r["#"] for r in summary_rows(study)] == [0]  # the summary shows no trace of it
+    study.enqueue_trial({"x": 1.0})  # a queued trial that loses the race stays queued for the next runner
+    assert ask_within_cap(study, cap=1) is None
+    assert study.get_trials()[-1].state == TrialState.WAITING
+
+
+def test_a_surplus_trial_is_not_run_by_a_resume_with_more_trials(tmp_path) -> None:
+    from studies import SearchRequest, run_search
+    from studies._worker import ask_within_cap
+    from studies.testing import FakeObjective
+
+    journal = str(tmp_path / "s.journal")
+    request = SearchRequest(study="r", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                            trials=1, sampler="random", objective=FakeObjective, evaluate_top=0)
+    assert run_search(request) == 0
+    study = optuna.load_study(study_name="r", storage=open_storage(journal))
+    assert ask_within_cap(study, cap=1) is None  # a late worker's ask past the cap
+    assert run_search(dataclasses.replace(request, trials=2)) == 0
+    states = [t.state for t in optuna.load_study(study_name="r", storage=open_storage(journal)).get_trials()]
+    assert states == [TrialState.COMPLETE, TrialState.FAIL, TrialState.COMPLETE]

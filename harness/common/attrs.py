@@ -6,12 +6,15 @@ cannot silently split writer and readers.
 
 from __future__ import annotations
 
+from typing import Any
+
 PER_CLASS_IOU = "per_class_iou"
 EPOCHS_RUN = "epochs_run"
 BEST_EPOCH = "best_epoch"
 TRAIN_SECONDS = "train_seconds"
 N_PARAMS = "n_params"
 WORKER = "worker"
+WORKER_NAME = "worker_name"  # the worker, stable over its recycled processes (`host/w0`); `worker` is the process
 CONFUSION_MATRIX = "confusion_matrix"
 WEIGHTS_ARTIFACT = "weights_artifact_id"
 PREDICTIONS_ARTIFACT = "predictions_artifact_id"
@@ -30,7 +33,8 @@ BENCHMARK = "benchmark"
 METHOD = "method"
 EPOCH_BUDGET = "epoch_budget"
 
-FAIL_KIND = "fail_kind"  # "config" (counts as finished) or "infra" (retried, does not count)
+FAIL_KIND = "fail_kind"  # "config" (counts as finished), "infra" (retried, does not count) or SURPLUS
+SURPLUS = "surplus"  # the fail_kind of a trial asked after the study's cap was reached: it never ran
 HEARTBEAT = "heartbeat"  # lease: time.time() of the worker's last beat (journal and Redis studies)
 ARTIFACT_ERROR = "artifact_error"  # why saving weights or previews failed (the trial keeps its value)
 PRESET = "preset"  # the label of an enqueued preset (Table 1)
@@ -42,7 +46,7 @@ BUDGET_STOPPED = "budget_stopped"  # True: its benchmark run's epoch budget ran 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
               ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT, PRECISION,
-              WORKER_RSS_MB, BUDGET_STOPPED)
+              WORKER_RSS_MB, BUDGET_STOPPED, WORKER_NAME)
 
 # Study user attributes. Optuna storages refuse to change a finished trial, so held-out
 # scores computed after a trial ends live on its study, one key per trial number.
@@ -70,6 +74,11 @@ def heldout_scores(study_attrs: dict) -> dict[int, dict]:
     """{trial number: held-out score dict} from a study's user attributes."""
     return {int(k[len(HELDOUT_PREFIX):]): v for k, v in study_attrs.items()
             if k.startswith(HELDOUT_PREFIX) and k[len(HELDOUT_PREFIX):].isdigit()}
+
+
+def is_surplus(trial: Any) -> bool:
+    """A trial a worker asked after the cap was reached and closed unrun: no summary or report shows it."""
+    return trial.state.name == "FAIL" and trial.user_attrs.get(FAIL_KIND) == SURPLUS
 
 
 def ablation_study_name(study: str) -> str:

@@ -6,7 +6,7 @@ import os
 
 from harness.common import MarssegError
 from harness.data._data_io import MarsData, load_dataset
-from harness.data._synthetic import synthesize
+from harness.data._synthetic import MIN_SYNTHETIC_TRAIN, synthesize
 
 SYNTHETIC = "synthetic"
 
@@ -25,6 +25,9 @@ def parse_synthetic_spec(spec: str) -> dict[str, int] | None:
     except ValueError:
         raise MarssegError(f"bad data spec {spec!r}; use 'synthetic', 'synthetic:N_TRAIN', "
                            "'synthetic:N_TRAIN:SEED' or a path to an .npz file") from None
+    if kwargs.get("n_train", MIN_SYNTHETIC_TRAIN) < MIN_SYNTHETIC_TRAIN:
+        raise MarssegError(f"bad data spec {spec!r}: N_TRAIN must be at least {MIN_SYNTHETIC_TRAIN}, "
+                           f"got {kwargs['n_train']}")
     return kwargs
 
 

@@ -18,6 +18,7 @@ from harness.data._data_io import MarsData
 
 HEIGHT, WIDTH = 64, 128
 CHUNK = 256
+MIN_SYNTHETIC_TRAIN = 2  # the fewest training images the generator draws (one per split side)
 SOIL, BEDROCK, SAND, BIG_ROCK = 1, 2, 3, 4
 
 
@@ -181,8 +182,8 @@ class SyntheticData:
 def synthesize_with_aliens(n_train: int = 1200, n_test: int = 200, seed: int = 0,
              params: SceneParams = SceneParams()) -> SyntheticData:
     """Synthetic Mars data and where its aliens are; deterministic for (n_train, n_test, seed, params)."""
-    if n_train < 2 or n_test < 0:
-        raise ValueError(f"need n_train >= 2 and n_test >= 0, got n_train={n_train}, n_test={n_test}")
+    if n_train < MIN_SYNTHETIC_TRAIN or n_test < 0:
+        raise ValueError(f"need n_train >= {MIN_SYNTHETIC_TRAIN} and n_test >= 0, got n_train={n_train}, n_test={n_test}")
     train_rng, test_rng, alien_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     images, masks = _generate(train_rng, n_train, params)
     test_images, _ = _generate(test_rng, n_test, params)
