@@ -63,14 +63,22 @@ def test_bad_data_is_one_line_and_leaves_nothing_behind(tmp_path, monkeypatch, c
     assert list(tmp_path.iterdir()) == []  # no journal, no artifact folder
 
 
-def test_a_trial_asked_past_the_cap_is_not_left_pending(tmp_path) -> None:
+@pytest.mark.parametrize("kind", ["journal", pytest.param("postgres", marks=pytest.mark.services),
+                                  pytest.param("redis", marks=pytest.mark.services)])
+def test_a_trial_asked_past_the_cap_is_not_left_pending(tmp_path, request, kind) -> None:
     """Two workers race for the last place: the loser's new trial is closed, not handed back as WAITING,
-    while a trial someone enqueued goes back to the queue."""
+    while a trial someone enqueued goes back to the queue (every storage)."""
+    import uuid
+
     from harness.common import attrs
     from studies import summary_rows
     from studies._worker import ask_within_cap
+    from studies.testing import delete_study_quietly
 
-    study = optuna.create_study(study_name="cap", storage=open_storage(str(tmp_path / "s.journal")))
+    url = str(tmp_path / "s.journal") if kind == "journal" else request.getfixturevalue(f"{kind}_url")
+    name = f"cap-{uuid.uuid4().hex[:8]}"
+    request.addfinalizer(lambda: kind == "journal" or delete_study_quietly(url, name))
+    study = optuna.create_study(study_name=name, storage=open_storage(url))
     first = ask_within_cap(study, cap=1)  # the winner: trial 0, still running
     assert first is not None and first.number == 0
     assert ask_within_cap(study, cap=1) is None  # the loser asked trial 1 past the cap
