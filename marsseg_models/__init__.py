@@ -10,15 +10,17 @@ fit on `(image float32 (B,H,W,1), mask int32 (B,H,W))` batches; it logs `miou`/`
 (`VAL_MIOU`). `inference_model` gives the single-output model; `evaluate_confusion`,
 `per_class_iou` and `mean_iou` score it.
 
-Configs and `TABLE1` are plain data and import eagerly; everything that needs Keras
+The package is also the base every other package builds on: `MarssegError` (the one type of
+user-caused error) and `lazy_exports` (PEP 562) live here, so no package below `harness`
+imports it. Configs and `TABLE1` are plain data and import eagerly; everything that needs Keras
 is imported on first use (PEP 562), so `from marsseg_models import TABLE1, ModelConfig`
 never starts TensorFlow. See each private module's docstring for details.
 """
 
 from __future__ import annotations
 
-from harness.common import lazy_exports
-
+from marsseg_models._errors import MarssegError
+from marsseg_models._lazy import lazy_exports
 from marsseg_models._config import BOTTLENECKS, DROPOUT_PLACEMENTS, FAMILY_LABELS, FAMILY_NAMES, NORMALIZATIONS, ModelConfig
 from marsseg_models._loss_config import CLASS_WEIGHTINGS, DICE_VARIANTS, LossConfig, class_weights
 from marsseg_models._scoring import (
@@ -65,6 +67,8 @@ __getattr__ = lazy_exports(__name__, _LAZY, globals())
 
 
 __all__ = [
+    "MarssegError",
+    "lazy_exports",
     "BOTTLENECKS",
     "CLASS_COLORS",
     "CLASS_NAMES",

@@ -25,7 +25,7 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    from harness.common import MarssegError
+    from marsseg_models import MarssegError
     from search_spaces._named import get_space
 
     try:

@@ -18,6 +18,10 @@ from marsseg_models import (  # plain data, no Keras
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
 from search_spaces._space import SearchSpace
 
+# The learning-rate schedules a trial may train with (`harness` builds them; `TrainConfig.schedule`):
+# ReduceLROnPlateau on val loss, linear warm-up then cosine decay, and one-cycle (up, then down).
+LR_SCHEDULES = ("plateau", "cosine", "onecycle")
+
 _HAS_DROPOUT = Condition("model.dropout", "not in", ("none",))
 _HAS_FOCAL = Condition("loss.alpha", "<", 1.0)  # focal weight beta = 1 - alpha
 _HAS_DICE = Condition("loss.alpha", ">", 0.0)
@@ -44,7 +48,7 @@ _PAPER: tuple[Dimension, ...] = (
     Categorical("model.base_filters", choices=(16, 32, 48, 64)),
     IntRange("model.depth", low=3, high=5),
     # Dice weight; the focal weight is 1 - alpha. Steps of 0.25 hit pure focal, the course's
-    # 0.5 and pure Dice exactly, so trials group by mix in the report.
+    # 0.5 and pure Dice exactly.
     FloatRange("loss.alpha", low=0.0, high=1.0, step=0.25),
     Categorical("loss.dice", choices=DICE_VARIANTS, when=(_HAS_DICE,)),
     FloatRange("loss.gamma", low=1.0, high=4.0, step=0.5, when=(_HAS_FOCAL,)),  # around focal's usual 2
@@ -56,13 +60,14 @@ _PAPER: tuple[Dimension, ...] = (
     FloatRange("train.lr", low=1e-4, high=3e-3, log=True),
     FloatRange("train.weight_decay", low=1e-5, high=1e-2, log=True),
     Categorical("train.batch_size", choices=(16, 32, 64)),
+    Categorical("train.schedule", choices=LR_SCHEDULES),  # its length: the budget's epochs x steps per epoch
 )
 
 # The course report's data and optimiser recipe, shared by every Table 1 row (the
 # architectures and the loss come from marsseg_models.TABLE1 and COURSE_LOSS).
 _COURSE_TRAINING: dict[str, Any] = {
     "aug.geometric": True, "aug.photometric": False, "data.oversample": True,
-    "train.lr": 1e-3, "train.weight_decay": 1e-4, "train.batch_size": 32,
+    "train.lr": 1e-3, "train.weight_decay": 1e-4, "train.batch_size": 32, "train.schedule": "plateau",
 }
 
 
@@ -123,6 +128,7 @@ _SMOKE: tuple[Dimension, ...] = (
     FloatRange("train.lr", low=1e-3, high=1e-2, log=True),
     _fixed("train.weight_decay", 1e-4),
     _fixed("train.batch_size", 16),
+    _fixed("train.schedule", "plateau"),
 )
 
 SPACES: dict[str, SearchSpace] = {

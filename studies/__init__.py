@@ -12,12 +12,23 @@ from studies._accounting import (
     next_may_run,
 )
 from studies._benchmark import Benchmark, format_result, methods, run_benchmark
+from studies._compare import compare, format_comparison
 from studies._evaluate import evaluate_study
 from studies._liveness import Lease, Liveness, dead_trials, fail_dead_trials
 from studies._predict import PredictRequest, choose_trials, run_predict
 from studies._progress import CountBar, ProgressBar, ProgressState, collect_progress, render_progress
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES, make_pruner, make_sampler
-from studies._replay import Curve, ReplayResult, format_replays, recorded_curves, replay, run_replay
+from studies._replay import (
+    Curve,
+    ReplayResult,
+    complete_curves,
+    curve_agreement,
+    format_replays,
+    recorded_curves,
+    replay,
+    run_replay,
+    study_agreement,
+)
 from studies._search import SearchRequest, default_artifact_dir, resolve_data, run_search
 from studies._settings import PRUNERS, SAMPLERS, StudySettings
 from studies._study import create_or_resume, enqueue_presets, load_settings, remaining_trials
@@ -55,6 +66,8 @@ __all__ = [
     "format_replays",
     "format_result",
     "finished_count",
+    "compare",
+    "format_comparison",
     "format_table",
     "is_finished",
     "is_lost",
@@ -64,6 +77,9 @@ __all__ = [
     "prepare_ablation",
     "methods",
     "recorded_curves",
+    "complete_curves",
+    "curve_agreement",
+    "study_agreement",
     "may_run",
     "next_may_run",
     "render_progress",

@@ -20,6 +20,7 @@ from typing import Any
 
 from harness.common import attrs
 from studies._accounting import enqueue_retry, fail_as_infra
+from studies._optuna_private import stale_trial_ids, storage_of, trial_id
 
 _log = logging.getLogger("marsseg")
 
@@ -108,14 +109,14 @@ def dead_trials(study: Any, liveness: Liveness, now: float | None = None) -> lis
     host = socket.gethostname()
     stale_ids = set()
     if liveness.optuna_heartbeat:
-        stale_ids = set(study._storage._get_stale_trial_ids(study._study_id))  # noqa: SLF001 - BaseHeartbeat API
+        stale_ids = stale_trial_ids(study)
     dead = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = str(trial.user_attrs.get(attrs.WORKER, ""))
         worker_host, _, pid = worker.rpartition(":")
         if worker and worker_host == host and pid.isdigit() and not _pid_alive(int(pid)):
             dead.append((trial, f"worker {worker} died"))
-        elif trial._trial_id in stale_ids:  # noqa: SLF001
+        elif trial_id(trial) in stale_ids:
             dead.append((trial, f"stale heartbeat: worker {worker or '?'} silent for over {liveness.grace} s"))
         elif not (worker and liveness.optuna_heartbeat):
             lease = float(trial.user_attrs.get(attrs.HEARTBEAT, _start_time(trial)))
@@ -130,7 +131,7 @@ def fail_dead_trials(study: Any, liveness: Liveness, now: float | None = None) -
     the numbers this caller failed. Every worker runs it before each trial."""
     failed = []
     for trial, reason in dead_trials(study, liveness, now):
-        if fail_as_infra(study._storage, trial._trial_id, reason):  # noqa: SLF001 - no public setter for another trial
+        if fail_as_infra(storage_of(study), trial_id(trial), reason):
             enqueue_retry(study, trial)
             failed.append(trial.number)
     return failed

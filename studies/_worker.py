@@ -36,6 +36,7 @@ from studies._accounting import (
     next_may_run,
 )
 from studies._liveness import Lease, Liveness, fail_dead_trials
+from studies._optuna_private import set_trial_state, storage_of, trial_id
 
 _log = logging.getLogger("marsseg")
 _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
@@ -349,11 +350,10 @@ def ask_within_cap(study: Any, cap: int | None) -> Any:
         trial = study.ask()
     if may_run(study.get_trials(deepcopy=False), trial.number, cap):
         return trial
-    storage = study._storage  # noqa: SLF001
     if trial.number in queued:
-        storage.set_trial_state_values(trial._trial_id, state=TrialState.WAITING)  # noqa: SLF001
+        set_trial_state(study, trial, TrialState.WAITING)
     else:
-        discard_surplus(storage, trial._trial_id)  # noqa: SLF001
+        discard_surplus(storage_of(study), trial_id(trial))
     return None
 
 
@@ -383,7 +383,7 @@ def _run_trial(session: _Session, trial: Any) -> None:
     from harness import resident_mb, worker_id
 
     try:
-        with Lease(session.study._storage, trial._trial_id, session.liveness):  # noqa: SLF001
+        with Lease(storage_of(session.study), trial_id(trial), session.liveness):
             trial.set_user_attr(attrs.WORKER, worker_id())
             trial.set_user_attr(attrs.WORKER_NAME, worker_name())
             try:
@@ -448,18 +448,18 @@ def _settle(session: _Session) -> None:
 def _record_failure(session: _Session, out: _Outcome) -> None:
     from optuna.trial import TrialState
 
-    storage = session.study._storage  # noqa: SLF001
-    trial_id = out.trial._trial_id
-    current = storage.get_trial(trial_id)
+    storage = storage_of(session.study)
+    tid = trial_id(out.trial)
+    current = storage.get_trial(tid)
     if current.state.is_finished():
         return
     reason = str(current.user_attrs.get(attrs.FAIL_REASON) or out.reason)
     if out.kind == INFRA:
-        if fail_as_infra(storage, trial_id, reason):
-            enqueue_retry(session.study, storage.get_trial(trial_id))
+        if fail_as_infra(storage, tid, reason):
+            enqueue_retry(session.study, storage.get_trial(tid))
         return
-    storage.set_trial_user_attr(trial_id, attrs.FAIL_REASON, reason)
-    storage.set_trial_user_attr(trial_id, attrs.FAIL_KIND, CONFIG)
+    storage.set_trial_user_attr(tid, attrs.FAIL_REASON, reason)
+    storage.set_trial_user_attr(tid, attrs.FAIL_KIND, CONFIG)
     session.study.tell(out.trial, state=TrialState.FAIL, skip_if_finished=True)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import contextlib
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from harness import record_artifact_error, worker_id
 from harness.common import SCENES, attrs
+
+from studies._worker import worker_name
 
 STORAGE_KINDS = ("journal", "postgresql", "redis")
 
@@ -54,6 +55,7 @@ class FakeObjective(_FakeBase):
         planned = trial.user_attrs.get(attrs.PLANNED_CONFIGS)
         params = {} if planned is not None else self.space.suggest(trial)
         trial.set_user_attr(attrs.WORKER, worker_id())
+        trial.set_user_attr(attrs.WORKER_NAME, worker_name())
         self.called.append(trial.number)
         if trial.number in self.interrupt_at:
             trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C)")
@@ -106,6 +108,7 @@ class FakeCurveObjective(_FakeBase):
 
         params = self.space.suggest(trial)
         trial.set_user_attr(attrs.WORKER, worker_id())
+        trial.set_user_attr(attrs.WORKER_NAME, worker_name())
         first, last = int(self.fit.get("initial_epoch") or 0), int(self.fit.get("epochs") or self.budget.max_epochs)
         ceiling = 0.2 + 20.0 * float(params.get("train.lr", 0.005)) + 0.01 * (trial.number % 3)
         best = -math.inf
@@ -141,6 +144,7 @@ class SlowObjective(_FakeBase):
     def __call__(self, trial: Any) -> float:
         params = self.space.suggest(trial)
         trial.set_user_attr(attrs.WORKER, worker_id())
+        trial.set_user_attr(attrs.WORKER_NAME, worker_name())
         if self.peers and not self._waited:
             self._wait_for_peers(trial)
         value = score(params, 0)
@@ -197,11 +201,3 @@ def delete_study_quietly(url: str, name: str) -> None:
     with contextlib.suppress(KeyError):
         optuna.delete_study(study_name=name, storage=open_storage(url))
 
-
-@contextlib.contextmanager
-def temporary_study(url: str, name: str) -> Iterator[str]:
-    """`name`, deleted from `url` afterwards (journal files live in a test's tmp folder anyway)."""
-    try:
-        yield name
-    finally:
-        delete_study_quietly(url, name)

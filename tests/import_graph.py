@@ -14,14 +14,15 @@ from pathlib import Path
 # Layers, lowest first (ARCHITECTURE.md). A module belongs to the longest matching prefix;
 # a module may import its own unit or units of a strictly lower rank, nothing else.
 LAYERS: Mapping[str, int] = {
-    "harness.common": 0,
-    "marsseg_models": 1,
-    "search_spaces": 2,
-    "harness.data": 2,
-    "harness": 3,
-    "studies": 4,
-    "reports": 4,
-    "studies.cli": 5,
+    "marsseg_models": 0,
+    "harness.common": 1,
+    "harness.analytics": 2,  # statistics of scores (NumPy/SciPy): under the data layer, which scores submissions
+    "search_spaces": 3,
+    "harness.data": 3,
+    "harness": 4,
+    "studies": 5,
+    "reports": 5,
+    "studies.cli": 6,
 }
 
 
@@ -54,6 +55,8 @@ def imports_of(module: str, path: Path, known: set[str]) -> set[str]:
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
             target = _resolve(module, path.name == "__init__.py", node)
+            if module.startswith(target + "."):  # `from own_package import x` runs the package's __init__
+                found.add(target)
             for alias in node.names:  # `from pkg import submodule` depends on the submodule
                 sub = f"{target}.{alias.name}"
                 found.add(sub if sub in known else target)
@@ -122,3 +125,12 @@ def cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
         if node not in index:
             visit(node)
     return found
+
+
+def package_cycles(graph: Mapping[str, set[str]]) -> list[list[str]]:
+    """Cycles between top-level packages (a sub-package counts as part of its top-level one)."""
+    top: dict[str, set[str]] = {}
+    for source, targets in graph.items():
+        a = source.split(".")[0]
+        top.setdefault(a, set()).update(t.split(".")[0] for t in targets if t.split(".")[0] != a)
+    return cycles(top)

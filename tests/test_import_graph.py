@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO, modules_loaded_by
-from import_graph import LAYERS, cycles, import_graph, layer_violations
+from import_graph import LAYERS, cycles, import_graph, layer_violations, package_cycles
 
 PACKAGES = ("harness", "marsseg_models", "search_spaces", "studies", "reports")
 
@@ -22,6 +22,27 @@ def test_every_import_goes_down_the_layers(graph) -> None:
 
 def test_no_module_import_cycle(graph) -> None:
     assert cycles(graph) == []
+
+
+def test_no_package_import_cycle(graph) -> None:
+    """Counting `harness.common` and `harness.data` as part of `harness`: no package below it imports it."""
+    assert package_cycles(graph) == []
+
+
+def test_a_package_cycle_through_a_sub_package_is_found(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "top/__init__.py": "", "top/common/__init__.py": "", "top/_x.py": "from low import f\n",
+        "low/__init__.py": "from top.common import g\n",
+    })
+    graph = import_graph(tmp_path, ("top", "low"))
+    assert cycles(graph) == [] and package_cycles(graph) == [["low", "top"]]
+
+
+def test_importing_through_the_own_package_init_is_a_cycle(tmp_path: Path) -> None:
+    _write(tmp_path, {"pkg/__init__.py": "from pkg._a import f\n", "pkg/_a.py": "def f():\n    pass\n",
+                      "pkg/_b.py": "from pkg import _a\n", "pkg/_c.py": "from pkg._a import f\n"})
+    graph = import_graph(tmp_path, ("pkg",))
+    assert "pkg" in graph["pkg._b"] and "pkg" not in graph["pkg._c"]
 
 
 def test_the_graph_sees_every_package_and_function_level_imports(graph) -> None:

@@ -1,13 +1,14 @@
-"""Low-level pieces every marsseg package may import: the user-error type, the names of
-the trial user attributes, storage URL helpers and atomic output files. Imports neither TensorFlow nor Optuna
+"""Low-level pieces the harness, studies and reports share: the names of the trial user
+attributes, storage URL helpers and atomic output files (with `MarssegError` and `lazy_exports`
+re-exported from the base, `marsseg_models`). Imports neither TensorFlow nor Optuna
 (optuna is imported inside `open_storage`)."""
+
+from marsseg_models import MarssegError, lazy_exports  # the base every package shares (ARCHITECTURE.md)
 
 from harness.common import attrs
 from harness.common._args import non_empty, non_negative_int, positive_float, positive_int
 from harness.common._engines import KERAS_TUNER_METHODS
-from harness.common._errors import MarssegError
 from harness.common._files import atomic_output, check_output_path, ensure_writable_dir
-from harness.common._lazy import lazy_exports
 from harness.common._splits import MASKS, SCENES, SPLIT_GROUPS, check_split_groups, stored_split_groups
 from harness.common._storage import (
     DEFAULT_JOURNAL,

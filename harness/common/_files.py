@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from harness.common._errors import MarssegError
+from marsseg_models import MarssegError
 
 
 def check_output_path(path: str | os.PathLike, suffixes: tuple[str, ...] = ()) -> Path:

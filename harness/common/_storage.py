@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from harness.common._errors import MarssegError
+from marsseg_models import MarssegError
 
 DEFAULT_JOURNAL = "marsseg.journal"
 HEARTBEAT_INTERVAL_S = 30
