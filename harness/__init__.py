@@ -32,8 +32,12 @@ _LAZY = {
     "EpochRecorder": "harness._callbacks",
     "LoudPruningCallback": "harness._callbacks",
     "StopOnSignal": "harness._callbacks",
+    "StopAtDeadline": "harness._callbacks",
     "find_metric": "harness._callbacks",
     "TOGGLES": "harness._toggles",
+    "TOGGLE_REGISTRY": "harness._toggles",
+    "Toggle": "harness._toggles",
+    "toggle_label": "harness._toggles",
     "Variant": "harness._toggles",
     "ablation_variants": "harness._toggles",
     "TrainConfig": "harness._configs",
@@ -44,6 +48,13 @@ _LAZY = {
     "TTA": "harness._inference",
     "WeightsMismatch": "harness._inference",
     "ensemble_probs": "harness._inference",
+    "ENSEMBLE_ROUNDS": "harness._inference",
+    "Ensemble": "harness._inference",
+    "probs_miou": "harness._inference",
+    "select_ensemble": "harness._inference",
+    "weighted_probs": "harness._inference",
+    "OneCycle": "harness._schedules",
+    "lr_schedule": "harness._schedules",
     "get_tta": "harness._inference",
     "load_inference_model": "harness._inference",
     "predict_masks": "harness._inference",
@@ -54,6 +65,7 @@ _LAZY = {
     "make_tuner": "harness._keras_tuner",
     "record_artifact_error": "harness._artifacts",
     "Objective": "harness._objective",
+    "TrialPlan": "harness._objective",
     "TrialFailed": "harness._training",
     "TrainResult": "harness._training",
     "StopFlag": "harness._runtime",
@@ -75,4 +87,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_LAZY])
 
 
-__all__ = sorted(_LAZY)
+__all__ = sorted(_LAZY)  # noqa: PLE0605 - the lazy names are the table's keys

@@ -13,16 +13,23 @@ from harness._inference import load_inference_model
 
 
 def score_heldout(configs: TrialConfigs, weights_path: str, heldout: Any, batch_size: int = 64) -> dict[str, Any]:
-    """{"miou", "per_class_iou", "n_images", "confusion_matrix"} of the weights on `heldout` (a MarsData)."""
+    """{"miou", "per_class_iou", "n_images", "confusion_matrix"} of the weights on `heldout` (a MarsData), and
+    what its 95% interval over photographs and paired comparisons need (`harness.analytics.interval_record`)."""
     import keras
+
+    from harness.analytics import image_confusions, images_digest, interval_record
+    from harness.data import scale_images, scene_ids
     from marsseg_models import confusion_matrix, mean_iou, per_class_iou, predict_labels
 
     if heldout.n_train == 0:
         raise ValueError("the held-out split is empty")
     keras.backend.clear_session()
     model = load_inference_model(configs, weights_path, heldout.image_shape)
-    probs = model.predict(heldout.images[..., None].astype("float32") / 255.0, batch_size=batch_size, verbose=0)
-    cm = confusion_matrix(heldout.masks, predict_labels(probs))
+    probs = model.predict(scale_images(heldout.images), batch_size=batch_size, verbose=0)
+    labels = predict_labels(probs)
+    cm = confusion_matrix(heldout.masks, labels)
     per_class = {k: (None if np.isnan(v) else round(float(v), 6)) for k, v in per_class_iou(cm).items()}
+    intervals = interval_record(image_confusions(heldout.masks, labels), scene_ids(heldout.images, heldout.masks),
+                                images_digest(heldout.images, heldout.masks))
     return {"miou": round(mean_iou(cm), 6), "per_class_iou": per_class, "n_images": int(heldout.n_train),
-            "confusion_matrix": cm.tolist()}
+            "confusion_matrix": cm.tolist(), **intervals}

@@ -1,5 +1,6 @@
 """A trial's inference model rebuilt from its stored configs and weights, and test-time
-prediction: test-time augmentations (a registry) and the softmax average of several models.
+prediction: test-time augmentations (a registry), the (weighted) softmax average of several
+models, and greedy ensemble selection on a validation split (`select_ensemble`).
 
 Images go in as uint8 (B, H, W) and are scaled like the training pipeline (/255); every
 function returns softmax probabilities (B, H, W, 5) or labels, never keeps more than a batch.
@@ -8,12 +9,13 @@ function returns softmax probabilities (B, H, W, 5) or labels, never keeps more 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from harness._configs import TrialConfigs
-from harness.data import N_CLASSES
+from harness.data import N_CLASSES, scale_images
 
 
 class WeightsMismatch(ValueError):
@@ -34,17 +36,13 @@ def load_inference_model(configs: TrialConfigs, weights_path: str, image_shape: 
     return model
 
 
-def _scaled(images: np.ndarray) -> np.ndarray:
-    return images[..., None].astype(np.float32) / 255.0
-
-
 def _no_tta(model: Any, images: np.ndarray) -> np.ndarray:
-    return np.asarray(model.predict_on_batch(_scaled(images)))
+    return np.asarray(model.predict_on_batch(scale_images(images)))
 
 
 def _flip_tta(model: Any, images: np.ndarray) -> np.ndarray:
     """Mean of the image's and its left-right mirror's softmax (the mirror's mapped back); one call."""
-    both = np.asarray(model.predict_on_batch(_scaled(np.concatenate([images, images[:, :, ::-1]]))))
+    both = np.asarray(model.predict_on_batch(scale_images(np.concatenate([images, images[:, :, ::-1]]))))
     plain, mirrored = both[:len(images)], both[len(images):]
     return (plain + mirrored[:, :, ::-1]) / 2
 
@@ -60,21 +58,98 @@ def get_tta(name: str) -> Callable[[Any, np.ndarray], np.ndarray]:
         raise ValueError(f"unknown test-time augmentation {name!r}; valid: {', '.join(TTA)}") from None
 
 
-def ensemble_probs(models: Sequence[Any], images: np.ndarray, tta: str = "none") -> np.ndarray:
-    """Mean softmax (B, H, W, 5) of `models` on uint8 `images` (B, H, W), each under `tta`."""
-    if not models:
-        raise ValueError("ensemble_probs needs at least one model")
+def _checked_weights(n: int, weights: Sequence[float] | None) -> np.ndarray:
+    """`weights` as an array summing to 1 (None: equal weights)."""
+    if n == 0:
+        raise ValueError("an ensemble needs at least one model")
+    w = np.full(n, 1.0 / n) if weights is None else np.asarray(weights, dtype=np.float64)
+    if w.shape != (n,) or (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"need {n} non-negative weights with a positive sum, got {weights!r}")
+    return w / w.sum()
+
+
+def weighted_probs(probs: Sequence[np.ndarray], weights: Sequence[float] | None = None) -> np.ndarray:
+    """The weighted mean (float32) of softmax maps of equal shape (None: equal weights)."""
+    w = _checked_weights(len(probs), weights)
+    total = None
+    for p, wi in zip(probs, w):
+        if wi > 0:  # a zero weight's map is never read (it may be a placeholder)
+            part = wi * np.asarray(p, np.float64)
+            total = part if total is None else total + part
+    return np.asarray(total, np.float32)
+
+
+def ensemble_probs(models: Sequence[Any], images: np.ndarray, tta: str = "none",
+                   weights: Sequence[float] | None = None) -> np.ndarray:
+    """Weighted mean softmax (B, H, W, 5) of `models` on uint8 `images` (B, H, W), each under `tta`
+    (weights None: the plain mean; a zero weight skips its model)."""
+    w = _checked_weights(len(models), weights)
     augment = get_tta(tta)
-    total = augment(models[0], images).astype(np.float64)
-    for model in models[1:]:
-        total += augment(model, images)
-    return (total / len(models)).astype(np.float32)
+    return weighted_probs([augment(m, images) if wi > 0 else 0.0 for m, wi in zip(models, w)], w)
 
 
 def predict_masks(models: Sequence[Any], images: np.ndarray, tta: str = "none",
-                  foreground_only: bool = False) -> np.ndarray:
+                  foreground_only: bool = False, weights: Sequence[float] | None = None) -> np.ndarray:
     """uint8 labels (B, H, W): arg-max of `ensemble_probs` (over classes 1-4 with
     `foreground_only`, the course's background post-processing)."""
     from marsseg_models import predict_labels
 
-    return predict_labels(ensemble_probs(models, images, tta), foreground_only=foreground_only).astype(np.uint8)
+    probs = ensemble_probs(models, images, tta, weights)
+    return predict_labels(probs, foreground_only=foreground_only).astype(np.uint8)
+
+
+def probs_miou(probs: np.ndarray, masks: np.ndarray, foreground_only: bool = False) -> float:
+    """mIoU over the scored classes (`marsseg_models.mean_iou`) of the arg-max of `probs` against `masks`."""
+    from marsseg_models import confusion_matrix, mean_iou, predict_labels
+
+    return mean_iou(confusion_matrix(masks, predict_labels(probs, foreground_only=foreground_only)))
+
+
+ENSEMBLE_ROUNDS = 20  # picks of greedy selection (with replacement), the first one included
+
+
+@dataclass(frozen=True)
+class Ensemble:
+    """What `select_ensemble` chose: `weights[i]` of candidate i (summing to 1; 0: left out), the
+    val mIoU of that weighted softmax, and each candidate's val mIoU alone."""
+
+    weights: tuple[float, ...]
+    val_miou: float
+    single_mious: tuple[float, ...]
+
+    @property
+    def best_single(self) -> int:
+        """The index of the best candidate alone (the first pick)."""
+        return int(np.argmax(self.single_mious))
+
+
+def select_ensemble(val_probs: Sequence[np.ndarray], masks: np.ndarray, rounds: int = ENSEMBLE_ROUNDS,
+                    foreground_only: bool = False) -> Ensemble:
+    """Greedy ensemble selection with replacement (Caruana et al. 2004, as auto-sklearn does).
+
+    `val_probs[i]`: candidate i's softmax on the validation images whose labels are `masks`.
+    Start with the best single candidate; each round adds (again, possibly) the candidate whose
+    addition gives the best val mIoU of the mean softmax; the result is the best ensemble over
+    all rounds (on a tie the earlier, smaller one), so its val mIoU is never below the best
+    candidate's. Weights are how often each candidate was picked, over the picks.
+    """
+    if not val_probs:
+        raise ValueError("select_ensemble needs at least one candidate")
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    singles = tuple(probs_miou(p, masks, foreground_only) for p in val_probs)
+    first = int(np.argmax(singles))
+    counts = np.zeros(len(val_probs), np.int64)
+    counts[first] = 1
+    total = np.asarray(val_probs[first], np.float32).copy()
+    best_counts, best_score = counts.copy(), singles[first]
+    for _ in range(rounds - 1):
+        # the arg-max of a sum equals that of its mean: no division needed to score
+        scores = [probs_miou(total + p, masks, foreground_only) for p in val_probs]
+        pick = int(np.argmax(scores))
+        counts[pick] += 1
+        total += val_probs[pick]
+        if scores[pick] > best_score:
+            best_counts, best_score = counts.copy(), scores[pick]
+    weights = tuple(float(c) for c in best_counts / best_counts.sum())
+    return Ensemble(weights, float(best_score), singles)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from harness.common import SCENES
+from harness.data import scale_images
 from harness.common.attrs import (
     ABLATION_OF,
     BEST_EPOCH,
@@ -52,6 +54,21 @@ def _among_top(trial: Any, value: float, k: int) -> bool:
     return sum(v > value for v in others) < k
 
 
+def _plan_callbacks(plan: TrialPlan) -> list[Any]:
+    """The Keras callbacks a plan adds: its deadline and its per-epoch progress."""
+    import keras
+
+    from harness._callbacks import StopAtDeadline
+
+    callbacks: list[Any] = []
+    if plan.deadline is not None:
+        callbacks.append(StopAtDeadline(plan.deadline))
+    if plan.on_epoch is not None:
+        on_epoch = plan.on_epoch
+        callbacks.append(keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: on_epoch(epoch, logs or {})))
+    return callbacks
+
+
 def _rejected(trial: Any, exc: ValueError) -> Exception:
     """Record why a config was rejected before training; the `TrialPruned` to raise."""
     import optuna
@@ -59,6 +76,22 @@ def _rejected(trial: Any, exc: ValueError) -> Exception:
     trial.set_user_attr(PRUNED_REASON, f"invalid config: {exc}")
     trial.set_user_attr(EPOCHS_RUN, 0)
     return optuna.TrialPruned(f"invalid config: {exc}")
+
+
+@dataclass(frozen=True)
+class TrialPlan:
+    """An explicit context for one trial, handed to `Objective.__call__` (`marsseg train`):
+
+    configs: train exactly these (`TrialConfigs`; nothing is suggested); deadline: `time.time()`
+    after which training ends with the epoch that crosses it (None: none); keep_on_interrupt:
+    Ctrl-C / SIGTERM end the trial with its best epoch so far (weights saved, value returned)
+    instead of failing it; on_epoch: called as `on_epoch(epoch, logs)` after each epoch (progress).
+    """
+
+    configs: Any
+    deadline: float | None = None
+    keep_on_interrupt: bool = False
+    on_epoch: Callable[[int, dict[str, Any]], None] | None = None
 
 
 @dataclass
@@ -71,7 +104,8 @@ class Objective:
     trial.number`; artifact_dir: filesystem artifact store for best weights and prediction
     previews (None: save nothing); stop: a `StopFlag` checked between batches; split_groups:
     what the train/validation split keeps together (`harness.data.SPLIT_GROUPS`, the study's).
-    A trial enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those.
+    A trial enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those;
+    a `TrialPlan` passed with the trial decides its configs and stopping explicitly.
     """
 
     space: Any
@@ -92,12 +126,12 @@ class Objective:
             # the worker (BENCHMARKS.md, "Resident memory").
             import optuna.artifacts  # noqa: F401
 
-    def __call__(self, trial: Any) -> float:
+    def __call__(self, trial: Any, plan: TrialPlan | None = None) -> float:
         import optuna
 
         trial.set_user_attr(WORKER, worker_id())
         try:
-            return self._run(trial)
+            return self._run(trial, plan)
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt:
@@ -112,13 +146,15 @@ class Objective:
             _log.warning("trial %d failed: %s", trial.number, reason)
             raise
 
-    def _run(self, trial: Any) -> float:
+    def _run(self, trial: Any, plan: TrialPlan | None) -> float:
         try:
-            configs = self._configs(trial)
+            configs = self._configs(trial) if plan is None else plan.configs
         except ValueError as exc:  # a combination the configs reject: not worth a FAIL
             raise _rejected(trial, exc) from None
         trial.set_user_attr(CONFIGS, configs.to_dict())
-        return self._train(trial, configs)
+        if plan is None:
+            return self._train(trial, configs)
+        return self._train(trial, configs, plan=plan, callbacks=_plan_callbacks(plan))
 
     def _configs(self, trial: Any) -> Any:
         """An ablation cell's enqueued `planned_configs`, else the configs of the suggested params."""
@@ -137,9 +173,10 @@ class Objective:
         return configs_from_params(params, self.budget, seed=self.seed, trial_seed=self.seed + trial.number,
                                    split_groups=self.split_groups)
 
-    def _train(self, trial: Any, configs: Any, **fit: Any) -> float:
+    def _train(self, trial: Any, configs: Any, plan: TrialPlan | None = None, **fit: Any) -> float:
         """Train through `harness._training.train`; `fit` goes to it (KerasTuner passes its model,
-        callbacks and epochs). The attributes are written here."""
+        callbacks and epochs). The attributes are written here. With `plan.keep_on_interrupt`, an
+        interrupt after at least one epoch ends the trial with its best epoch."""
         import optuna
         from marsseg_models import VAL_MIOU, inference_model, resolve_precision
 
@@ -155,6 +192,7 @@ class Objective:
         trial.set_user_attr(PRECISION, precision)
         built: list[Any] = []
         best: list[float] = []
+        ended: list[Any] = []
 
         def on_built(model: Any) -> None:
             built.append(model)
@@ -162,6 +200,7 @@ class Objective:
 
         def on_end(recorder: Any, seconds: float) -> None:
             best.append(recorder.best_value)
+            ended.append(recorder)
             self._record(trial, recorder, seconds)
 
         try:
@@ -175,11 +214,23 @@ class Objective:
             if self.artifact_dir and built and best and _among_top(trial, best[0], TOP_TRIALS):
                 self._save_artifacts(trial, inference_model(built[0]), None)
             raise
-        recorder = result.recorder
+        except BaseException:
+            # `train` left the model at its best epoch: a plan that keeps it ends the trial there.
+            interrupted = self.stop is not None and self.stop.is_set()
+            if not (plan is not None and plan.keep_on_interrupt and interrupted and built and ended
+                    and ended[0].best_epoch >= 0 and ended[0].nan_epoch is None):
+                raise
+            _log.warning("trial %d interrupted: keeping its best epoch %d (val_miou %.4f)", trial.number,
+                         ended[0].best_epoch, ended[0].best_value)
+            return self._keep(trial, inference_model(built[0]), ended[0], None)
+        return self._keep(trial, inference_model(result.model), result.recorder, result.info)
+
+    def _keep(self, trial: Any, model: Any, recorder: Any, info: Any) -> float:
+        """A finished trial's confusion matrix and artifacts; its value (the best epoch's)."""
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
-        self._save_artifacts(trial, inference_model(result.model), result.info)
-        return result.best_value
+        self._save_artifacts(trial, model, info)
+        return float(recorder.best_value)
 
     @staticmethod
     def _record(trial: Any, recorder: Any, seconds: float) -> None:
@@ -219,7 +270,7 @@ class Objective:
             k = min(self.budget.n_preview, len(info.val_images))
             images, masks = info.val_images[:k], info.val_masks[:k]
             # A direct (eager) call: `predict` would trace a new function for three images (0.3 s a trial).
-            probs = np.asarray(model(images[..., None].astype("float32") / 255.0, training=False))
+            probs = np.asarray(model(scale_images(images), training=False))
             preds = predict_labels(probs).astype(np.uint8)
             preview = Path(tmp) / f"trial{trial.number}_predictions.npz"
             np.savez_compressed(preview, images=images, masks=masks, preds=preds)

@@ -78,7 +78,6 @@ def test_ablation_runs_exactly_variants_plus_one_times_seeds_and_resumes_only_mi
 
 def test_ablate_budget_retrains_the_best_configs_on_another_schedule_and_resumes_at_it(tmp_path: Path,
                                                                                        capsys) -> None:
-    from studies import AblationRequest, run_ablation
     from studies.cli import main
 
     journal = str(tmp_path / "j.journal")

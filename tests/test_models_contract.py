@@ -99,7 +99,7 @@ def test_the_first_traced_step_creates_no_variables_and_trains_as_keras_would(
                                  build_optimizer=build_optimizer)
         names: list[str] = []
 
-        def creator(next_creator, **kwargs):
+        def creator(next_creator, names=names, **kwargs):
             names.append(kwargs.get("name"))
             return next_creator(**kwargs)
 

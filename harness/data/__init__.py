@@ -7,7 +7,7 @@ images, and write, read and score submission files.
 TensorFlow is imported only inside the pipeline and augmentation functions.
 """
 
-from harness.data._augment import AugmentConfig, build_augment, to_model_inputs
+from harness.data._augment import PIXEL_SCALE, AugmentConfig, build_augment, scale_images, to_model_inputs
 from harness.data._data_io import N_CLASSES, MarsData, load_dataset, save_dataset
 from harness.data._heldout import HeldoutSplit, heldout_indices, split_heldout
 from harness.data._inspect import format_inspect, inspect_data
@@ -25,11 +25,14 @@ from harness.data._submission import (
     csv_header,
     iter_csv_masks,
     load_masks,
+    prediction_confusions,
     score_predictions,
 )
 from harness.data._synthetic import SceneParams, SyntheticData, synthesize, synthesize_with_aliens
 
 __all__ = [
+    "PIXEL_SCALE",
+    "scale_images",
     "MASKS",
     "MASKS_KEY",
     "N_CLASSES",
@@ -69,6 +72,7 @@ __all__ = [
     "overlay_panel",
     "paste_rocks",
     "parse_synthetic_spec",
+    "prediction_confusions",
     "prepare_data",
     "save_dataset",
     "score_predictions",

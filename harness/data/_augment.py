@@ -10,6 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class AugmentConfig:
@@ -31,11 +33,19 @@ class AugmentConfig:
             raise ValueError(f"contrast must lie in [0, 1), got {self.contrast}")
 
 
+PIXEL_SCALE = 255.0  # uint8 pixels / PIXEL_SCALE: the [0, 1] inputs every model trains and predicts on
+
+
 def to_model_inputs(image: Any, mask: Any) -> tuple[Any, Any]:
-    """uint8 (H,W) image and mask -> (float32 (H,W,1) in [0,1], int32 (H,W))."""
+    """uint8 (H,W) image and mask -> (float32 (H,W,1) in [0,1], int32 (H,W)) inside tf.data."""
     import tensorflow as tf
 
-    return tf.cast(image, tf.float32)[..., None] / 255.0, tf.cast(mask, tf.int32)
+    return tf.cast(image, tf.float32)[..., None] / PIXEL_SCALE, tf.cast(mask, tf.int32)
+
+
+def scale_images(images: Any) -> np.ndarray:
+    """uint8 (..., H, W) images -> float32 (..., H, W, 1) in [0, 1], as `to_model_inputs` (NumPy)."""
+    return np.asarray(images, np.float32)[..., None] / np.float32(PIXEL_SCALE)
 
 
 def _geometric(stack: Any, seeds: Any, max_shift: tuple[int, int]) -> Any:
