@@ -87,12 +87,6 @@ def test_double_unet_is_two_unet_bases() -> None:
     assert _count(double, keras.layers.Conv2D) == 2 * n_conv  # two bases, two heads
 
 
-def test_batch_norm_uses_the_configured_momentum() -> None:
-    model = mm.build_model(mm.ModelConfig(depth=2, base_filters=2))
-    moms = {layer.momentum for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)}
-    assert moms == {0.7}
-
-
 @pytest.mark.parametrize("family", list(mm.FAMILIES))
 def test_every_batch_norm_of_every_family_takes_the_config_momentum(family: str) -> None:
     config = mm.ModelConfig(family=family, depth=2, base_filters=2, residual=True, se_levels=1, bottleneck="aspp",

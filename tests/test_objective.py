@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 
 from harness import get_budget
 from harness.data import load_data
-from harness import Objective
+from harness import Objective, TrialConfigs, load_inference_model, predict_masks
 from search_spaces import get_space
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
@@ -54,9 +54,15 @@ def test_complete_trial_records_every_contract_attribute(data, tmp_path) -> None
     assert cm.shape == (5, 5) and cm.sum() % (64 * 128) == 0 and 0 < cm.sum() // (64 * 128) <= 32  # val images
     store = optuna.artifacts.FileSystemArtifactStore(str(tmp_path))
     with store.open_reader(attrs["predictions_artifact_id"]) as f:
-        preview = np.load(f)
-        assert preview["preds"].dtype == np.uint8 and preview["preds"].shape == preview["masks"].shape
-    assert store.open_reader(attrs["weights_artifact_id"]) is not None
+        preview = dict(np.load(f))
+    assert preview["preds"].dtype == np.uint8 and preview["preds"].shape == preview["masks"].shape
+    # the weights artifact is the model that made the preview: reloaded as `predict` does, it agrees
+    weights = tmp_path / "w.weights.h5"
+    optuna.artifacts.download_artifact(artifact_store=store, artifact_id=attrs["weights_artifact_id"],
+                                       file_path=str(weights))
+    model = load_inference_model(TrialConfigs.from_dict(attrs["configs"]), str(weights), (64, 128))
+    again = predict_masks([model], preview["images"])
+    assert np.mean(again == preview["preds"]) > 0.999
     # tiny fixes base_filters and batch size at 8: never sampled, and stored as trained
     assert "model.base_filters" not in trial.params and "train.batch_size" not in trial.params
     assert attrs["configs"]["model"]["base_filters"] == 8 and attrs["configs"]["train"]["batch_size"] == 8

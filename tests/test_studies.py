@@ -193,15 +193,6 @@ def test_progress_line_shows_counts_best_and_eta() -> None:
     assert "0.4321 (#2)" in line and "ETA 0m50s" in line
 
 
-@pytest.mark.parametrize(("name", "cls"), [("median", "MedianPruner"), ("hyperband", "HyperbandPruner"),
-                                           ("sha", "SuccessiveHalvingPruner"), ("patient", "PatientPruner"),
-                                           ("none", "NopPruner")])
-def test_every_pruner_name_builds_its_optuna_pruner(name: str, cls: str) -> None:
-    from studies import make_pruner
-
-    assert type(make_pruner(name, warmup_epochs=1, max_epochs=5)).__name__ == cls
-
-
 def test_bruteforce_on_a_continuous_space_is_a_user_error() -> None:
     from search_spaces import get_space
     from studies import make_sampler
