@@ -68,14 +68,13 @@ def plan_cells(baseline: Any, toggles: tuple[str, ...], seeds: list[int]) -> lis
 
 
 def _baseline(parent: Any) -> tuple[Any, int]:
-    from optuna.trial import TrialState
+    """The configs of the study's best trial by the one ranking rule (`harness.ranked_trials`)."""
+    from harness import TrialConfigs, ranked_trials
 
-    from harness import TrialConfigs
-
-    done = [t for t in parent.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)) if t.value is not None]
-    if not done:
-        raise MarssegError(f"study {parent.study_name!r} has no complete trial to ablate")
-    best = max(done, key=lambda t: (t.value, -t.number))
+    ranked = ranked_trials(parent.get_trials(deepcopy=False))
+    if not ranked:
+        raise MarssegError(f"study {parent.study_name!r} has no complete or pruned trial with a val mIoU to ablate")
+    best = ranked[0]
     if attrs.CONFIGS not in best.user_attrs:
         raise MarssegError(f"trial {best.number} of {parent.study_name!r} has no stored configs "
                            f"(the `{attrs.CONFIGS}` attribute); it was run before configs were recorded")
@@ -145,7 +144,7 @@ def prepare_ablation(request: AblationRequest) -> tuple[Any, int]:
     # every trial counts but those lost to the infrastructure (their retries are queued), so
     # the cap is reached exactly when the queue is empty
     total = sum(not is_lost(t) for t in study.get_trials(deepcopy=False))
-    study.set_user_attr("n_trials", total)  # what joining workers obey
+    study.set_user_attr(attrs.N_TRIALS, total)  # what joining workers obey
     return study, total
 
 
@@ -164,4 +163,22 @@ def run_ablation(request: AblationRequest) -> int:
     if code:
         return code
     evaluate_study(study, load_settings(study), top=None, data_path=request.data)
+    print(format_power(study), file=sys.stderr)
     return 0
+
+
+DETECT = 0.02  # the effect `marsseg ablate` says how many seeds would detect
+
+
+def format_power(study: Any, effect: float = DETECT) -> str:
+    """Per variant: seed pairs, paired sd, and the seeds a two-sided paired t-test at 0.05 needs to detect
+    `effect` with 80% power at that sd (`harness.analytics.ablation_power`)."""
+    from harness.analytics import ablation_pairs, ablation_power
+
+    rows = ablation_power({p.variant: p.diffs for p in ablation_pairs(study)}, effect)
+    lines = [f"seeds needed to detect a held-out mIoU difference of {effect} (80% power, paired t-test, two-sided 0.05):"]
+    for r in rows:
+        spread = "sd unknown (fewer than 2 seed pairs)" if r.seeds_needed is None else (
+            f"paired sd {r.sd:.4f}: {r.seeds_needed} seeds (this n detects {r.mde:.4f})")
+        lines.append(f"  {r.name:<28s} n={r.n}  mean {r.mean:+.4f}  {spread}")
+    return "\n".join(lines)

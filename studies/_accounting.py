@@ -103,13 +103,13 @@ def enqueue_retry(study: Any, trial: Any) -> bool:
     """Enqueue a WAITING copy of the lost `trial` with its params; False when its retries are used up."""
     import optuna
 
-    history = [*trial.system_attrs.get("retry_history", []), trial.number]
+    history = [*trial.system_attrs.get(attrs.RETRY_HISTORY, []), trial.number]
     if len(history) > MAX_RETRIES:
         return False
     study.add_trial(optuna.trial.create_trial(
         state=optuna.trial.TrialState.WAITING, params=trial.params, distributions=trial.distributions,
         user_attrs={k: v for k, v in trial.user_attrs.items() if k in RETRY_KEEPS},
-        system_attrs={"failed_trial": history[0], "retry_history": history,
+        system_attrs={attrs.FAILED_TRIAL: history[0], attrs.RETRY_HISTORY: history,
                       **{k: v for k, v in trial.system_attrs.items() if k == "fixed_params"}}))  # a preset's
     return True
 

@@ -123,32 +123,31 @@ def _keras_tuner_study(bench: Benchmark, kind: str, seed: int, name: str) -> tup
     """The run's study (created, or resumed when its settings match) and its settings."""
     import optuna
 
-    from harness import get_budget
     from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, open_storage, storage_kind
     from studies._liveness import Liveness, fail_dead_trials
     from studies._search import NEW_STUDY_DEFAULTS, default_artifact_dir
+    from studies._study import create_or_resume
 
-    settings = {"space": bench.space, "sampler": kind, "pruner": "none", "budget": bench.budget, "data": bench.data,
-                "seed": seed, "artifact_dir": default_artifact_dir(bench.storage, name), "n_trials": None,
-                "max_epochs": get_budget(bench.budget).max_epochs,
-                "heldout_fraction": NEW_STUDY_DEFAULTS["heldout_fraction"]}
-    study = optuna.create_study(study_name=name, storage=open_storage(bench.storage), direction="maximize",
-                                load_if_exists=True, sampler=optuna.samplers.RandomSampler(seed=seed),
-                                pruner=optuna.pruners.NopPruner())
-    stored = study.user_attrs
-    if stored and "heldout_fraction" not in stored:  # made before KerasTuner runs held images out: keep its split
-        settings["heldout_fraction"] = 0.0
-    settings["split_groups"] = stored_split_groups(stored)  # a study keeps its splits
-    for key in ("space", "budget", "data", "seed"):
-        if key in stored and stored[key] != settings[key]:
-            raise MarssegError(f"study {name!r} was created with {key}={stored[key]!r}, not {settings[key]!r}")
-    for key, value in {**settings, **bench.tags(kind)}.items():
-        if key not in stored:
+    storage = open_storage(bench.storage)
+    try:
+        stored = optuna.load_study(study_name=name, storage=storage).user_attrs
+    except KeyError:
+        stored = {}
+    settings = StudySettings(  # a study keeps its splits; one made before KerasTuner runs held images out has none
+        space=bench.space, sampler=kind, pruner="none", budget=bench.budget, data=bench.data, seed=seed,
+        artifact_dir=stored.get(attrs.ARTIFACT_DIR) or default_artifact_dir(bench.storage, name),
+        heldout_fraction=stored.get(attrs.HELDOUT_FRACTION, 0.0) if stored else NEW_STUDY_DEFAULTS[attrs.HELDOUT_FRACTION],
+        split_groups=stored_split_groups(stored))
+    study, _ = create_or_resume(storage, name, settings)
+    for key, value in bench.tags(kind).items():
+        if key not in study.user_attrs:
             study.set_user_attr(key, value)
+    study = optuna.load_study(study_name=name, storage=storage, sampler=optuna.samplers.RandomSampler(seed=seed),
+                              pruner=optuna.pruners.NopPruner())
     dead = fail_dead_trials(study, Liveness(HEARTBEAT_INTERVAL_S, GRACE_PERIOD_S, storage_kind(bench.storage)))
     if dead:
         print(f"{name}: marked trials {dead} FAIL: left RUNNING by a run that died", file=sys.stderr)
-    return study, StudySettings.from_attrs(study.user_attrs)
+    return study, settings
 
 
 def methods() -> dict[str, Run]:

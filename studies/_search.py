@@ -21,8 +21,8 @@ from studies._summary import format_table, summary_rows
 from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,
                              stop_processes)
 
-NEW_STUDY_DEFAULTS = {"space": "paper", "data": "synthetic", "sampler": "tpe", "pruner": None,
-                      "budget": "cpu", "seed": 0, "heldout_fraction": 0.1}  # pruner None: the budget's
+NEW_STUDY_DEFAULTS = {attrs.SPACE: "paper", attrs.DATA: "synthetic", attrs.SAMPLER: "tpe", attrs.PRUNER: None,
+                      attrs.BUDGET: "cpu", attrs.SEED: 0, attrs.HELDOUT_FRACTION: 0.1}  # pruner None: the budget's
 
 
 @dataclass(frozen=True)
@@ -82,13 +82,13 @@ def _settings(request: SearchRequest, stored: dict[str, Any]) -> StudySettings:
         except ValueError as exc:
             raise MarssegError(str(exc)) from None
     if stored and request.heldout_fraction is None:
-        values["heldout_fraction"] = stored.get("heldout_fraction", 0.0)
-    repeats = request.repeats if request.repeats is not None else stored.get("repeats", 1)
+        values[attrs.HELDOUT_FRACTION] = stored.get(attrs.HELDOUT_FRACTION, 0.0)
+    repeats = request.repeats if request.repeats is not None else stored.get(attrs.REPEATS, 1)
     if request.data is not None:
         values["data"] = resolve_data(request.data)
-    artifact_dir = (request.artifact_dir or stored.get("artifact_dir")
+    artifact_dir = (request.artifact_dir or stored.get(attrs.ARTIFACT_DIR)
                     or default_artifact_dir(request.storage, request.study))
-    n_trials = request.trials if request.trials is not None else stored.get("n_trials")
+    n_trials = request.trials if request.trials is not None else stored.get(attrs.N_TRIALS)
     if request.trials is None and (not stored or request.repeats is not None):
         from search_spaces import get_space  # a space of presets (Table 1) runs each `repeats` times by default
 

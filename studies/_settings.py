@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any
 
-from harness.common import (GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, SCENES, MarssegError,
+from harness.common import (GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, KERAS_TUNER_METHODS, SCENES, MarssegError, attrs,
                             check_split_groups, stored_split_groups)
 from studies._registry import PRUNER_FACTORIES, SAMPLER_FACTORIES
 
@@ -73,14 +73,14 @@ class StudySettings:
         return asdict(self)
 
     @classmethod
-    def from_attrs(cls, attrs: dict[str, Any]) -> StudySettings:
+    def from_attrs(cls, stored: dict[str, Any]) -> StudySettings:
         """Back from study user attributes (unknown keys ignored). A study keeps the splits it was
         made with: one made before held-out splits existed has none (fraction 0), one made before
         the two bands of a photograph were kept together splits by identical masks only."""
         names = {f.name for f in fields(cls)} - {"max_epochs"}
         optional = {f.name for f in fields(cls) if f.default is not MISSING}
-        missing = sorted(names - set(attrs) - optional)
+        missing = sorted(names - set(stored) - optional)
         if missing:
             raise MarssegError(f"this study was not created by `marsseg search` (missing attributes {missing})")
-        return cls(**{"heldout_fraction": 0.0, **{k: v for k, v in attrs.items() if k in names},
-                      "split_groups": stored_split_groups(attrs)})
+        return cls(**{attrs.HELDOUT_FRACTION: 0.0, **{k: v for k, v in stored.items() if k in names},
+                      attrs.SPLIT_GROUPS: stored_split_groups(stored)})

@@ -8,8 +8,9 @@ from harness.common import MarssegError, attrs
 from studies._accounting import finished_count, is_lost
 from studies._settings import StudySettings
 
-_RESUME_CHECKED = ("space", "budget", "data", "seed", "sampler", "pruner", "heldout_fraction")
-_RESUME_CHANGEABLE = ("n_trials", "repeats", "heartbeat_s", "grace_s")
+_RESUME_CHECKED = (attrs.SPACE, attrs.BUDGET, attrs.DATA, attrs.SEED, attrs.SAMPLER, attrs.PRUNER,
+                   attrs.HELDOUT_FRACTION)
+_RESUME_CHANGEABLE = (attrs.N_TRIALS, attrs.REPEATS, attrs.HEARTBEAT_S, attrs.GRACE_S)
 
 
 def create_or_resume(storage: Any, name: str, settings: StudySettings) -> tuple[Any, bool]:

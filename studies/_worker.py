@@ -104,7 +104,7 @@ class _Session:
     unsettled: list[_Outcome] = field(default_factory=list)  # trial ends the storage has not recorded yet
 
     def current_cap(self) -> int | None:
-        return self.cap if self.cap is not None else self.study.user_attrs.get("n_trials")
+        return self.cap if self.cap is not None else self.study.user_attrs.get(attrs.N_TRIALS)
 
 
 def run_worker(spec: WorkerSpec, data: Any = None) -> int:

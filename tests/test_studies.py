@@ -215,3 +215,13 @@ def test_more_workers_than_gpus_share_them_deliberately(tmp_path: Path, monkeypa
     err = capsys.readouterr().err
     assert "2 workers share 1 GPU(s) round-robin, with memory growth on" in err
     assert sum(t.state == TrialState.COMPLETE for t in _load(req).trials) == 2
+
+
+def test_study_attribute_names_are_the_settings_fields() -> None:
+    """The study keys readers use (harness.common.attrs) and what `StudySettings` writes are one list."""
+    import dataclasses
+
+    from harness.common import attrs
+    from studies import StudySettings
+
+    assert [f.name for f in dataclasses.fields(StudySettings)] == list(attrs.STUDY_SETTINGS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from harness.common.attrs import SPLIT_GROUPS as SPLIT_GROUPS_KEY
+
 MASKS, SCENES = "masks", "scenes"
 # SCENES for new studies; MASKS for studies and configs stored before the two bands of a
 # photograph were paired (they keep their split). See `harness.data._scenes`.
@@ -21,4 +23,4 @@ def check_split_groups(name: str) -> str:
 def stored_split_groups(stored: Mapping[str, Any]) -> str:
     """The split groups of a study (or data config) with these stored attributes: SCENES for a
     new one (nothing stored), else the stored value, else MASKS (stored before scenes were paired)."""
-    return stored.get("split_groups", MASKS) if stored else SCENES
+    return stored.get(SPLIT_GROUPS_KEY, MASKS) if stored else SCENES

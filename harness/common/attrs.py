@@ -48,8 +48,28 @@ ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WO
               ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT, PRECISION,
               WORKER_RSS_MB, BUDGET_STOPPED, WORKER_NAME)
 
-# Study user attributes. Optuna storages refuse to change a finished trial, so held-out
-# scores computed after a trial ends live on its study, one key per trial number.
+# Study user attributes: the fields of `studies.StudySettings` (a test keeps the two equal).
+SPACE = "space"
+SAMPLER = "sampler"
+PRUNER = "pruner"
+BUDGET = "budget"
+DATA = "data"
+SEED = "seed"
+ARTIFACT_DIR = "artifact_dir"  # the study's filesystem artifact store
+N_TRIALS = "n_trials"  # finished trials the study should hold (its cap)
+HELDOUT_FRACTION = "heldout_fraction"
+REPEATS = "repeats"
+MAX_EPOCHS = "max_epochs"
+HEARTBEAT_S = "heartbeat_s"
+GRACE_S = "grace_s"
+SPLIT_GROUPS = "split_groups"
+STUDY_SETTINGS = (SPACE, SAMPLER, PRUNER, BUDGET, DATA, SEED, ARTIFACT_DIR, N_TRIALS, HELDOUT_FRACTION, REPEATS,
+                  MAX_EPOCHS, HEARTBEAT_S, GRACE_S, SPLIT_GROUPS)
+# Optuna system attributes of a retry (studies/_accounting.py).
+FAILED_TRIAL = "failed_trial"  # the first trial of a retry chain
+RETRY_HISTORY = "retry_history"  # every trial of it
+# Optuna storages refuse to change a finished trial, so held-out scores computed after a
+# trial ends live on its study, one key per trial number.
 HELDOUT_PREFIX = "heldout_score."
 ABLATION_OF = "ablation_of"  # on an ablation study: the searched study it ablates
 ABLATION_BASELINE = "ablation_baseline"  # its baseline configs (TrialConfigs.to_dict)
