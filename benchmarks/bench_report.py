@@ -1,6 +1,6 @@
 """Benchmark: time to write the HTML report of a 10,000-trial study built with create_trial.
 
-    python benchmarks/bench_report.py [--trials 10000] [--epochs 20] [--journal]
+    python benchmarks/bench_report.py [--trials 10000] [--epochs 20] [--journal] [--prune-fraction 0.3]
 
 Prints the total first (first call in the process: lazy imports such as scikit-learn for
 fANOVA included, as in `marsseg report`) with its CPU time, which other jobs on a shared
@@ -22,13 +22,15 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=10_000)
     parser.add_argument("--epochs", type=int, default=20, help="max epochs (intermediate values per trial)")
     parser.add_argument("--journal", action="store_true", help="store the study in a journal file")
+    parser.add_argument("--prune-fraction", type=float, default=0.3,
+                        help="share of pruned trials (0.9: a pruning study, importances at several rungs)")
     args = parser.parse_args()
 
     import optuna
 
     from reports import (ReportConfig, collect_report, read_trials, render_report, write_report,
                          write_study_report)
-    from reports import _ablation, _collect, _importance, _predictions
+    from reports import _ablation, _collect, _importance, _predictions, _rungs, _summary
     from reports.testing import make_fake_study
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -40,7 +42,7 @@ def main() -> None:
             storage = open_storage(f"{tmp}/bench.journal")
         t0 = time.perf_counter()
         study = make_fake_study(args.trials, study_name="bench", storage=storage, max_epochs=args.epochs,
-                                artifact_dir=Path(tmp) / "art", n_workers=8)
+                                artifact_dir=Path(tmp) / "art", n_workers=8, prune_fraction=args.prune_fraction)
         print(f"build {args.trials} trials: {time.perf_counter() - t0:.2f} s (not part of the report time)")
 
         out = Path(tmp) / "report.html"
@@ -58,10 +60,12 @@ def main() -> None:
         print("breakdown (second run, imports warm):")
         cfg = ReportConfig()
         table = _timed("read trials", read_trials, study)
-        _timed("summary", _collect.collect_summary, table, "")
+        _timed("summary", _summary.collect_summary, table, "")
         _timed("comparison", _collect.collect_comparison, table)
-        _timed("importance (PED-ANOVA + fANOVA)", _importance.collect_importances, study, cfg)
-        _timed("ablation effects", _ablation.collect_effects, table, cfg)
+        rungs = _timed("rungs", _rungs.collect_rungs, table, cfg).rungs
+        _timed(f"importance (PED-ANOVA + fANOVA) at {len(rungs)} rung(s)", _importance.collect_importances, table,
+               rungs, cfg, study)
+        _timed(f"ablation effects at {len(rungs)} rung(s)", _ablation.collect_rung_effects, table, rungs, cfg)
         _timed("history", _collect.collect_history, table, cfg)
         _timed("curves", _collect.collect_curves, table, cfg)
         _timed("parallel coordinates", _collect.collect_parallel, table, cfg)

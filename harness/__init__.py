@@ -2,7 +2,8 @@
 with early stopping and pruning, and the budgets and runtime settings it runs under.
 
 Sub-packages: `harness.common` (user errors, attribute names, storage URLs: every package
-may import it) and `harness.data` (the data layer). Names here load on first use (PEP 562),
+may import it), `harness.analytics` (intervals, paired comparisons, rank agreement, ablation
+power: NumPy/SciPy, below the data layer) and `harness.data` (the data layer). Names here load on first use (PEP 562),
 so importing `harness.common` or `harness.data` never pulls in the trial harness.
 """
 

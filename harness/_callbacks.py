@@ -71,6 +71,24 @@ class StopAtEpochBudget(keras.callbacks.Callback):
                       self.trial.number, self.epoch_budget, epoch + 1)
 
 
+class StopAtDeadline(keras.callbacks.Callback):
+    """End training at the end of the first epoch that finishes at or after `deadline`
+    (`time.time()`), so a timed run never cuts an epoch short; `clock` is for tests."""
+
+    def __init__(self, deadline: float, clock: Any = None) -> None:
+        super().__init__()
+        import time
+
+        self.deadline = deadline
+        self.clock = clock or time.time
+        self.stopped_at: int | None = None
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.clock() >= self.deadline:
+            self.model.stop_training = True
+            self.stopped_at = epoch
+
+
 class StopOnSignal(keras.callbacks.Callback):
     """Raise KeyboardInterrupt between batches once `stop.is_set()` (see `StopFlag`)."""
 

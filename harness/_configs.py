@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
+from search_spaces import LR_SCHEDULES
 
 from harness._budgets import Budget, check_schedule
 from harness.data._pipeline import DataConfig
@@ -15,7 +16,9 @@ from harness.common._splits import SCENES, stored_split_groups
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimiser and schedule of one trial: AdamW, early stopping, ReduceLROnPlateau."""
+    """Optimiser and schedule of one trial: AdamW, early stopping, and the learning-rate
+    `schedule` (`search_spaces.LR_SCHEDULES`: `plateau` is ReduceLROnPlateau with `lr_patience`
+    and `lr_factor`; `cosine` and `onecycle` run over `max_epochs` epochs, see `harness._schedules`)."""
 
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -26,6 +29,7 @@ class TrainConfig:
     lr_patience: int = 2
     lr_factor: float = 0.5
     seed: int = 0
+    schedule: str = "plateau"
 
     def __post_init__(self) -> None:
         if not 0.0 < self.lr < 1.0:
@@ -37,6 +41,8 @@ class TrainConfig:
         check_schedule(self.max_epochs, self.steps_per_epoch, self.patience, self.lr_patience)
         if not 0.0 < self.lr_factor < 1.0:
             raise ValueError(f"lr_factor must be in (0, 1), got {self.lr_factor!r}")
+        if self.schedule not in LR_SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; valid schedules: {', '.join(LR_SCHEDULES)}")
 
 
 @dataclass(frozen=True)

@@ -110,12 +110,17 @@ ENSEMBLE_ROUNDS = 20  # picks of greedy selection (with replacement), the first 
 
 @dataclass(frozen=True)
 class Ensemble:
-    """What `select_ensemble` chose: `weights[i]` of candidate i (summing to 1; 0: left out), the
-    val mIoU of that weighted softmax, and each candidate's val mIoU alone."""
+    """What `select_ensemble` chose: `picks[i]`, how often candidate i was picked (0: left out),
+    the val mIoU of the weighted softmax, and each candidate's val mIoU alone."""
 
-    weights: tuple[float, ...]
+    picks: tuple[int, ...]
     val_miou: float
     single_mious: tuple[float, ...]
+
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """Each candidate's weight: its share of the picks (they sum to 1)."""
+        return tuple(p / sum(self.picks) for p in self.picks)
 
     @property
     def best_single(self) -> int:
@@ -131,7 +136,7 @@ def select_ensemble(val_probs: Sequence[np.ndarray], masks: np.ndarray, rounds: 
     Start with the best single candidate; each round adds (again, possibly) the candidate whose
     addition gives the best val mIoU of the mean softmax; the result is the best ensemble over
     all rounds (on a tie the earlier, smaller one), so its val mIoU is never below the best
-    candidate's. Weights are how often each candidate was picked, over the picks.
+    candidate's. A candidate's weight is its share of the picks.
     """
     if not val_probs:
         raise ValueError("select_ensemble needs at least one candidate")
@@ -151,5 +156,4 @@ def select_ensemble(val_probs: Sequence[np.ndarray], masks: np.ndarray, rounds: 
         total += val_probs[pick]
         if scores[pick] > best_score:
             best_counts, best_score = counts.copy(), scores[pick]
-    weights = tuple(float(c) for c in best_counts / best_counts.sum())
-    return Ensemble(weights, float(best_score), singles)
+    return Ensemble(tuple(int(c) for c in best_counts), float(best_score), singles)

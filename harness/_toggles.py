@@ -1,9 +1,11 @@
-"""Controlled-ablation toggles: a registry of name -> function(configs) -> flipped variants.
+"""Toggles: the one registry of design choices, what `marsseg ablate` flips and the report names.
 
-Each function takes a trial's frozen `TrialConfigs` and returns one `Variant` per
-alternative (a bool is flipped; "each bottleneck kind" gives one variant per other kind),
-each a new validated `TrialConfigs` that differs from the input in that one choice. A
-toggle that does not apply to this build returns no variant.
+`TOGGLE_REGISTRY` holds each toggle's name, label and trial param (the report's observational
+effects compare the param's levels) and, for the toggles `marsseg ablate` flips, a function
+from a trial's frozen `TrialConfigs` to one variant per alternative (a bool is flipped; "each
+bottleneck kind" gives one variant per other kind), each a new validated `TrialConfigs` that
+differs from the input in that one choice. A toggle that does not apply to this build returns
+no variant. `TOGGLES` is the name -> function view of the flippable ones.
 """
 
 from __future__ import annotations
@@ -72,20 +74,46 @@ def _loss_mix(c: TrialConfigs) -> list[tuple[str, TrialConfigs]]:
             if (a, b) != here]
 
 
-TOGGLES: dict[str, Callable[[TrialConfigs], list[tuple[str, TrialConfigs]]]] = {
-    "residual": _flip("model", "residual"),
-    "se": _se_levels,
-    "bottleneck": _each_other("model", "bottleneck", BOTTLENECKS),
-    "attention_gates": _flip("model", "attention_gates"),
-    "dropout": _dropout,
-    "deep_supervision": _flip("model", "deep_supervision"),
-    "geometric": _flip("data", "geometric"),
-    "photometric": _flip("data", "photometric"),
-    "oversample": _flip("data", "oversample"),
-    "exclude_background": _flip("loss", "exclude_background"),
-    "dice": _each_other("loss", "dice", DICE_VARIANTS),
-    "loss_mix": _loss_mix,
-}
+Flips = Callable[[TrialConfigs], list[tuple[str, TrialConfigs]]]
+
+
+class Toggle(NamedTuple):
+    """One design choice. `name`: what `marsseg ablate --toggles` takes; `label`: how the report
+    and the ablation name it; `param`: the trial param whose levels the report's observational
+    effects compare (None: not one param); `variants`: the flips of `marsseg ablate` (None:
+    observed only); `baseline`: the string values of `param` that mean "without" (any case;
+    False and 0 always do)."""
+
+    name: str
+    label: str
+    param: str | None
+    variants: Flips | None = None
+    baseline: tuple[str, ...] = ("none", "off", "plain", "simple", "standard", "no", "uniform")
+
+
+TOGGLE_REGISTRY: tuple[Toggle, ...] = (
+    Toggle("residual", "residual", "model.residual", _flip("model", "residual")),
+    Toggle("se", "SE", "model.se_levels", _se_levels),
+    Toggle("bottleneck", "bottleneck", "model.bottleneck", _each_other("model", "bottleneck", BOTTLENECKS)),
+    Toggle("attention_gates", "attention gates", "model.attention_gates", _flip("model", "attention_gates")),
+    Toggle("dropout", "dropout", "model.dropout", _dropout),
+    Toggle("deep_supervision", "deep supervision", "model.deep_supervision", _flip("model", "deep_supervision")),
+    Toggle("geometric", "geometric augmentation", "aug.geometric", _flip("data", "geometric")),
+    Toggle("photometric", "photometric augmentation", "aug.photometric", _flip("data", "photometric")),
+    Toggle("oversample", "oversampling", "data.oversample", _flip("data", "oversample")),
+    Toggle("class_weighting", "loss class weights", "loss.class_weighting"),
+    Toggle("exclude_background", "loss without background", "loss.exclude_background",
+           _flip("loss", "exclude_background")),
+    Toggle("dice", "Dice variant", "loss.dice", _each_other("loss", "dice", DICE_VARIANTS), ("course",)),
+    Toggle("loss_mix", "Dice/focal mix", None, _loss_mix),
+)
+
+TOGGLES: dict[str, Flips] = {t.name: t.variants for t in TOGGLE_REGISTRY if t.variants is not None}
+
+
+def toggle_label(name: str) -> str:
+    """The label of toggle `name` (the name itself when it is not in the registry)."""
+    return next((t.label for t in TOGGLE_REGISTRY if t.name == name), name)
 
 
 def ablation_variants(baseline: TrialConfigs, toggles: Sequence[str]) -> list[Variant]:

@@ -2,12 +2,14 @@
 
 `build(configs, image_shape)` builds the model to fit (seeded, after a fresh Keras session);
 `train(configs, data, ...)` makes the datasets, compiles, and fits it with the recorder,
-early stopping and ReduceLROnPlateau, plus the caller's callbacks (Optuna's pruning
-callback, KerasTuner's checkpointing). Neither knows Optuna or KerasTuner.
+early stopping and the learning-rate schedule (`harness._schedules`; ReduceLROnPlateau for
+`plateau`), plus the caller's callbacks (Optuna's pruning callback, KerasTuner's
+checkpointing). Neither knows Optuna or KerasTuner.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -72,6 +74,7 @@ def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any
     from marsseg_models import VAL_MIOU, MeanIoU, compile_model, precision_policy, resolve_precision
 
     from harness._callbacks import EpochRecorder, StopOnSignal
+    from harness._schedules import lr_schedule
     from harness.data import make_datasets
 
     precision = resolve_precision(precision)
@@ -83,19 +86,18 @@ def train(configs: Any, data: Any, *, model: Any = None, callbacks: Sequence[Any
         train_ds = train_ds.repeat()
     if on_built is not None:
         on_built(model)
+    steps = configs.train.steps_per_epoch or math.ceil(info.n_train / configs.train.batch_size)
     with precision_policy(precision):
-        fit_model = compile_model(model, configs.loss, lr=configs.train.lr, weight_decay=configs.train.weight_decay,
-                                  class_pixel_share=info.class_share)
+        fit_model = compile_model(model, configs.loss, lr=lr_schedule(configs.train, steps),
+                                  weight_decay=configs.train.weight_decay, class_pixel_share=info.class_share)
     recorder = EpochRecorder(VAL_MIOU, MeanIoU)
     stopper = keras.callbacks.EarlyStopping(monitor=VAL_MIOU, mode="max", patience=configs.train.patience,
                                             restore_best_weights=True)
-    all_callbacks = [
-        recorder,
-        stopper,
-        keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=configs.train.lr_factor,
-                                          patience=configs.train.lr_patience, min_lr=1e-6),
-        *callbacks,
-    ]
+    all_callbacks = [recorder, stopper]
+    if configs.train.schedule == "plateau":
+        all_callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=configs.train.lr_factor,
+                                                               patience=configs.train.lr_patience, min_lr=1e-6))
+    all_callbacks.extend(callbacks)
     if stop is not None:
         all_callbacks.append(StopOnSignal(stop))
     start = time.perf_counter()

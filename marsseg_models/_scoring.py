@@ -34,18 +34,21 @@ def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 5)
 
 
 def ious_from_confusion(cm: np.ndarray) -> np.ndarray:
-    """IoU of every class from a confusion matrix; NaN where the union is empty."""
+    """IoU of every class from a confusion matrix (or a stack (..., C, C) of them); NaN where the union is empty."""
     cm = np.asarray(cm, dtype=np.float64)
-    tp = np.diag(cm)
-    union = cm.sum(axis=0) + cm.sum(axis=1) - tp
+    tp = np.diagonal(cm, axis1=-2, axis2=-1)
+    union = cm.sum(axis=-2) + cm.sum(axis=-1) - tp
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(union > 0, tp / np.where(union > 0, union, 1), np.nan)
 
 
-def mean_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> float:
-    """Mean IoU over `classes`, skipping absent ones; 0.0 when all are absent."""
-    ious = ious_from_confusion(cm)[list(classes)]
-    return float(np.nanmean(ious)) if np.any(~np.isnan(ious)) else 0.0
+def mean_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> float | np.ndarray:
+    """Mean IoU over `classes`, skipping absent ones; 0.0 when all are absent (a stack of matrices: an array)."""
+    ious = ious_from_confusion(cm)[..., list(classes)]
+    present = ~np.isnan(ious)
+    means = np.where(present.any(axis=-1), np.where(present, ious, 0.0).sum(axis=-1) / np.maximum(present.sum(axis=-1), 1),
+                     0.0)
+    return float(means) if means.ndim == 0 else means
 
 
 def per_class_iou(cm: np.ndarray, classes: tuple[int, ...] = SCORED_CLASSES) -> dict[str, float]:

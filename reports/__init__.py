@@ -6,7 +6,7 @@ embedded once, no outside request) plus the comparison table as CSV, Markdown an
 Heavy imports (optuna, pandas, plotly) happen inside functions; TensorFlow never.
 """
 
-from reports._ablation import TOGGLES, Effect, Toggle, bootstrap_diff_ci, collect_effects
+from reports._ablation import Effect, RungEffects, bootstrap_diff_ci, collect_effects, collect_rung_effects
 from reports._benchmark import benchmark_section, collect_benchmark, write_benchmark_report
 from reports._collect import (
     CompareSeries,
@@ -14,35 +14,38 @@ from reports._collect import (
     HeldoutRow,
     History,
     ParallelCoords,
-    Summary,
     Timeline,
     VariantRow,
+    best_index,
     collect_comparison,
     collect_compare_series,
     collect_curves,
     collect_heldout,
     collect_history,
     collect_parallel,
-    collect_summary,
     collect_timeline,
+    ranked_rows,
     variant_label,
 )
 from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, PairedEffect, collect_controlled, find_ablation
-from reports._importance import Importance, collect_importances
+from reports._importance import Importance, RungImportance, collect_importances, rung_study
 from reports._predictions import Predictions, collect_predictions
 from reports._report import ReportData, collect_report, render_report, write_report, write_study_report
+from reports._rungs import Fidelities, Rung, collect_rungs
+from reports._summary import ConfigRow, Summary, TimeSpent, collect_summary
 from reports._table1 import PUBLISHED_MIOU, PublishedRow, match_table1, table1_rows
 from reports._tables import to_csv, to_latex, to_markdown, write_tables
 from reports._trials import TrialTable, read_trials
 
 __all__ = [
     "PUBLISHED_MIOU",
-    "TOGGLES",
     "CompareSeries",
+    "ConfigRow",
     "ControlledAblation",
     "Curves",
     "Effect",
+    "Fidelities",
     "HeldoutRow",
     "History",
     "Importance",
@@ -52,17 +55,21 @@ __all__ = [
     "PublishedRow",
     "ReportConfig",
     "ReportData",
+    "Rung",
+    "RungEffects",
+    "RungImportance",
     "Summary",
+    "TimeSpent",
     "Timeline",
-    "Toggle",
     "TrialTable",
     "VariantRow",
     "benchmark_section",
+    "best_index",
     "bootstrap_diff_ci",
     "collect_benchmark",
+    "collect_compare_series",
     "collect_comparison",
     "collect_controlled",
-    "collect_compare_series",
     "collect_curves",
     "collect_effects",
     "collect_heldout",
@@ -71,12 +78,16 @@ __all__ = [
     "collect_parallel",
     "collect_predictions",
     "collect_report",
+    "collect_rung_effects",
+    "collect_rungs",
     "collect_summary",
     "collect_timeline",
     "find_ablation",
     "match_table1",
+    "ranked_rows",
     "read_trials",
     "render_report",
+    "rung_study",
     "table1_rows",
     "to_csv",
     "to_latex",

@@ -1,40 +1,25 @@
-"""Ablation effects: val mIoU with versus without each toggle, with a bootstrap CI."""
+"""Marginal effects: val mIoU with versus without each toggle at one rung, with a bootstrap CI.
+
+The toggles, their labels and the values that mean "without" come from `harness.TOGGLE_REGISTRY`,
+the registry `marsseg ablate` flips.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
+from harness.analytics import bootstrap_diff_ci, bootstrap_means, percentile_ci  # noqa: F401  (one home: harness.analytics)
 
 from reports._collect import complete_mask
 from reports._config import ReportConfig
+from reports._rungs import Rung
 from reports._trials import TrialTable, param_column
 
 
-class Toggle(NamedTuple):
-    """A design choice: `param` is "without" at False, 0 or one of the strings `baseline` (any case)."""
-
-    label: str
-    param: str
-    baseline: tuple[str, ...] = ("none", "off", "plain", "simple", "standard", "no", "uniform")
-
-
-TOGGLES: tuple[Toggle, ...] = (
-    Toggle("residual blocks", "model.residual"),
-    Toggle("squeeze-and-excite", "model.se_levels"),
-    Toggle("bottleneck kind", "model.bottleneck"),
-    Toggle("attention gates", "model.attention_gates"),
-    Toggle("dropout placement", "model.dropout"),
-    Toggle("deep supervision", "model.deep_supervision"),
-    Toggle("geometric augmentation", "aug.geometric"),
-    Toggle("photometric augmentation", "aug.photometric"),
-    Toggle("oversampling", "data.oversample"),
-    Toggle("loss class weights", "loss.class_weighting"),
-)
-
-
 class Effect(NamedTuple):
-    """Mean difference (with - without) over complete trials; `ci` is None when too few."""
+    """Mean difference (with - without) over the trials of a rung; `ci` is None when too few."""
 
     toggle: str
     param: str
@@ -49,28 +34,6 @@ class Effect(NamedTuple):
     note: str
 
 
-def bootstrap_means(x: np.ndarray, n_boot: int, rng: np.random.Generator) -> np.ndarray:
-    """Means of `n_boot` resamples (with replacement) of `x`, drawn in memory-bounded chunks."""
-    chunk = max(1, 4_000_000 // max(len(x), 1))
-    return np.concatenate([
-        x[rng.integers(0, len(x), (min(chunk, n_boot - s), len(x)), dtype=np.int32)].mean(axis=1)
-        for s in range(0, n_boot, chunk)])
-
-
-def percentile_ci(diffs: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Central `level` percentile interval of bootstrap differences."""
-    tail = (1 - level) / 2 * 100
-    lo, hi = np.percentile(diffs, [tail, 100 - tail])
-    return float(lo), float(hi)
-
-
-def bootstrap_diff_ci(a: np.ndarray, b: np.ndarray, n_boot: int, seed: int,
-                      level: float = 0.95) -> tuple[float, float]:
-    """Percentile bootstrap CI of mean(a) - mean(b), resampling each group independently."""
-    rng = np.random.default_rng(seed)
-    return percentile_ci(bootstrap_means(a, n_boot, rng) - bootstrap_means(b, n_boot, rng), level)
-
-
 def _is_baseline(value: Any, baseline: frozenset[str]) -> bool:
     if isinstance(value, str):
         return value.lower() in baseline
@@ -81,22 +44,38 @@ def _is_baseline(value: Any, baseline: frozenset[str]) -> bool:
     return False
 
 
-def collect_effects(table: TrialTable, config: ReportConfig,
-                    toggles: tuple[Toggle, ...] = TOGGLES) -> list[Effect]:
-    """One effect per toggle level present in the study (e.g. ASPP vs plain, PP vs plain)."""
-    done = complete_mask(table)
-    values = table.frame["value"].to_numpy(dtype=float)
+class RungEffects(NamedTuple):
+    """The marginal effects at one rung."""
+
+    rung: Rung
+    effects: list[Effect]
+
+
+def collect_rung_effects(table: TrialTable, rungs: Sequence[Rung], config: ReportConfig) -> list[RungEffects]:
+    """The marginal effects at each rung."""
+    return [RungEffects(r, collect_effects(table, config, r)) for r in rungs]
+
+
+def collect_effects(table: TrialTable, config: ReportConfig, rung: Rung | None = None,
+                    toggles: Sequence[Any] | None = None) -> list[Effect]:
+    """One effect per toggle level present at `rung` (e.g. ASPP vs plain, PP vs plain); `rung` None:
+    the complete trials' final values. `toggles`: `harness.Toggle`s (None: the registry's)."""
+    from harness import TOGGLE_REGISTRY
+
+    rows, values = (_complete(table) if rung is None else (rung.rows, rung.values))
     effects: list[Effect] = []
-    for k, toggle in enumerate(toggles):
-        raw = param_column(table, toggle.param).to_numpy(dtype=object)
-        present = done & np.array([v is not None and v == v for v in raw], dtype=bool)
+    for k, toggle in enumerate(TOGGLE_REGISTRY if toggles is None else toggles):
+        if toggle.param is None:
+            continue
+        raw = param_column(table, toggle.param).to_numpy(dtype=object)[rows]
+        present = np.array([v is not None and v == v for v in raw], dtype=bool)
         if not present.any():
             continue
         distinct = {str(v) for v in raw[present]}
         if len(distinct) == 1:
             value = distinct.pop()
             effects.append(Effect(toggle.label, toggle.param, value, value, 0, 0, float("nan"), float("nan"),
-                                  float("nan"), None, f"not varied in this study (always {value})"))
+                                  float("nan"), None, f"not varied in these trials (always {value})"))
             continue
         baseline = frozenset(b.lower() for b in toggle.baseline)
         base = present & np.array([_is_baseline(v, baseline) for v in raw], dtype=bool)
@@ -108,6 +87,12 @@ def collect_effects(table: TrialTable, config: ReportConfig,
         for level_name, level_mask in _levels(raw, present & ~base):
             effects.append(_effect(toggle, level_name, base_name, values[level_mask], b, base_means, config, rng))
     return effects
+
+
+def _complete(table: TrialTable) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and final values of the complete trials."""
+    rows = np.flatnonzero(complete_mask(table))
+    return rows, table.frame["value"].to_numpy(dtype=float)[rows]
 
 
 def _levels(raw: np.ndarray, on: np.ndarray) -> list[tuple[str, np.ndarray]]:
@@ -124,12 +109,12 @@ def _name(values: np.ndarray) -> str:
     return "/".join(names)
 
 
-def _effect(toggle: Toggle, with_name: str, without_name: str, a: np.ndarray, b: np.ndarray,
+def _effect(toggle: Any, with_name: str, without_name: str, a: np.ndarray, b: np.ndarray,
             base_means: np.ndarray | None, config: ReportConfig, rng: np.random.Generator) -> Effect:
     mean_a = float(a.mean()) if len(a) else float("nan")
     mean_b = float(b.mean()) if len(b) else float("nan")
     if len(a) < config.min_group or len(b) < config.min_group:
-        note = (f"too few trials to tell (need at least {config.min_group} complete trials on each side, "
+        note = (f"too few trials to tell (need at least {config.min_group} trials on each side, "
                 f"have {len(a)} with and {len(b)} without)")
         return Effect(toggle.label, toggle.param, with_name, without_name, len(a), len(b),
                       mean_a, mean_b, mean_a - mean_b, None, note)

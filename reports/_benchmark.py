@@ -12,6 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from reports._html import figure_div, note, page, table
 
 ANCHOR, TITLE = "benchmark", "Benchmark"
@@ -68,12 +70,22 @@ def final_rows(result: Any) -> list[list[Any]]:
     rows = []
     for band, regret, target in zip(result.by_epochs, result.regret, result.targets):
         hits = "never" if not target.reached else f"{target.mean_epochs:.1f}"
-        heldout, scored = result.heldout.get(band.method, (math.nan, 0))
         rows.append([band.method, band.n_seeds, f"{band.mean[-1]:.4f}", f"± {(band.high[-1] - band.low[-1]) / 2:.4f}",
-                     f"{heldout:.4f} ({scored}/{band.n_seeds})" if scored else "not scored",
+                     heldout_cell(result, band.method, band.n_seeds),
                      f"{result.ranks[band.method][-1]:.2f}", f"{regret.mean[-1]:.3f}",
                      f"{hits} ({target.reached}/{band.n_seeds})"])
     return rows
+
+
+def heldout_cell(result: Any, method: str, n_runs: int) -> str:
+    """Mean held-out mIoU of the method's runs' best trials with its 95% t-interval over the runs scored
+    (each run carves its own held-out split with its seed, so the interval holds seed and split noise)."""
+    from harness.analytics import format_interval, t_interval
+
+    scored = np.array([r.heldout for r in result.runs if r.method == method and not math.isnan(r.heldout)])
+    if not len(scored):
+        return "not scored"
+    return f"{scored.mean():.4f} {format_interval(t_interval(scored))} ({len(scored)}/{n_runs})".replace("  ", " ")
 
 
 def benchmark_html(result: Any, exports: list[str] = ()) -> str:
@@ -86,7 +98,7 @@ def benchmark_html(result: Any, exports: list[str] = ()) -> str:
         band_figure(result.regret, "Normalized regret", "epochs consumed", "(best - value) / (best - worst)"),
     ]
     divs = "".join(f"<div>{figure_div(f, f'bench-{i}')}</div>" for i, f in enumerate(figures))
-    header = ("method", "seeds", "best val mIoU (mean)", "95% half-width", "held-out mIoU of best (mean)",
+    header = ("method", "seeds", "best val mIoU (mean)", "95% half-width", "held-out mIoU of best (mean [95% CI])",
               "mean rank", "regret", f"epochs to {target:.4f}")
     return (f'<div class="row">{divs}</div>' + table(header, final_rows(result))
             + note(f"Benchmark {result.name}: every run is the study {result.name}/METHOD/SEED; the budget is "
@@ -95,7 +107,8 @@ def benchmark_html(result: Any, exports: list[str] = ()) -> str:
                    "a run with no value yet ranks last. Regret is normalized between the best value of any run "
                    f"({result.best:.4f}) and the worst trial ({result.worst:.4f}). Target: the lowest final best "
                    "of any run, so every run reaches it. Held-out: the mIoU, on images no run ever saw, of each run's "
-                   "best complete trial by val mIoU (the one `marsseg predict` uses), mean over the runs scored.")
+                   "best complete trial by val mIoU (the one `marsseg predict` uses), mean over the runs scored, with a "
+                   "95% t-interval over those runs (each run's held-out split is carved with its own seed).")
             + (note("Also written as: " + ", ".join(exports)) if exports else ""))
 
 

@@ -9,69 +9,11 @@ from harness.common import attrs
 
 from reports._config import ReportConfig
 from reports._table1 import ARCH_PARAMS, FAMILY_LABELS, match_table1
-from reports._trials import HELDOUT_MIOU, SCORED_NAMES, TrialTable, param_column
+from reports._trials import (BEST_STEP, BEST_VAL, HELDOUT_MIOU, SCORED_NAMES, WORKER_NAME, TrialTable,
+                             param_column)
 
 _BOTTLENECK_LABELS = {"aspp": "ASPP", "pp": "PP", "dilated": "dilated bottleneck"}
 STUDY_ATTRS = ("space", "sampler", "pruner", "budget", "max_epochs", "data", "seed")
-
-
-# ---------------------------------------------------------------- summary
-class Summary(NamedTuple):
-    """Section 1: what was searched and what it cost."""
-
-    study_name: str
-    storage: str
-    attrs: dict[str, Any]
-    counts: dict[str, int]
-    train_seconds: float
-    epochs_run: int
-    epochs_saved_by_pruning: int | None
-    epochs_saved_by_early_stopping: int | None
-    best_value: float | None
-    best_number: int | None
-    best_params: dict[str, Any]
-    fail_reasons: dict[str, int]
-
-
-def collect_summary(table: TrialTable, storage: str) -> Summary:
-    """Counts per state, compute used and the epochs pruning saved."""
-    f = table.frame
-    counts = {s: int((f["state"] == s).sum()) for s in ("COMPLETE", "PRUNED", "FAIL", "RUNNING", "WAITING")}
-    finished = f[f["state"].isin(["COMPLETE", "PRUNED"])]
-    epochs = finished["epochs_run"].astype(float)
-    max_epochs = table.user_attrs.get("max_epochs")
-    saved_pruning = saved_early = None
-    if isinstance(max_epochs, (int, float)) and max_epochs > 0:
-        pruned = epochs[finished["state"] == "PRUNED"].dropna()
-        complete = epochs[finished["state"] == "COMPLETE"].dropna()
-        saved_pruning = int(np.clip(max_epochs - pruned, 0, None).sum())
-        saved_early = int(np.clip(max_epochs - complete, 0, None).sum())
-    best_value = best_number = None
-    best_params: dict[str, Any] = {}
-    idx = best_index(table)
-    if idx is not None:
-        best_value = float(f["value"].iloc[idx])
-        best_number = int(f["number"].iloc[idx])
-        best_params = dict(table.trials[idx].params)
-    reasons: dict[str, int] = {}
-    for t in table.trials:
-        if t.state.name == "FAIL":
-            reason = str(t.user_attrs.get(attrs.FAIL_REASON, "no fail_reason recorded"))
-            reasons[reason] = reasons.get(reason, 0) + 1
-    return Summary(
-        study_name=table.study_name,
-        storage=storage,
-        attrs={k: table.user_attrs[k] for k in STUDY_ATTRS if k in table.user_attrs},
-        counts=counts,
-        train_seconds=float(np.nansum(f["train_seconds"].astype(float))),
-        epochs_run=int(np.nansum(epochs)),
-        epochs_saved_by_pruning=saved_pruning,
-        epochs_saved_by_early_stopping=saved_early,
-        best_value=best_value,
-        best_number=best_number,
-        best_params=best_params,
-        fail_reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
-    )
 
 
 def complete_mask(table: TrialTable) -> np.ndarray:
@@ -80,51 +22,63 @@ def complete_mask(table: TrialTable) -> np.ndarray:
     return ((f["state"] == "COMPLETE") & np.isfinite(f["value"].astype(float))).to_numpy()
 
 
+def ranked_rows(table: TrialTable, mask: np.ndarray | None = None) -> list[int]:
+    """Frame rows (within `mask`) of the complete and pruned trials with a val mIoU, best first:
+    the one ranking rule of `marsseg evaluate` and `predict` (`harness.ranked_trials`)."""
+    from harness import ranked_trials
+
+    rows = range(len(table.trials)) if mask is None else np.flatnonzero(mask)
+    row_of = {table.trials[i].number: int(i) for i in rows}
+    return [row_of[t.number] for t in ranked_trials(table.trials[i] for i in row_of.values())]
+
+
 def best_index(table: TrialTable, mask: np.ndarray | None = None) -> int | None:
-    """Row index of the best complete trial (within `mask`), or None."""
-    ok = complete_mask(table) if mask is None else complete_mask(table) & mask
-    if not ok.any():
-        return None
-    values = table.frame["value"].to_numpy(dtype=float).copy()
-    values[~ok] = -np.inf if table.direction == "maximize" else np.inf
-    return int(np.argmax(values) if table.direction == "maximize" else np.argmin(values))
+    """Row of the best trial (within `mask`) by the ranking rule (`ranked_rows`), or None."""
+    ranked = ranked_rows(table, mask)
+    return ranked[0] if ranked else None
 
 
 # ---------------------------------------------------------------- comparison table
 class VariantRow(NamedTuple):
-    """Section 2: one architecture variant (family + toggles)."""
+    """Section 2: one architecture variant (family + toggles) over its complete and pruned trials."""
 
     variant: str
     params: dict[str, Any]
-    n: int
-    n_pruned: int
-    best: float
-    mean: float
+    n: int  # complete trials
+    n_pruned: int  # pruned trials that reported a val mIoU
+    best: float  # the best trial's `harness.best_val` (a pruned trial's best reported epoch)
+    mean: float  # final val mIoU over the complete trials (NaN: none)
     std: float
     per_class: dict[str, float]
     n_params: int | None
-    epochs: int | None
+    epochs: int | None  # epochs the best trial ran
     best_number: int
     reported: float | None
     reported_label: str | None
     heldout: float | None = None  # held-out mIoU of the best trial (what to believe)
+    best_state: str = "complete"  # the best trial's state, lower case
+    best_after: int | None = None  # epochs trained when the best trial reached `best`
+    heldout_ci: tuple[float, float] | None = None  # 95% bootstrap interval of `heldout` over photographs
 
 
 def variant_label(params: dict[str, Any]) -> str:
-    """Course-report style name: `Double U-Net, residual, SE (2 levels), ASPP`."""
+    """Course-report style name: `Double U-Net, residual, SE (2 levels), ASPP` (toggle labels from
+    `harness.TOGGLE_REGISTRY`)."""
+    from harness import toggle_label
+
     family = params.get("model.family")
     parts = [FAMILY_LABELS.get(str(family), str(family))]
     if _on(params.get("model.residual")):
-        parts.append("residual")
+        parts.append(toggle_label("residual"))
     se = params.get("model.se_levels")
     if _on(se):
         counted = isinstance(se, (int, np.integer)) and not isinstance(se, bool)
-        parts.append(f"SE ({se} level{'s' if se != 1 else ''})" if counted else "SE")
+        parts.append(f"{toggle_label('se')} ({se} level{'s' if se != 1 else ''})" if counted else toggle_label("se"))
     bottleneck = params.get("model.bottleneck")
     if _on(bottleneck) and str(bottleneck) != "plain":
-        parts.append(_BOTTLENECK_LABELS.get(str(bottleneck), f"{bottleneck} bottleneck"))
+        parts.append(_BOTTLENECK_LABELS.get(str(bottleneck), f"{bottleneck} {toggle_label('bottleneck')}"))
     if _on(params.get("model.attention_gates")):
-        parts.append("attention gates")
+        parts.append(toggle_label("attention_gates"))
     return ", ".join(parts)
 
 
@@ -145,30 +99,30 @@ def _architectures(table: TrialTable) -> Any:
 
 
 def collect_comparison(table: TrialTable) -> list[VariantRow]:
-    """One row per architecture variant over complete trials, best first."""
+    """One row per architecture variant over its complete and pruned trials, each at the fidelity
+    it reached; rows and each row's best trial follow the ranking rule (`ranked_rows`)."""
     f = table.frame
     keys = _architectures(table)
-    label = [variant_label(r) for r in keys.to_dict("records")]
-    work = f.assign(_variant=label)
-    done = complete_mask(table)
+    records = keys.to_dict("records")
+    groups: dict[str, list[int]] = {}
+    for i in ranked_rows(table):
+        groups.setdefault(variant_label(records[i]), []).append(i)
+    state = f["state"].to_numpy()
+    value = f["value"].to_numpy(dtype=float)
     rows: list[VariantRow] = []
-    for name, idx in work.groupby("_variant", sort=False).indices.items():
-        ok = idx[done[idx]]
-        if len(ok) == 0:
-            continue
-        values = f["value"].to_numpy(dtype=float)[ok]
-        pick = ok[int(np.argmax(values) if table.direction == "maximize" else np.argmin(values))]
-        best_row = f.iloc[pick]
+    for name, idx in groups.items():
+        pick, best_row = idx[0], f.iloc[idx[0]]
+        final = value[[i for i in idx if state[i] == "COMPLETE"]]
         params = {p: v for p, v in keys.iloc[pick].items() if v is not None}
         published = match_table1(params)
         rows.append(VariantRow(
-            variant=str(name),
+            variant=name,
             params=params,
-            n=len(ok),
-            n_pruned=int((f["state"].to_numpy()[idx] == "PRUNED").sum()),
-            best=float(best_row["value"]),
-            mean=float(values.mean()),
-            std=float(values.std(ddof=1)) if len(values) > 1 else float("nan"),
+            n=len(final),
+            n_pruned=sum(state[i] == "PRUNED" for i in idx),
+            best=float(best_row[BEST_VAL]),
+            mean=float(final.mean()) if len(final) else float("nan"),
+            std=float(final.std(ddof=1)) if len(final) > 1 else float("nan"),
             per_class={c: float(best_row[f"iou.{c}"]) for c in SCORED_NAMES},
             n_params=_int_or_none(best_row["n_params"]),
             epochs=_int_or_none(best_row["epochs_run"]),
@@ -176,9 +130,17 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
             reported=published.miou if published else None,
             reported_label=published.label if published else None,
             heldout=_float_or_none(best_row.get(HELDOUT_MIOU)),
+            best_state=str(state[pick]).lower(),
+            best_after=None if _int_or_none(best_row[BEST_STEP]) is None else int(best_row[BEST_STEP]) + 1,
+            heldout_ci=_heldout_ci(table, int(best_row["number"])),
         ))
-    rows.sort(key=lambda r: -r.best if table.direction == "maximize" else r.best)
     return rows
+
+
+def _heldout_ci(table: TrialTable, number: int) -> tuple[float, float] | None:
+    """The stored 95% interval of trial `number`'s held-out mIoU (None: not scored, or scored before intervals)."""
+    ci = ((attrs.heldout_scores(table.user_attrs).get(number) or {}).get("interval") or {}).get("miou")
+    return None if ci is None else (float(ci[0]), float(ci[1]))
 
 
 class HeldoutRow(NamedTuple):
@@ -191,6 +153,7 @@ class HeldoutRow(NamedTuple):
     val: float  # its best val mIoU (a pruned trial's best reported epoch, whose weights were scored)
     heldout: float
     per_class: dict[str, float | None]
+    interval: dict | None = None  # 95% bootstrap over photographs (`ScoreInterval.to_dict()`); None: scored before
 
 
 def collect_heldout(table: TrialTable) -> list[HeldoutRow]:
@@ -208,7 +171,7 @@ def collect_heldout(table: TrialTable) -> list[HeldoutRow]:
         i, score = row_of[t.number], scores[t.number]
         rows.append(HeldoutRow(t.number, t.state.name.lower(), variant_label(keys.iloc[i].to_dict()),
                                _int_or_none(table.frame[attrs.EPOCHS_RUN].iloc[i]), float(best_val(t)),
-                               float(score["miou"]), dict(score.get("per_class_iou") or {})))
+                               float(score["miou"]), dict(score.get("per_class_iou") or {}), score.get("interval")))
     return rows
 
 
@@ -228,13 +191,15 @@ def _int_or_none(value: Any) -> int | None:
 
 # ---------------------------------------------------------------- search dynamics
 class History(NamedTuple):
-    """Objective of complete trials by number, the best so far, and how many are drawn."""
+    """Each complete and pruned trial's best val mIoU (`harness.best_val`) by number, its state,
+    the best so far (pruned trials credited, as `harness.trial_points` does) and how many are drawn."""
 
     numbers: np.ndarray
     values: np.ndarray
     best_numbers: np.ndarray
     best_so_far: np.ndarray
     n_total: int
+    states: np.ndarray  # "COMPLETE" / "PRUNED" of each drawn point
 
 
 class Curves(NamedTuple):
@@ -248,7 +213,8 @@ class Curves(NamedTuple):
 
 
 class ParallelCoords(NamedTuple):
-    """The sampled complete trials (`numbers`) of the parallel-coordinates plot, as columns.
+    """The sampled complete and pruned trials (`numbers`) of the parallel-coordinates plot, as
+    columns: their state and epochs run first, then every param; `objective` is their best val mIoU.
 
     Categorical and absent values are coded as numbers with tick labels (absent: "n/a").
     """
@@ -262,28 +228,36 @@ class ParallelCoords(NamedTuple):
 
 
 class Timeline(NamedTuple):
-    """Start/end of every trial that started, by worker."""
+    """Start/end of every trial that started, one row per worker (`workers`: its name, which a
+    recycled worker's processes share); `restarts`: (worker, time) where a new process took over."""
 
     numbers: np.ndarray
     workers: list[str]
     states: list[str]
     starts: list[Any]
     ends: list[Any]
+    processes: list[str]
+    restarts: list[tuple[str, Any]]
+
+
+def _scored_rows(table: TrialTable) -> np.ndarray:
+    """Rows of the trials with a best val mIoU (complete and pruned ones that reported)."""
+    return np.flatnonzero(np.isfinite(table.frame[BEST_VAL].to_numpy(dtype=float)))
 
 
 def collect_history(table: TrialTable, config: ReportConfig) -> History:
-    """Values in trial order; the best-so-far line keeps every improvement, points are sampled."""
-    ok = complete_mask(table)
-    numbers = table.frame["number"].to_numpy()[ok]
-    values = table.frame["value"].to_numpy(dtype=float)[ok]
-    order = np.argsort(numbers, kind="stable")
-    numbers, values = numbers[order], values[order]
-    best = np.maximum.accumulate(values) if table.direction == "maximize" else np.minimum.accumulate(values)
+    """Best values in trial order; the best-so-far line keeps every improvement, points are sampled."""
+    f = table.frame
+    rows = _scored_rows(table)
+    rows = rows[np.argsort(f["number"].to_numpy()[rows], kind="stable")]
+    numbers, values = f["number"].to_numpy()[rows], f[BEST_VAL].to_numpy(dtype=float)[rows]
+    best = np.maximum.accumulate(values) if len(values) else values
     changed = np.r_[True, best[1:] != best[:-1]] if len(best) else np.zeros(0, bool)
     if len(changed):
         changed[-1] = True
     keep = _sample(len(values), config.max_history_points, config.seed, must=np.flatnonzero(changed))
-    return History(numbers[keep], values[keep], numbers[changed], best[changed], len(values))
+    return History(numbers[keep], values[keep], numbers[changed], best[changed], len(values),
+                   f["state"].to_numpy().astype(str)[rows][keep])
 
 
 def _sample(n: int, limit: int, seed: int, must: np.ndarray | None = None) -> np.ndarray:
@@ -298,10 +272,9 @@ def _sample(n: int, limit: int, seed: int, must: np.ndarray | None = None) -> np
 
 
 def _best_and_sample(table: TrialTable, rows: np.ndarray, limit: int, seed: int) -> np.ndarray:
-    """`rows` if at most `limit`, else the best tenth of `limit` plus a seeded sample of the rest."""
-    values = table.frame["value"].to_numpy(dtype=float)[rows]
-    sign = -1 if table.direction == "maximize" else 1
-    top = np.argsort(np.where(np.isfinite(values), sign * values, np.inf), kind="stable")[: limit // 10]
+    """`rows` if at most `limit`, else the best tenth of `limit` (by best val mIoU) plus a seeded sample."""
+    values = table.frame[BEST_VAL].to_numpy(dtype=float)[rows]
+    top = np.argsort(np.where(np.isfinite(values), -values, np.inf), kind="stable")[: limit // 10]
     return rows[_sample(len(rows), limit, seed, must=top)]
 
 
@@ -321,18 +294,23 @@ def collect_curves(table: TrialTable, config: ReportConfig) -> Curves:
 
 
 def collect_parallel(table: TrialTable, config: ReportConfig) -> ParallelCoords:
-    """Every param as a column over a sample of complete trials (log params on log10)."""
-    ok = np.flatnonzero(complete_mask(table))
-    keep = _best_and_sample(table, ok, config.max_parcoords, config.seed)
-    names, columns, ticks = [], [], []
+    """State, epochs run and every param as columns over a sample of the complete and pruned
+    trials (log params on log10), coloured by their best val mIoU."""
+    rows = _scored_rows(table)
+    keep = _best_and_sample(table, rows, config.max_parcoords, config.seed)
+    f = table.frame
+    states = f["state"].to_numpy().astype(str)[keep]
+    names, columns, ticks = ["state", "epochs run"], [], []
+    state_column, state_ticks = _encode(np.array([s.lower() for s in states], dtype=object), None)
+    columns += [state_column, f["epochs_run"].to_numpy(dtype=float)[keep]]
+    ticks += [state_ticks, None]
     for name in table.param_names:
         raw = param_column(table, name).to_numpy(dtype=object)[keep]
         column, tick = _encode(raw, table.distributions.get(name))
         names.append(name)
         columns.append(column)
         ticks.append(tick)
-    f = table.frame
-    return ParallelCoords(names, columns, ticks, f["value"].to_numpy(dtype=float)[keep], len(ok),
+    return ParallelCoords(names, columns, ticks, f[BEST_VAL].to_numpy(dtype=float)[keep], len(rows),
                           f["number"].to_numpy()[keep])
 
 
@@ -366,13 +344,21 @@ def _log_ticks(x: np.ndarray) -> tuple[list[float], list[str]]:
 
 
 def collect_timeline(table: TrialTable) -> Timeline:
-    """Every trial with a start time; running ones end at the latest known time."""
+    """Every trial with a start time on its worker's row; running ones end at the latest known
+    time. A restart is where a worker's next trial ran in another process than its last one."""
     f = table.frame
     rows = f[f["start"].notna()]
     latest = max([t for t in list(rows["complete"].dropna()) + list(rows["start"])], default=None)
     ends = [c if c is not None and c == c else latest for c in rows["complete"]]
-    return Timeline(rows["number"].to_numpy(), list(rows["worker"]), list(rows["state"]),
-                    list(rows["start"]), ends)
+    workers, processes = list(rows[WORKER_NAME]), list(rows["worker"])
+    restarts, last = [], {}
+    for i in np.argsort(np.asarray(rows["start"], dtype="datetime64[ns]"), kind="stable"):
+        worker, process = workers[i], processes[i]
+        if last.get(worker, process) != process:
+            restarts.append((worker, rows["start"].iloc[i]))
+        last[worker] = process
+    return Timeline(rows["number"].to_numpy(), workers, list(rows["state"]), list(rows["start"]), ends,
+                    processes, restarts)
 
 
 # ---------------------------------------------------------------- compare
@@ -390,27 +376,19 @@ class CompareSeries(NamedTuple):
 
 
 def collect_compare_series(table: TrialTable) -> CompareSeries:
-    """Finished trials in completion order; epochs of pruned trials count too."""
-    f = table.frame
-    fin = f[f["state"].isin(["COMPLETE", "PRUNED"])]
-    key = [c.timestamp() if c is not None and c == c else float(n)
-           for c, n in zip(fin["complete"], fin["number"])]
-    order = np.lexsort((fin["number"].to_numpy(), np.array(key, dtype=float)))
-    epochs = np.nan_to_num(fin["epochs_run"].to_numpy(dtype=float)[order], nan=0.0)
-    values = fin["value"].to_numpy(dtype=float)[order]
-    values[fin["state"].to_numpy()[order] != "COMPLETE"] = np.nan
-    fill = -np.inf if table.direction == "maximize" else np.inf
-    acc = np.maximum.accumulate if table.direction == "maximize" else np.minimum.accumulate
-    best = acc(np.where(np.isnan(values), fill, values)) if len(values) else np.zeros(0)
-    best = np.where(np.isinf(best), np.nan, best)
-    finite = best[np.isfinite(best)]
+    """Finished trials in completion order (`harness.trial_points`): every trial's epochs count as
+    consumed, and each is credited with the best val mIoU it reported, pruned ones included."""
+    from harness import run_curve, trial_points
+
+    curve = run_curve(table.study_name, 0, trial_points(table.trials))
+    finite = curve.best[np.isfinite(curve.best)]
     return CompareSeries(
         study_name=table.study_name,
         sampler=str(table.user_attrs.get("sampler", "?")),
         pruner=str(table.user_attrs.get("pruner", "?")),
-        epochs=np.cumsum(epochs),
-        best_so_far=best,
-        n_trials=len(fin),
+        epochs=curve.epochs,
+        best_so_far=curve.best,
+        n_trials=len(curve.epochs),
         best=float(finite[-1]) if len(finite) else None,
-        epochs_total=int(epochs.sum()),
+        epochs_total=int(curve.epochs[-1]) if len(curve.epochs) else 0,
     )

@@ -1,7 +1,8 @@
 """Drawing: each function turns one section's collected data into a plotly figure.
 
-Where `optuna.visualization` has the plot (history, learning curves, parallel coordinates),
-it draws an in-memory copy of the trials the collector sampled; the other plots are ours.
+Where `optuna.visualization` has the plot (learning curves), it draws an in-memory copy of the
+trials the collector sampled; the other plots are ours (Optuna's history and parallel coordinates
+draw complete trials only, and a pruned study's trials count at the fidelity each reached).
 """
 
 from __future__ import annotations
@@ -75,21 +76,20 @@ def _optuna_plot(plot: Callable[..., Any], table: TrialTable, numbers: Sequence[
     return fig
 
 
-def history_figure(h: History, table: TrialTable) -> Any:
-    """Optuna's optimization history of the sampled points, numbered as in the study.
-
-    The sample holds every improvement, so Optuna's best-value line over it is the exact one.
-    """
-    from optuna.visualization import plot_optimization_history
-
-    fig = _optuna_plot(plot_optimization_history, table, h.numbers, params=False, curves=False,
-                       target_name="val mIoU")
-    for trace in fig.data:  # the copy numbers its trials 0..n-1, in the order of h.numbers
-        if trace.x:
-            trace.x = h.numbers[np.asarray(trace.x, dtype=int)]
-    fig.update_traces(name="complete trial", selector={"name": "val mIoU"})
-    fig.update_traces(name="best so far", line_shape="hv", selector={"mode": "lines"})
-    fig.update_layout(xaxis_title="trial number", height=380)
+def history_figure(h: History) -> Any:
+    """Each trial's best val mIoU by trial number, pruned ones marked, and the exact best-so-far line."""
+    go = _go()
+    fig = go.Figure()
+    for state, symbol in (("COMPLETE", "circle"), ("PRUNED", "x")):
+        idx = np.flatnonzero(h.states == state)
+        if len(idx):
+            fig.add_trace(go.Scatter(
+                x=h.numbers[idx], y=h.values[idx], mode="markers", name=f"{state.lower()} trial",
+                marker={"symbol": symbol, "color": STATE_COLORS[state], "size": 7},
+                hovertemplate=f"trial %{{x}} ({state.lower()}): %{{y:.4f}}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=np.r_[h.best_numbers, h.numbers[-1:]], y=np.r_[h.best_so_far, h.best_so_far[-1:]],
+                             mode="lines", line_shape="hv", name="best so far", line={"color": "#444"}))
+    fig.update_layout(xaxis_title="trial number", yaxis_title="best val mIoU of the trial", height=380, **_LAYOUT)
     return fig
 
 
@@ -121,18 +121,26 @@ def curves_figure(c: Curves, table: TrialTable) -> Any:
     return fig
 
 
-def parallel_figure(p: ParallelCoords, table: TrialTable) -> Any:
-    """Optuna's parallel coordinates of the sampled complete trials (absent params on a None tick)."""
-    from optuna.visualization import plot_parallel_coordinate
-
-    fig = _optuna_plot(plot_parallel_coordinate, table, p.numbers, params=True, curves=False,
-                       target_name="val mIoU")
-    fig.update_layout(height=500, margin={"l": 60, "r": 40, "t": 40, "b": 90})
+def parallel_figure(p: ParallelCoords) -> Any:
+    """Parallel coordinates of the sampled trials: state and epochs run first, then every param,
+    coloured by each trial's best val mIoU (absent params on an "n/a" tick)."""
+    go = _go()
+    dims = []
+    for name, column, tick in zip(p.names, p.columns, p.ticks):
+        dim = {"label": name, "values": column}
+        if tick is not None:
+            dim.update(tickvals=tick[0], ticktext=tick[1])
+        dims.append(dim)
+    dims.append({"label": "val mIoU", "values": p.objective})
+    fig = go.Figure(go.Parcoords(dimensions=dims, labelangle=-30, labelside="top", line={
+        "color": p.objective, "colorscale": "Blues", "showscale": True, "colorbar": {"title": "val mIoU"}}))
+    fig.update_layout(height=560, margin={"l": 70, "r": 70, "t": 130, "b": 40}, template="plotly_white")
     return fig
 
 
 def timeline_figure(t: Timeline) -> Any:
-    """One horizontal bar per trial on its worker's row, coloured by state."""
+    """One row per worker, a horizontal bar per trial coloured by state, a mark where a new process
+    of the worker took over (`--recycle`)."""
     # Ours: Optuna's plot_timeline gives every trial its own row and does not show workers.
     go = _go()
     fig = go.Figure()
@@ -150,7 +158,11 @@ def timeline_figure(t: Timeline) -> Any:
         y[0::3] = y[1::3] = workers[idx]
         fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=state.lower(),
                                  line={"color": color, "width": 10}))
-    fig.update_layout(xaxis={"title": "time", "type": "date"},
+    if t.restarts:
+        at = np.datetime_as_string(np.asarray([r[1] for r in t.restarts], dtype="datetime64[ms]"), unit="ms")
+        fig.add_trace(go.Scatter(x=at, y=[r[0] for r in t.restarts], mode="markers", name="new process",
+                                 marker={"symbol": "line-ns-open", "size": 22, "color": "#000"}))
+    fig.update_layout(xaxis={"title": "time", "type": "date"}, yaxis={"type": "category"},
                       height=max(280, 40 * len(set(t.workers)) + 160), **_LAYOUT)
     return fig
 

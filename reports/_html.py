@@ -17,7 +17,8 @@ table{border-collapse:collapse;font-size:.9em;margin:8px 0}
 th,td{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 td.num{text-align:right;font-variant-numeric:tabular-nums}th{background:#f3f3f3}
 .note{color:#555;font-size:.9em}.empty{color:#a33;font-weight:600}.row{display:flex;flex-wrap:wrap;gap:16px}
-.row>div{flex:1 1 480px;min-width:0}code{background:#f3f3f3;padding:1px 4px;border-radius:3px}
+.row>div{flex:1 1 480px;min-width:0}.row.cfg>div{flex:1 1 220px}h4{margin:6px 0 2px}
+.hint{color:#6b4a00;background:#fff6e0;border-left:4px solid #e0a800;padding:6px 10px}code{background:#f3f3f3;padding:1px 4px;border-radius:3px}
 """
 _NUMBER = re.compile(r"[-+]?[\d,]*\.?\d+( ± [\d.]+)?")
 

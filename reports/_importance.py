@@ -1,4 +1,5 @@
-"""Parameter importances: PED-ANOVA (handles conditional params) and fANOVA, side by side."""
+"""Parameter importances per rung: PED-ANOVA (handles conditional params) and fANOVA, side by side,
+each Optuna's evaluator run on an in-memory study of the trials' values at that rung."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from reports._config import ReportConfig
-from reports._trials import sampled_study
+from reports._rungs import Rung
+from reports._trials import TrialTable
 
 
 class Importance(NamedTuple):
@@ -20,49 +22,96 @@ class Importance(NamedTuple):
     note: str
 
 
-def collect_importances(study: Any, config: ReportConfig) -> list[Importance]:
-    """PED-ANOVA on every complete trial, fANOVA on at most `fanova_max_trials` of them."""
-    from optuna.trial import TrialState
+class RungImportance(NamedTuple):
+    """Both methods at one rung; `agreement`: its rank agreement with the end (`harness.analytics.
+    Agreement`) over the trials that trained beyond it, None with fewer than 3 (or at the end)."""
 
-    complete = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
-    return [_ped_anova(study, len(complete)), _fanova(study, complete, config)]
+    rung: Rung
+    results: list[Importance]
+    agreement: Any = None
 
 
-def _ped_anova(study: Any, n: int) -> Importance:
+AGREEMENT_TRIALS = 100  # at most this many trials (a seeded sample) in a rung's rank agreement
+
+
+def rung_agreement(table: TrialTable, rung: Rung, seed: int = 0) -> Any:
+    """Rank agreement (`harness.analytics.rank_agreement`) between the rung's values and the best val
+    mIoU of the trials that trained beyond it; None at the end of training or with fewer than 3 such trials."""
+    from harness.analytics import rank_agreement
+
+    if rung.step is None:
+        return None
+    deeper = [k for k, i in enumerate(rung.rows) if len(table.curves[i][1]) > rung.step + 1]
+    if len(deeper) < 3:
+        return None
+    if len(deeper) > AGREEMENT_TRIALS:
+        deeper = sorted(np.random.default_rng(seed).choice(deeper, AGREEMENT_TRIALS, replace=False))
+    finals = [float(table.curves[rung.rows[k]][1].max()) for k in deeper]
+    return rank_agreement([[rung.values[k]] for k in deeper], finals, seed=seed)[0]
+
+
+def collect_importances(table: TrialTable, rungs: list[Rung], config: ReportConfig,
+                        study: Any = None) -> list[RungImportance]:
+    """PED-ANOVA on every trial of each rung, fANOVA on at most `fanova_max_trials` of them.
+
+    study: the study of `table`; at the end-of-training rung (its complete trials, their values)
+    the evaluators read it directly instead of a copy (None: a copy).
+    """
+    out = []
+    for rung in rungs:
+        n, note = len(rung.rows), ""
+        if study is not None and rung.step is None:
+            whole = study
+        else:  # an in-memory copy: at most `rung_max_trials` of the rung's trials (a seeded sample)
+            pick = _sample(n, config.rung_max_trials, config.seed)
+            whole = rung_study(table, rung.rows[pick], rung.values[pick])
+            if len(pick) < n:
+                n, note = len(pick), f"on a seeded random subsample of {len(pick)} of {len(rung.rows)} trials; "
+        out.append(RungImportance(rung, [_ped_anova(whole, n, note), _fanova(table, rung, config, whole)],
+                                  rung_agreement(table, rung, config.seed)))
+    return out
+
+
+def _sample(n: int, limit: int, seed: int) -> np.ndarray:
+    """All of range(n), or a sorted seeded sample of `limit` of them."""
+    return np.arange(n) if n <= limit else np.sort(np.random.default_rng(seed).choice(n, size=limit, replace=False))
+
+
+def rung_study(table: TrialTable, rows: np.ndarray, values: np.ndarray) -> Any:
+    """An in-memory study of the trials `rows` as COMPLETE with `values` (their params kept)."""
+    import optuna
+    from optuna.trial import TrialState, create_trial
+
+    study = optuna.create_study(direction=table.direction)
+    study.add_trials(create_trial(state=TrialState.COMPLETE, value=float(v), params=table.trials[i].params,
+                                  distributions=table.trials[i].distributions) for i, v in zip(rows, values))
+    return study
+
+
+def _ped_anova(study: Any, n: int, note: str = "") -> Importance:
     from optuna.importance import PedAnovaImportanceEvaluator
 
-    method = "PED-ANOVA"
-    if n < 10:
-        return Importance(method, {}, n, f"needs at least 10 complete trials, has {n}")
     result, error = _run(study, PedAnovaImportanceEvaluator())
-    note = "all complete trials; conditional parameters are included"
-    return Importance(method, result, n, error or note)
+    return Importance("PED-ANOVA", result, n, error or (note or "every trial of the rung; ")
+                      + "conditional parameters are included")
 
 
-def _fanova(study: Any, complete: list[Any], config: ReportConfig) -> Importance:
+def _fanova(table: TrialTable, rung: Rung, config: ReportConfig, whole: Any) -> Importance:
+    """fANOVA on `whole` (the rung's study), or on a seeded subsample of the rung when it is large."""
     from optuna.importance import FanovaImportanceEvaluator
 
-    method = "fANOVA"
-    n = len(complete)
-    if n < 10:
-        return Importance(method, {}, n, f"needs at least 10 complete trials, has {n}")
+    n = len(rung.rows)
     note = (f"random forest of {config.fanova_trees} trees, depth {config.fanova_depth}; "
             "only parameters present in every trial (conditional ones are left out)")
-    target = study
+    target = whole
     if n > config.fanova_max_trials:
-        target = _subsample_study(study, complete, config)
-        n = config.fanova_max_trials
-        note = f"on a seeded random subsample of {n} of {len(complete)} complete trials; " + note
+        pick = _sample(n, config.fanova_max_trials, config.seed)
+        target = rung_study(table, rung.rows[pick], rung.values[pick])
+        note = f"on a seeded random subsample of {len(pick)} of {n} trials; " + note
     evaluator = FanovaImportanceEvaluator(n_trees=config.fanova_trees, max_depth=config.fanova_depth,
                                           seed=config.seed)
     result, error = _run(target, evaluator)
-    return Importance(method, result, n, error or note)
-
-
-def _subsample_study(study: Any, complete: list[Any], config: ReportConfig) -> Any:
-    rng = np.random.default_rng(config.seed)
-    pick = rng.choice(len(complete), size=config.fanova_max_trials, replace=False)
-    return sampled_study([complete[i] for i in np.sort(pick)], study.direction, curves=False)
+    return Importance("fANOVA", result, min(n, config.fanova_max_trials), error or note)
 
 
 def _run(study: Any, evaluator: Any) -> tuple[dict[str, float], str]:

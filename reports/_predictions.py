@@ -10,7 +10,7 @@ import numpy as np
 from harness.common import attrs
 
 from reports._collect import best_index
-from reports._trials import TrialTable
+from reports._trials import BEST_VAL, TrialTable
 
 
 class Predictions(NamedTuple):
@@ -26,7 +26,7 @@ class Predictions(NamedTuple):
 
 
 def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> Predictions:
-    """Pick the best complete trial that saved weights (else any predictions) and load its npz."""
+    """Pick the best trial (the ranking rule) that saved weights (else any predictions) and load its npz."""
     f = table.frame
     has = lambda key: np.array([bool(t.user_attrs.get(key)) for t in table.trials], dtype=bool)  # noqa: E731
     with_preds = has(attrs.PREDICTIONS_ARTIFACT)
@@ -35,21 +35,27 @@ def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> 
     if idx is None:
         idx = best_index(table)
         if idx is None:
-            return Predictions(None, None, None, None, None, None, "no complete trial")
-        return Predictions(int(f["number"].iloc[idx]), float(f["value"].iloc[idx]), None, None, None,
+            return Predictions(None, None, None, None, None, None, "no complete or pruned trial with a val mIoU")
+        return Predictions(int(f["number"].iloc[idx]), float(f[BEST_VAL].iloc[idx]), None, None, None,
                            _confusion(table.trials[idx]),
                            "no trial saved a predictions artifact; confusion matrix of the best trial")
     trial = table.trials[idx]
-    number, value = int(f["number"].iloc[idx]), float(f["value"].iloc[idx])
+    number, value = int(f["number"].iloc[idx]), float(f[BEST_VAL].iloc[idx])
     directory = artifact_dir or table.user_attrs.get("artifact_dir")
+    where = "the folder given with --artifacts" if artifact_dir else "the study's artifact_dir"
+    missing = lambda why: Predictions(number, value, None, None, None, _confusion(trial), why)  # noqa: E731
+    if not directory:
+        return missing("The study records no artifact folder: pass `marsseg report --artifacts DIR` with the "
+                       "folder its workers saved artifacts to.")
+    if not Path(directory).is_dir():
+        return missing(f"The predictions of trial {number} were looked for in {directory} ({where}), which "
+                       "does not exist here: if the artifacts were moved or the journal was copied from another "
+                       "machine, pass `marsseg report --artifacts DIR` with the folder that holds them.")
     try:
-        arrays = _load_npz(str(directory), trial.user_attrs[attrs.PREDICTIONS_ARTIFACT]) if directory else None
+        arrays = _load_npz(str(directory), trial.user_attrs[attrs.PREDICTIONS_ARTIFACT])
     except (OSError, KeyError, ValueError) as exc:
-        return Predictions(number, value, None, None, None, _confusion(trial),
-                           f"predictions artifact could not be read from {directory}: {type(exc).__name__}")
-    if arrays is None:
-        return Predictions(number, value, None, None, None, _confusion(trial),
-                           "the study has no artifact_dir; pass --artifacts DIR")
+        return missing(f"The predictions artifact of trial {number} could not be read from {directory} ({where}: "
+                       f"{type(exc).__name__}): pass `marsseg report --artifacts DIR` with the folder that holds it.")
     return Predictions(number, value, arrays["images"][:k], arrays["masks"][:k], arrays["preds"][:k],
                        _confusion(trial), "")
 
@@ -62,8 +68,6 @@ def _confusion(trial: Any) -> np.ndarray | None:
 def _load_npz(directory: str, artifact_id: str) -> dict[str, np.ndarray]:
     from optuna.artifacts import FileSystemArtifactStore, download_artifact
 
-    if not Path(directory).is_dir():
-        raise FileNotFoundError(directory)
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "predictions.npz")
         download_artifact(artifact_store=FileSystemArtifactStore(directory), file_path=path,

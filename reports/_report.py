@@ -6,14 +6,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from reports._ablation import Effect, collect_effects
-from reports._collect import (CompareSeries, Curves, HeldoutRow, History, ParallelCoords, Summary, Timeline,
-                              VariantRow, collect_comparison, collect_compare_series, collect_curves, collect_heldout,
-                              collect_history, collect_parallel, collect_summary, collect_timeline)
+from reports._ablation import RungEffects, collect_rung_effects
+from reports._collect import (CompareSeries, Curves, HeldoutRow, History, ParallelCoords, Timeline, VariantRow,
+                              collect_comparison, collect_compare_series, collect_curves, collect_heldout,
+                              collect_history, collect_parallel, collect_timeline)
 from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, collect_controlled
-from reports._importance import Importance, collect_importances
+from reports._importance import RungImportance, collect_importances
 from reports._predictions import Predictions, collect_predictions
+from reports._rungs import Fidelities, collect_rungs
+from reports._summary import Summary, collect_summary
 from reports._trials import TrialTable, read_trials
 
 
@@ -23,8 +25,9 @@ class ReportData(NamedTuple):
     summary: Summary
     comparison: list[VariantRow]
     heldout: list[HeldoutRow]
-    importances: list[Importance]
-    effects: list[Effect]
+    fidelities: Fidelities  # the rungs importances and effects are computed at
+    importances: list[RungImportance]
+    effects: list[RungEffects]
     history: History
     curves: Curves
     parallel: ParallelCoords
@@ -45,12 +48,14 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
     config = config or ReportConfig()
     table = read_trials(study)
     series = [collect_compare_series(table)] + [collect_compare_series(read_trials(s)) for s in compare]
+    fidelities = collect_rungs(table, config)
     return ReportData(
         summary=collect_summary(table, storage_label),
         comparison=collect_comparison(table),
         heldout=collect_heldout(table),
-        importances=collect_importances(study, config),
-        effects=collect_effects(table, config),
+        fidelities=fidelities,
+        importances=collect_importances(table, fidelities.rungs, config, study),
+        effects=collect_rung_effects(table, fidelities.rungs, config),
         history=collect_history(table, config),
         curves=collect_curves(table, config),
         parallel=collect_parallel(table, config),

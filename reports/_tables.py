@@ -10,8 +10,9 @@ from reports._collect import VariantRow
 from reports._trials import SCORED_NAMES
 
 REPORTED_HEADER = "reported mIoU (course data; compare with held-out)"
-HEADER = ("variant", "n", "best val mIoU", "held-out mIoU", "mean ± std",
-          *(f"IoU {c.replace('_', ' ')}" for c in SCORED_NAMES), "params", "epochs", "best trial", REPORTED_HEADER)
+HEADER = ("variant", "complete / pruned", "best val mIoU", "reached after (epochs)", "best trial", "held-out mIoU [95% CI]",
+          "final val mIoU of complete (mean ± std)", *(f"IoU {c.replace('_', ' ')}" for c in SCORED_NAMES),
+          "params", "epochs run", REPORTED_HEADER)
 
 
 def fmt(x: float | None, digits: int = 4) -> str:
@@ -19,14 +20,23 @@ def fmt(x: float | None, digits: int = 4) -> str:
     return "" if x is None or x != x else f"{x:.{digits}f}"
 
 
+def _with_ci(x: float | None, ci: tuple[float, float] | None) -> str:
+    """`fmt(x)` and its interval "[lo, hi]" when there is one."""
+    from harness.analytics import format_interval
+
+    return f"{fmt(x)} {format_interval(ci)}".strip() if x is not None and x == x else fmt(x)
+
+
 def table_rows(rows: list[VariantRow]) -> list[list[str]]:
     """Formatted cells, one list per variant, in `HEADER` order."""
     out = []
     for r in rows:
-        spread = f"{r.mean:.4f} ± {r.std:.4f}" if r.std == r.std else f"{r.mean:.4f}"
-        out.append([r.variant, str(r.n), fmt(r.best), fmt(r.heldout), spread, *(fmt(r.per_class.get(c), 3) for c in SCORED_NAMES),
+        spread = "" if r.mean != r.mean else f"{r.mean:.4f} ± {r.std:.4f}" if r.std == r.std else f"{r.mean:.4f}"
+        out.append([r.variant, f"{r.n} / {r.n_pruned}", fmt(r.best), "" if r.best_after is None else str(r.best_after),
+                    f"{r.best_number} ({r.best_state})", _with_ci(r.heldout, r.heldout_ci), spread,
+                    *(fmt(r.per_class.get(c), 3) for c in SCORED_NAMES),
                     "" if r.n_params is None else f"{r.n_params:,}", "" if r.epochs is None else str(r.epochs),
-                    str(r.best_number), fmt(r.reported, 5)])
+                    fmt(r.reported, 5)])
     return out
 
 
@@ -34,12 +44,14 @@ def to_csv(rows: list[VariantRow]) -> str:
     """CSV with raw (unrounded) numbers."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["variant", "n", "n_pruned", "best", "heldout", "mean", "std", *(f"iou_{c}" for c in SCORED_NAMES),
-                "n_params", "epochs", "best_trial", "reported_miou_course_data", "reported_row"])
+    w.writerow(["variant", "n", "n_pruned", "best", "best_after_epochs", "best_trial", "best_state", "heldout",
+                "mean", "std", *(f"iou_{c}" for c in SCORED_NAMES), "n_params", "epochs",
+                "reported_miou_course_data", "reported_row"])
     for r in rows:
-        w.writerow([r.variant, r.n, r.n_pruned, r.best, "" if r.heldout is None else r.heldout, r.mean, "" if r.std != r.std else r.std,
-                    *(r.per_class.get(c) for c in SCORED_NAMES), r.n_params, r.epochs, r.best_number,
-                    "" if r.reported is None else r.reported, r.reported_label or ""])
+        w.writerow([r.variant, r.n, r.n_pruned, r.best, "" if r.best_after is None else r.best_after, r.best_number,
+                    r.best_state, "" if r.heldout is None else r.heldout, "" if r.mean != r.mean else r.mean,
+                    "" if r.std != r.std else r.std, *(r.per_class.get(c) for c in SCORED_NAMES), r.n_params,
+                    r.epochs, "" if r.reported is None else r.reported, r.reported_label or ""])
     return buf.getvalue()
 
 

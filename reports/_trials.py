@@ -13,6 +13,9 @@ SCORED_NAMES = tuple(CLASS_NAMES[c] for c in SCORED_CLASSES)
 """Keys of the `per_class_iou` user attribute (background is not scored)."""
 
 HELDOUT_MIOU = "heldout_miou"  # frame column: the trial's held-out mIoU (NaN when not scored)
+BEST_VAL = "best_val"  # frame column: `harness.best_val` (complete: value; pruned: best reported epoch; else NaN)
+BEST_STEP = "best_step"  # frame column: the 0-based epoch of that best value (NaN when none)
+WORKER_NAME = "worker_name"  # frame column: the worker (its recycled processes under one name; else `worker`)
 _ATTRS = (attrs.EPOCHS_RUN, attrs.BEST_EPOCH, attrs.TRAIN_SECONDS, attrs.N_PARAMS)
 
 
@@ -29,14 +32,14 @@ class TrialTable(NamedTuple):
     trials: list[Any]  # FrozenTrial, aligned with frame rows
 
 
-_SECTION_OF = {"model": "model", "loss": "loss", "aug": "data", "data": "data", "train": "train"}
+SECTION_OF = {"model": "model", "loss": "loss", "aug": "data", "data": "data", "train": "train"}  # param prefix -> configs section
 
 
 def trained_value(name: str, value: Any, configs: dict[str, Any] | None) -> Any:
     """The value param `name` actually trained with: read from the trial's stored configs
     (`configs` attribute) when they hold it, else the recorded param."""
     prefix, _, field = name.partition(".")
-    section = (configs or {}).get(_SECTION_OF.get(prefix, ""), {})
+    section = (configs or {}).get(SECTION_OF.get(prefix, ""), {})
     return section.get(field, value) if isinstance(section, dict) else value
 
 
@@ -44,7 +47,9 @@ def read_trials(study: Any) -> TrialTable:
     """Collect `study`'s trials (all states) without copying them; params are the trained values."""
     import pandas as pd
 
-    trials = study.get_trials(deepcopy=False)
+    from harness import best_val
+
+    trials = [t for t in study.get_trials(deepcopy=False) if not attrs.is_surplus(t)]
     heldout = attrs.heldout_scores(study.user_attrs)
     rows: list[dict[str, Any]] = []
     curves: list[tuple[np.ndarray, np.ndarray]] = []
@@ -60,6 +65,10 @@ def read_trials(study: Any) -> TrialTable:
             "complete": t.datetime_complete,
             "worker": str(ua.get(attrs.WORKER, "unknown")),
         }
+        row[WORKER_NAME] = str(ua.get(attrs.WORKER_NAME, row["worker"]))
+        best = best_val(t)
+        row[BEST_VAL] = np.nan if best is None else float(best)
+        row[BEST_STEP] = np.nan if best is None else _best_step(t)
         for key in _ATTRS:
             row[key] = ua.get(key, np.nan)
         row[HELDOUT_MIOU] = heldout.get(t.number, {}).get("miou", np.nan)
@@ -77,11 +86,22 @@ def read_trials(study: Any) -> TrialTable:
         curves.append((steps[order], values[order]))
     frame = pd.DataFrame(rows)
     if frame.empty:
-        frame = pd.DataFrame(columns=["number", "state", "value", "start", "complete", "worker",
+        frame = pd.DataFrame(columns=["number", "state", "value", "start", "complete", "worker", WORKER_NAME,
+                                      BEST_VAL, BEST_STEP,
                                       *_ATTRS, HELDOUT_MIOU, *(f"iou.{c}" for c in SCORED_NAMES)])
     direction = "maximize" if study.direction.name == "MAXIMIZE" else "minimize"
     return TrialTable(study.study_name, dict(study.user_attrs), direction, frame,
                       list(param_names), distributions, curves, trials)
+
+
+def _best_step(trial: Any) -> int | float:
+    """The epoch (0-based) of a trial's best value: `best_epoch` of a complete trial that records
+    it, else its best reported step (NaN: none)."""
+    recorded = trial.user_attrs.get(attrs.BEST_EPOCH)
+    if trial.state.name == "COMPLETE" and isinstance(recorded, int):
+        return recorded
+    values = trial.intermediate_values
+    return max(values, key=lambda step: (values[step], -step)) if values else np.nan
 
 
 def sampled_study(trials: Sequence[Any], direction: Any, *, params: bool = True, curves: bool = True) -> Any:

@@ -3,7 +3,8 @@
 `make_fake_study` builds trials with `optuna.trial.create_trial` that follow the
 user-attribute contract of ARCHITECTURE.md: dotted params, per-epoch `val_miou`
 intermediate values, `per_class_iou`, `epochs_run`, `best_epoch`, `train_seconds`,
-`n_params`, `worker`, `confusion_matrix` and artifact ids, plus the study attributes.
+`n_params`, `worker` and `worker_name`, `configs`, `confusion_matrix` and artifact ids, plus the
+study attributes (sampler and pruner named as `studies` names them: "tpe", "sha").
 Values follow a known additive model (see `TRUE_EFFECTS`) so tests can check that the
 report recovers it.
 """
@@ -20,7 +21,7 @@ from harness.common import attrs
 
 from reports._browser import BrowserCheck, check_in_browser, find_chromium
 from reports._table1 import ARCH_PARAMS
-from reports._trials import SCORED_NAMES
+from reports._trials import SCORED_NAMES, SECTION_OF
 
 __all__ = ["TRUE_EFFECTS", "BrowserCheck", "check_in_browser", "fake_predictions", "find_chromium",
            "make_fake_study"]
@@ -116,7 +117,21 @@ def _confusion(value: float, rng: np.random.Generator) -> list[list[int]]:
     return cm.tolist()
 
 
-def _user_attrs(params: dict[str, Any], curve: np.ndarray, seconds: float, worker: str,
+STEPS_PER_EPOCH, BATCH_SIZE = 50, 16  # the fake trials' train config: 800 images an epoch
+
+
+def fake_configs(params: dict[str, Any], max_epochs: int) -> dict[str, dict[str, Any]]:
+    """A `configs` attribute for `params`: each param in its section, plus fixed train settings."""
+    out: dict[str, dict[str, Any]] = {"model": {"depth": 4}, "loss": {}, "data": {},
+                                      "train": {"batch_size": BATCH_SIZE, "steps_per_epoch": STEPS_PER_EPOCH,
+                                                "max_epochs": max_epochs}}
+    for name, value in params.items():
+        prefix, _, field = name.partition(".")
+        out[SECTION_OF[prefix]][field] = value
+    return out
+
+
+def _user_attrs(params: dict[str, Any], curve: np.ndarray, seconds: float, worker: tuple[str, str],
                 rng: np.random.Generator, complete: bool) -> dict[str, Any]:
     best = int(np.argmax(curve)) if len(curve) else 0
     top = float(curve[best]) if len(curve) else 0.0
@@ -128,7 +143,8 @@ def _user_attrs(params: dict[str, Any], curve: np.ndarray, seconds: float, worke
         attrs.BEST_EPOCH: best,
         attrs.TRAIN_SECONDS: float(seconds),
         attrs.N_PARAMS: int(n_params + 1000 * params["model.se_levels"]),
-        attrs.WORKER: worker,
+        attrs.WORKER: worker[0],
+        attrs.WORKER_NAME: worker[1],
     }
     if complete:
         out[attrs.CONFUSION_MATRIX] = _confusion(top, rng)
@@ -179,8 +195,9 @@ def make_fake_study(
     artifact_dir: str | Path | None = None,
     n_with_artifacts: int = 2,
     running: int = 0,
-    sampler: str = "TPESampler",
+    sampler: str = "tpe",
     table1_first: bool = True,
+    recycle: int = 0,
 ) -> Any:
     """A study of `n_trials` finished fake trials (+ `running` RUNNING ones) in `storage`.
 
@@ -188,14 +205,16 @@ def make_fake_study(
     fractions; the best `n_with_artifacts` complete trials get predictions and weights
     artifacts written to a filesystem store at `artifact_dir` (when given). With
     `table1_first`, the first seven trials take the architectures of the course report's
-    Table 1 (`search_spaces.TABLE1_PRESETS`).
+    Table 1 (`search_spaces.TABLE1_PRESETS`). Trial i runs on worker `i % n_workers`
+    (`worker_name` `host/worker-<w>`); with `recycle`, each worker's process (`worker`
+    `host:<pid>`) is replaced every `recycle` of its trials, as `--recycle` does.
     """
     import optuna
     from optuna.trial import TrialState, create_trial
 
     rng = np.random.default_rng(seed)
     study = optuna.create_study(study_name=study_name, storage=storage, direction="maximize")
-    study_attrs = {"space": "fake", "sampler": sampler, "pruner": "MedianPruner", "budget": "cpu",
+    study_attrs = {"space": "fake", "sampler": sampler, "pruner": "sha", "budget": "cpu",
              "max_epochs": max_epochs, "data": "synthetic", "seed": seed,
              "artifact_dir": str(artifact_dir) if artifact_dir else ""}
     for key, value in study_attrs.items():
@@ -209,7 +228,8 @@ def make_fake_study(
         if number < len(presets):
             params.update(presets[number])
         w = number % n_workers
-        worker = f"worker{w}:{4000 + w}"
+        process = 4000 + w + (1000 * (number // n_workers // recycle) if recycle else 0)
+        worker = (f"host:{process}", f"host/worker-{w}")
         final = _final_miou(params, rng)
         roll = rng.random()
         state = (TrialState.RUNNING if number >= n_trials else TrialState.FAIL if roll < fail_fraction
@@ -225,7 +245,8 @@ def make_fake_study(
         clocks[w] = start + dt.timedelta(seconds=seconds + 1.0)
         done = state in (TrialState.COMPLETE, TrialState.PRUNED)
         user_attrs = (_user_attrs(params, curve, seconds, worker, rng, state == TrialState.COMPLETE)
-                      if done else {"worker": worker})
+                      if done else {attrs.WORKER: worker[0], attrs.WORKER_NAME: worker[1]})
+        user_attrs[attrs.CONFIGS] = fake_configs(params, max_epochs)
         if state == TrialState.FAIL:
             user_attrs[attrs.FAIL_REASON] = "ResourceExhaustedError: OOM when allocating tensor"
         trial = create_trial(

@@ -33,6 +33,7 @@ from studies._search import SearchRequest, default_artifact_dir, resolve_data, r
 from studies._settings import PRUNERS, SAMPLERS, StudySettings
 from studies._study import create_or_resume, enqueue_presets, load_settings, remaining_trials
 from studies._summary import format_table, summary_rows
+from studies._train import RECIPE, TrainRecipe, TrainRequest, run_train
 from studies._worker import WorkerSpec, run_worker, worker_seed
 
 __all__ = [
@@ -51,7 +52,10 @@ __all__ = [
     "Liveness",
     "ProgressBar",
     "ProgressState",
+    "RECIPE",
     "SearchRequest",
+    "TrainRecipe",
+    "TrainRequest",
     "StudySettings",
     "WorkerSpec",
     "choose_trials",
@@ -91,6 +95,7 @@ __all__ = [
     "run_benchmark",
     "run_replay",
     "run_search",
+    "run_train",
     "run_worker",
     "summary_rows",
     "worker_seed",

@@ -1,4 +1,4 @@
-"""`marsseg search|worker|evaluate|ablate|predict|benchmark|replay` (argparse only; work happens in handlers)."""
+"""`marsseg search|worker|evaluate|ablate|predict|train|benchmark|replay|compare` (argparse only; work happens in handlers)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=_worker)
     _register_evaluate_ablate(subparsers)
     _register_predict(subparsers)
+    _register_train(subparsers, precision_help)
 
     bench = subparsers.add_parser(
         "benchmark", help="compare search methods x seeds at an equal budget of training epochs",
@@ -95,6 +96,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.add_argument("--workers", type=positive_int, default=1, help="simulated workers (default 1)")
     replay.add_argument("--seed", type=non_negative_int, default=0, help="sampler seed (default 0)")
     replay.set_defaults(func=_replay)
+    _register_compare(subparsers)
+
+
+def _register_compare(subparsers: argparse._SubParsersAction) -> None:
+    """`marsseg compare`."""
+    from harness.common import DEFAULT_JOURNAL, positive_int
+
+    compare = subparsers.add_parser(
+        "compare", help="paired held-out mIoU difference of two studies, trials or submissions, with its interval",
+        description="A and B: a study (its best trial by val mIoU among those scored on the held-out split), a "
+                    "trial STUDY:N, or a submission .csv/.npz (with --labels). The difference A - B is bootstrapped "
+                    "over the same photographs for both; two studies whose held-out images differ are refused.")
+    compare.add_argument("a", metavar="A", help="STUDY, STUDY:N or a submission .csv/.npz")
+    compare.add_argument("b", metavar="B", help="STUDY, STUDY:N or a submission .csv/.npz")
+    compare.add_argument("--storage", default=DEFAULT_JOURNAL, help=f"the studies' storage (default {DEFAULT_JOURNAL})")
+    compare.add_argument("--labels", metavar="LABELS.npz", help="true masks of the submissions (array 'masks')")
+    compare.add_argument("--resamples", type=positive_int, default=2000, help="bootstrap resamples (default 2000)")
+    compare.set_defaults(func=_compare)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from studies._compare import compare, format_comparison
+
+    print(format_comparison(args.a, args.b, compare(args.a, args.b, args.storage, labels=args.labels,
+                                                    n_boot=args.resamples)))
+    return 0
 
 
 def _study_arguments(parser: argparse.ArgumentParser, study_help: str = "study name", *,
@@ -252,13 +279,14 @@ def _replay(args: argparse.Namespace) -> int:
     import time
 
     from harness import quiet_optuna
-    from studies._replay import format_replays, run_replay
+    from studies._replay import format_agreement_note, format_replays, run_replay, study_agreement
 
     quiet_optuna(args.verbose)
     start = time.perf_counter()
     results, n_curves = run_replay(args.study, args.storage, pruners=_names(args.pruners),
                                    samplers=_names(args.samplers), workers=args.workers, seed=args.seed)
     print(format_replays(results, n_curves))
+    print(format_agreement_note(study_agreement(args.study, args.storage, seed=args.seed)))
     print(f"replayed in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0
 
@@ -279,3 +307,44 @@ def _benchmark(args: argparse.Namespace) -> int:
     if code == 0:
         print(format_result(load_benchmark(bench.name, bench.storage)))
     return code
+
+
+def _register_train(subparsers: argparse._SubParsersAction, precision_help: str) -> None:
+    """`marsseg train`."""
+    from harness.common import non_negative_int, positive_float, positive_int
+    from marsseg_models import PRECISION_CHOICES
+    from search_spaces import LR_SCHEDULES
+
+    train = subparsers.add_parser(
+        "train", help="train one configuration with the single-model recipe, as a trial of a study",
+        description="Train a Table 1 row, dotted params or a stored trial's configs with the single-model recipe "
+                    "(batch 32, a full pass over the training split per epoch, generous early stopping), recorded "
+                    "as a trial of the study (created as `marsseg search` would) and scored on its held-out split; "
+                    "`evaluate`, `predict` and `report` use it like any trial. Ctrl-C keeps the best epoch.")
+    _study_arguments(train)
+    source = train.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", metavar="ROW", help="a Table 1 row, e.g. 'U-Net'")
+    source.add_argument("--params", metavar="JSON", help="dotted params as a JSON object (or a .json file)")
+    source.add_argument("--from-trial", metavar="STUDY:N", help="the stored configs of trial N of STUDY")
+    train.add_argument("--epochs", type=positive_int, help="train at most this many epochs")
+    train.add_argument("--timeout", type=positive_float,
+                       help="end training with the epoch that crosses this many seconds")
+    train.add_argument("--schedule", choices=LR_SCHEDULES,
+                       help="learning-rate schedule (default: the configuration's; cosine and onecycle need --epochs)")
+    train.add_argument("--data", help="an .npz file or 'synthetic[:N_TRAIN[:SEED]]' (new study default: synthetic)")
+    train.add_argument("--budget", help="data subsets and fixed params: tiny | cpu | cpu_short | full "
+                                        "(new study default: cpu)")
+    train.add_argument("--seed", type=non_negative_int, help="study seed (new study default: 0)")
+    train.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
+    train.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
+    train.set_defaults(func=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from studies._train import TrainRequest, run_train
+
+    _use_precision(args)
+    return run_train(TrainRequest(
+        study=args.study, storage=args.storage, preset=args.preset, params=args.params, from_trial=args.from_trial,
+        epochs=args.epochs, timeout=args.timeout, data=args.data, budget=args.budget, seed=args.seed,
+        schedule=args.schedule, artifact_dir=args.artifact_dir, verbose=args.verbose))

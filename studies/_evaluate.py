@@ -3,6 +3,10 @@
 Optuna storages refuse to change a finished trial, so each score is a study user attribute
 `heldout_score.<trial number>` (`harness.common.attrs.heldout_key`); readers use
 `attrs.heldout_scores`. Already scored trials are skipped, so evaluating again is cheap.
+Besides the point scores, a score keeps its 95% bootstrap interval over photographs, the
+confusion matrix of every photograph (compressed) and a digest of the held-out images: what
+`marsseg compare` needs to pair two scores on the same photographs (`harness.analytics`,
+module `_store`). Scores made before that have no interval: `--force` scores them again.
 """
 
 from __future__ import annotations
@@ -54,9 +58,25 @@ def evaluate_study(study: Any, settings: Any, *, top: int | None = attrs.TOP_TRI
     for trial in ready:
         scores[trial.number] = _score(trial, settings, heldout)
         study.set_user_attr(attrs.heldout_key(trial.number), scores[trial.number])
-        print(f"held-out mIoU of trial {trial.number}: {scores[trial.number]['miou']:.4f} "
-              f"(val {best_val(trial):.4f}, {scores[trial.number]['n_images']} images)", file=sys.stderr)
+        print(format_heldout(trial.number, scores[trial.number], best_val(trial)), file=sys.stderr)
     return scores
+
+
+def format_heldout(number: int, score: dict[str, Any], val: float | None = None) -> str:
+    """One line: held-out mIoU with its 95% interval over photographs, then each class IoU with its interval."""
+    from harness.analytics import INTERVAL, format_interval
+
+    ci = score.get(INTERVAL) or {}
+    class_ci = ci.get("per_class_iou", {})
+
+    def cell(value: float | None, interval: Any, digits: int) -> str:
+        return f"{'-' if value is None else f'{value:.{digits}f}'} {format_interval(interval, digits)}".rstrip()
+
+    classes = ", ".join(f"{name} {cell(v, class_ci.get(name), 3)}" for name, v in score.get("per_class_iou", {}).items())
+    units = f", {ci['n_units']} photographs" if ci else ", no interval: scored before intervals were stored"
+    val_text = "" if val is None else f"val {val:.4f}, "
+    return (f"held-out mIoU of trial {number}: {cell(score['miou'], ci.get('miou'), 4)} "
+            f"({val_text}{score['n_images']} images{units}); {classes}")
 
 
 def _heldout_data(settings: Any, data: Any, data_path: str | None) -> Any:

@@ -1,8 +1,11 @@
-"""`marsseg predict`: a study's best model (or the softmax average of its K best) on the test
+"""`marsseg predict`: a study's best model (or an ensemble of its K best) on the test
 images, written as the competition's CSV, optionally a masks `.npz` and PNG overlays.
 
 Trials are ranked by val mIoU, never by the held-out split, so the held-out score of what
-is submitted stays honest. Each model is rebuilt from the configs stored on its trial and
+is submitted stays honest. With `--top-k K` > 1 the members and their weights are chosen on
+the validation split the trials used (greedy ensemble selection with replacement from the
+best single trial: `harness.select_ensemble`), so the ensemble's val mIoU is never below its
+best member's; `--tta flip` is applied only where it raises that val mIoU. Each model is rebuilt from the configs stored on its trial and
 loads the trial's best weights from the study's artifact store. `--refit` first trains the
 best configuration again on every image its search trained and validated on (never the
 held-out images), for its best epoch count, and stores those weights on the study
@@ -108,12 +111,86 @@ def run_predict(request: PredictRequest) -> int:
                      for t in chosen])
     with tempfile.TemporaryDirectory() as tmp:
         models = load_members(members, artifact_dir, test.image_shape, tmp)
-        first = _write_outputs(request, models, test)
+        weights, tta = [1.0] * len(models), request.tta
+        if not request.refit and (len(models) > 1 or request.tta != "none"):  # a refit saw the validation images
+            weights, tta = choose_on_validation(request, settings, chosen, models)
+        first = _write_outputs(request, models, test, weights, tta)
     if request.png is not None:
         _write_pngs(Path(request.png), *first)
-    print(f"wrote {request.output}: {test.n_images} masks from {', '.join(m.label for m in members)} "
-          f"(tta {request.tta}{', foreground only' if request.foreground_only else ''})", file=sys.stderr)
+    used = ", ".join(m.label + (f" (x{w:.2f})" if len(members) > 1 else "")
+                     for m, w in zip(members, weights) if w > 0)
+    print(f"wrote {request.output}: {test.n_images} masks from {used} "
+          f"(tta {tta}{', foreground only' if request.foreground_only else ''})", file=sys.stderr)
     return 0
+
+
+def validation_split(settings: Any, trials: list[Any]) -> tuple[Any, list[bool]]:
+    """(the validation images of `trials[0]`'s configs as a MarsData, which trials validated on
+    exactly those images): the search split of the study's data, split as the trials' `DataConfig`s say."""
+    import dataclasses
+
+    import numpy as np
+
+    from harness import TrialConfigs
+    from harness.data import MarsData, load_data, prepare_data, split_heldout
+
+    search = split_heldout(load_data(settings.data), settings.heldout_fraction, settings.seed,
+                           settings.split_groups).search
+    infos = [prepare_data(search, dataclasses.replace(TrialConfigs.from_dict(t.user_attrs[attrs.CONFIGS]).data,
+                                                      oversample=False)).info  # oversampling: train images only
+             for t in trials]
+    val = MarsData(infos[0].val_images, infos[0].val_masks, infos[0].val_images[:0], source=f"{search.source} (val)")
+    return val, [bool(np.array_equal(i.val_indices, infos[0].val_indices)) for i in infos]
+
+
+def _val_probs(model: Any, images: Any, tta: str, batch_size: int) -> Any:
+    import numpy as np
+
+    from harness import ensemble_probs
+
+    return np.concatenate([ensemble_probs([model], images[i:i + batch_size], tta)
+                           for i in range(0, len(images), batch_size)])
+
+
+def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[Any],
+                         models: list[Any]) -> tuple[list[float], str]:
+    """(weight of each model, TTA) chosen on the study's validation split: greedy ensemble
+    selection among the models (`harness.select_ensemble`), then `request.tta` only if it raises
+    the ensemble's val mIoU. Said on stderr; the plain mean and the asked TTA where the study's
+    data cannot be read here."""
+    from harness import probs_miou, select_ensemble, weighted_probs
+
+    labels = [f"trial {t.number}" for t in chosen]
+    try:
+        val, same = validation_split(settings, chosen)
+    except MarssegError as exc:
+        print(f"cannot read the study's data here ({exc}): members averaged equally, tta {request.tta} as asked",
+              file=sys.stderr)
+        return [1.0] * len(models), request.tta
+    keep = [i for i, s in enumerate(same) if s]
+    if len(keep) < len(models):
+        print(f"{[labels[i] for i in range(len(models)) if i not in keep]} validated on other images than "
+              f"{labels[0]}: left out of the ensemble", file=sys.stderr)
+    fg = request.foreground_only
+    ensemble = select_ensemble([_val_probs(models[i], val.images, "none", request.batch_size) for i in keep],
+                               val.masks, foreground_only=fg)
+    picks = [0] * len(models)
+    for i, n in zip(keep, ensemble.picks):
+        picks[i] = n
+    weights = [n / sum(picks) for n in picks]
+    print(f"ensemble chosen on {val.n_train} validation images: "
+          + ", ".join(f"{labels[i]} x{weights[i]:.2f} ({n} of {sum(picks)} picks)" for i, n in enumerate(picks) if n)
+          + f": val mIoU {ensemble.val_miou:.4f} (alone: "
+          + ", ".join(f"{labels[i]} {v:.4f}" for i, v in zip(keep, ensemble.single_mious)) + ")", file=sys.stderr)
+    if request.tta == "none":
+        return weights, "none"
+    augmented = [_val_probs(m, val.images, request.tta, request.batch_size) if w > 0 else None
+                 for m, w in zip(models, weights)]
+    with_tta = probs_miou(weighted_probs(augmented, weights), val.masks, fg)
+    used = with_tta > ensemble.val_miou
+    print(f"tta {request.tta}: val mIoU {with_tta:.4f} against {ensemble.val_miou:.4f} without: "
+          f"{'used' if used else 'not used'}", file=sys.stderr)
+    return weights, request.tta if used else "none"
 
 
 def _check_image_size(test: Any, study_data: str) -> None:
@@ -148,7 +225,8 @@ def load_members(members: list[Member], artifact_dir: str, image_shape: tuple[in
     return models
 
 
-def _write_outputs(request: PredictRequest, models: list[Any], test: Any) -> tuple[Any, Any]:
+def _write_outputs(request: PredictRequest, models: list[Any], test: Any, weights: list[float],
+                   tta: str) -> tuple[Any, Any]:
     """Stream the test images through the models into the CSV (and masks file); return the
     first N_PNG images of the first batch and their masks, for the overlays."""
     from harness import predict_masks
@@ -160,7 +238,7 @@ def _write_outputs(request: PredictRequest, models: list[Any], test: Any) -> tup
     try:
         with SubmissionWriter(request.output, test.n_images, test.image_shape, request.masks) as writer:
             for images in test.batches(request.batch_size):
-                labels = predict_masks(models, images, request.tta, request.foreground_only)
+                labels = predict_masks(models, images, tta, request.foreground_only, weights)
                 writer.write(labels)
                 first = first or (images[:N_PNG], labels[:N_PNG])
                 bar.update(len(labels))

@@ -45,12 +45,8 @@ class ReplayResult(NamedTuple):
     pruned_at: tuple[tuple[int, int | None], ...]  # (curve number, epoch it was pruned at or None), in start order
 
 
-def recorded_curves(study: Any) -> list[Curve]:
-    """The complete trials of a study run without pruning, as curves (seconds split evenly over epochs)."""
-    pruner = study.user_attrs.get("pruner")
-    if pruner not in (None, "none"):
-        raise MarssegError(f"study {study.study_name!r} ran with pruner {pruner!r}; replay needs every curve to the "
-                           "end: record a study with --pruner none")
+def complete_curves(study: Any) -> list[Curve]:
+    """The complete trials of any study, as curves (seconds split evenly over epochs)."""
     curves = []
     for t in study.get_trials(deepcopy=False):
         if t.state.name != "COMPLETE" or not t.intermediate_values:
@@ -58,6 +54,16 @@ def recorded_curves(study: Any) -> list[Curve]:
         values = tuple(float(t.intermediate_values[k]) for k in sorted(t.intermediate_values))
         per_epoch = float(t.user_attrs.get(attrs.TRAIN_SECONDS, len(values))) / len(values)
         curves.append(Curve(t.number, values, (per_epoch,) * len(values)))
+    return curves
+
+
+def recorded_curves(study: Any) -> list[Curve]:
+    """The complete trials of a study run without pruning, as curves (seconds split evenly over epochs)."""
+    pruner = study.user_attrs.get("pruner")
+    if pruner not in (None, "none"):
+        raise MarssegError(f"study {study.study_name!r} ran with pruner {pruner!r}; replay needs every curve to the "
+                           "end: record a study with --pruner none")
+    curves = complete_curves(study)
     if len(curves) < 2:
         raise MarssegError(f"study {study.study_name!r} holds {len(curves)} complete trial(s) with curves; "
                            "replay needs at least 2")
@@ -143,6 +149,30 @@ def format_replays(results: Sequence[ReplayResult], n_curves: int) -> str:
 
 
 REPLAY_PRUNERS = ("median", "percentile", "sha", "hyperband", "patient")
+
+
+def curve_agreement(curves: Sequence[Curve], *, n_boot: int = 1000, seed: int = 0) -> list[Any]:
+    """`harness.analytics.rank_agreement` of the curves: their ranking at each epoch against their final one
+    (each curve's best value, what the study ranks by), with bootstrap intervals over trials."""
+    from harness.analytics import rank_agreement
+
+    return rank_agreement([c.values for c in curves], [c.best for c in curves], n_boot=n_boot, seed=seed)
+
+
+def study_agreement(study_name: str, storage: str, *, n_boot: int = 1000, seed: int = 0) -> list[Any]:
+    """`curve_agreement` of the complete trials of a stored study (any pruner: only complete curves count)."""
+    from harness.common import load_existing_study
+
+    return curve_agreement(complete_curves(load_existing_study(study_name, storage)), n_boot=n_boot, seed=seed)
+
+
+def format_agreement_note(rows: Sequence[Any], rungs: Sequence[int] = ()) -> str:
+    """The agreement table of `curve_agreement` under a heading that says how to read it."""
+    from harness.analytics import format_agreement
+
+    marks = f" Pruners of this budget decide at epochs {', '.join(str(r + 1) for r in rungs)}." if rungs else ""
+    return ("Rank agreement of each epoch's ranking with the final one (best val mIoU), over the trials that reached "
+            f"the epoch; 95% bootstrap intervals over trials.{marks}\n" + format_agreement(rows))
 
 
 def run_replay(study_name: str, storage: str, *, pruners: Sequence[str] = REPLAY_PRUNERS,

@@ -186,11 +186,11 @@ def run_search(request: SearchRequest) -> int:
     code = _run_trials(request, settings, study, threads, gpus, data)
     if code:
         return code
-    print(format_table(summary_rows(study)))
-    if request.evaluate_top:
+    if request.evaluate_top:  # before the summary, which shows the held-out scores and their intervals
         from studies._evaluate import evaluate_study
 
         evaluate_study(study, settings, top=request.evaluate_top, data=data, data_path=request.data)
+    print(format_table(summary_rows(study)))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The comparison table of a study's trials, as plain rows and as text."""
+"""The comparison table of a study's trials, as plain rows and as text: val mIoU, and the held-out
+mIoU with its 95% bootstrap interval over photographs where the trial was scored."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from harness.common import attrs
 from studies._accounting import is_lost
 
 _COLUMNS = (("#", 4), ("state", 8), ("val_miou", 8), ("family", 20), ("res", 5), ("se", 2),
-            ("bottleneck", 10), ("epochs", 6), ("seconds", 7), ("params", 9))
+            ("bottleneck", 10), ("epochs", 6), ("seconds", 7), ("params", 9), ("held-out [95% CI]", 25))
 
 
 def summary_rows(study: Any) -> list[dict[str, Any]]:
@@ -17,6 +18,7 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
     infrastructure caused, retried)."""
     from harness import best_val
 
+    heldout = attrs.heldout_scores(study.user_attrs)
     rows = []
     for t in study.get_trials(deepcopy=False):
         if t.state.name in ("RUNNING", "WAITING") or attrs.is_surplus(t):
@@ -28,8 +30,17 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
                      "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
                      "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),
                      "epochs": a.get(attrs.EPOCHS_RUN, "-"), "seconds": a.get(attrs.TRAIN_SECONDS, "-"),
-                     "params": a.get(attrs.N_PARAMS, "-")})
+                     "params": a.get(attrs.N_PARAMS, "-"), "held-out [95% CI]": _heldout_cell(heldout.get(t.number))})
     return sorted(rows, key=lambda r: (r["val_miou"] is None, -(r["val_miou"] or 0.0), r["#"]))
+
+
+def _heldout_cell(score: dict[str, Any] | None) -> str:
+    """"0.4280 [0.4012, 0.4551]": held-out mIoU and its 95% interval over photographs; "-" when not scored."""
+    from harness.analytics import INTERVAL, format_interval
+
+    if score is None:
+        return "-"
+    return f"{score['miou']:.4f} {format_interval((score.get(INTERVAL) or {}).get('miou'))}".rstrip()
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

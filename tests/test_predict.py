@@ -7,6 +7,7 @@ command's output with predictions computed here, independently, from the stored 
 from __future__ import annotations
 
 import csv
+import re
 import struct
 import zlib
 from pathlib import Path
@@ -301,25 +302,61 @@ def _assert_argmax(masks: np.ndarray, probs: np.ndarray) -> None:
     assert differ.mean() < 1e-3
 
 
+def _choice(err: str) -> tuple[dict[int, int], bool]:
+    """(picks of each trial number, whether the TTA was used) as `predict` printed them."""
+    line = next(line for line in err.splitlines() if line.startswith("ensemble chosen on"))
+    picks = {int(n): int(k) for n, k in re.findall(r"trial (\d+) x[0-9.]+ \((\d+) of \d+ picks\)", line)}
+    return picks, any(line.startswith("tta flip:") and line.endswith(": used") for line in err.splitlines())
+
+
+def _val_split(trial) -> tuple[np.ndarray, np.ndarray]:
+    """The validation images and masks the study's trials trained against, split here."""
+    from harness import TrialConfigs
+    from harness.data import load_data, prepare_data, split_heldout
+
+    search = split_heldout(load_data("synthetic:60"), 0.1, 0).search  # the study's data, fraction and seed
+    info = prepare_data(search, TrialConfigs.from_dict(trial.user_attrs["configs"]).data).info
+    return info.val_images, info.val_masks
+
+
+def _miou_by_sets(truth: np.ndarray, pred: np.ndarray) -> float:
+    ious = [v for c in (1, 2, 3, 4) if not np.isnan(v := _iou_by_sets(truth, pred, c))]
+    return float(np.mean(ious)) if ious else 0.0
+
+
 @pytest.mark.slow
-def test_top2_flip_ensemble_equals_the_mean_softmax_computed_here(study, tmp_path: Path, capsys) -> None:
+def test_top2_flip_ensemble_is_chosen_on_validation_and_never_below_its_best_member(study, tmp_path: Path,
+                                                                                    capsys) -> None:
     out, masks = tmp_path / "s.csv", tmp_path / "m.npz"
     assert main(["predict", "--study", STUDY, "--storage", study["journal"], "--data", str(study["test_file"]),
                  "--top-k", "2", "--tta", "flip", "-o", str(out), "--masks", str(masks), "--png", str(tmp_path),
                  "--batch-size", "4"]) == 0
+    err = capsys.readouterr().err
+    picks, flip = _choice(err)
+    best = sorted(study["trials"], key=lambda t: -t.value)[:2]
+    assert set(picks) <= {t.number for t in best} and best[0].number in picks  # it starts from the best trial
+    weights = {n: k / sum(picks.values()) for n, k in picks.items()}
+    files = {t.number: _weights(study["artifacts"], t.user_attrs["weights_artifact_id"], tmp_path) for t in best}
+
+    def mixed(images: np.ndarray, with_flip: bool) -> np.ndarray:
+        return sum(w * _softmax_of(next(t for t in best if t.number == n).user_attrs["configs"], files[n], images,
+                                   flip=with_flip) for n, w in weights.items())
+
+    val_images, val_masks = _val_split(best[0])
+    alone = [_miou_by_sets(val_masks, _softmax_of(t.user_attrs["configs"], files[t.number], val_images,
+                                                  flip=False).argmax(-1)) for t in best]
+    plain = _miou_by_sets(val_masks, mixed(val_images, False).argmax(-1))
+    assert plain >= max(alone) - 1e-9  # never below its best member on val
+    assert flip == (_miou_by_sets(val_masks, mixed(val_images, True).argmax(-1)) > plain)  # flip only if it helps
     header, ids, got = _read_csv(out)
     images = study["test_images"]
     assert len(header) == 1 + H * W and ids.tolist() == list(range(len(images))) and got.shape == images.shape
-    best = sorted(study["trials"], key=lambda t: -t.value)[:2]
-    probs = np.mean([_softmax_of(t.user_attrs["configs"],
-                                 _weights(study["artifacts"], t.user_attrs["weights_artifact_id"], tmp_path),
-                                 images, flip=True) for t in best], axis=0)
-    _assert_argmax(got, probs)
+    _assert_argmax(got, mixed(images, flip))
     with np.load(masks) as npz:
         np.testing.assert_array_equal(npz["masks"], got)
     pngs = sorted(tmp_path.glob("test_*.png"))
     assert len(pngs) == 4 and _decode_png(pngs[0].read_bytes()).shape == (2 * H, 2 * (2 * W + 4), 3)
-    assert f"trial {best[0].number}, trial {best[1].number}" in capsys.readouterr().err
+    assert f"masks from trial {best[0].number} (x" in err and f"(tta {'flip' if flip else 'none'})" in err
 
 
 @pytest.mark.slow
@@ -327,12 +364,14 @@ def test_fewer_trials_with_weights_than_k_uses_those_and_says_so(study, tmp_path
     out = tmp_path / "s.csv"
     assert main(["predict", "--study", STUDY, "--storage", study["journal"], "--data", str(study["test_file"]),
                  "--top-k", "5", "--foreground-only", "-o", str(out)]) == 0
-    assert "only 3 trial(s)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "only 3 trial(s)" in err
+    picks, _ = _choice(err)
     _, _, got = _read_csv(out)
     assert got.min() >= 1  # background is never predicted
-    probs = np.mean([_softmax_of(t.user_attrs["configs"],
-                                 _weights(study["artifacts"], t.user_attrs["weights_artifact_id"], tmp_path),
-                                 study["test_images"], flip=False) for t in study["trials"]], axis=0)
+    probs = sum(k / sum(picks.values()) * _softmax_of(
+        t.user_attrs["configs"], _weights(study["artifacts"], t.user_attrs["weights_artifact_id"], tmp_path),
+        study["test_images"], flip=False) for t in study["trials"] if (k := picks.get(t.number)))
     _assert_argmax(got - 1, probs[..., 1:])
 
 

@@ -28,7 +28,7 @@ def chromium() -> str:
 @pytest.mark.browser
 def test_every_figure_renders_without_console_errors(tmp_path: Path, chromium: str) -> None:
     study = make_fake_study(50, artifact_dir=tmp_path / "art", running=1, seed=0)
-    other = make_fake_study(30, study_name="other", seed=1, sampler="RandomSampler")
+    other = make_fake_study(30, study_name="other", seed=1, sampler="random")
     out = write_study_report(study, tmp_path / "report.html", compare=[other])
     check = check_in_browser(out, chromium)
     assert check.errors == []

@@ -21,9 +21,11 @@ from reports import (
     match_table1,
     collect_predictions,
     collect_report,
+    collect_rungs,
     collect_summary,
     collect_timeline,
     read_trials,
+    render_report,
     table1_rows,
     variant_label,
 )
@@ -47,6 +49,19 @@ def _trials(study: optuna.Study, state: TrialState) -> list[optuna.trial.FrozenT
     return study.get_trials(states=(state,))
 
 
+def _best_reported(t: optuna.trial.FrozenTrial) -> float | None:
+    """Written out independently of harness.best_val: a complete trial's value, a pruned one's best epoch."""
+    if t.state == TrialState.COMPLETE:
+        return t.value
+    if t.state == TrialState.PRUNED and t.intermediate_values:
+        return max(t.intermediate_values.values())
+    return None
+
+
+def _scored(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
+    return [t for t in study.trials if _best_reported(t) is not None]
+
+
 def test_summary_counts_every_state_and_the_epochs_pruning_saved(study: optuna.Study) -> None:
     s = collect_summary(read_trials(study), "mem")
     assert s.counts["COMPLETE"] == len(_trials(study, TrialState.COMPLETE))
@@ -56,23 +71,35 @@ def test_summary_counts_every_state_and_the_epochs_pruning_saved(study: optuna.S
     max_epochs = study.user_attrs["max_epochs"]
     assert s.epochs_saved_by_pruning == sum(max_epochs - t.user_attrs["epochs_run"]
                                             for t in _trials(study, TrialState.PRUNED))
-    assert s.best_value == pytest.approx(study.best_value)
-    assert s.best_number == study.best_trial.number
-    assert s.attrs["sampler"] == "TPESampler" and s.attrs["budget"] == "cpu"
+    best = max(_scored(study), key=lambda t: (_best_reported(t), -t.number))
+    assert s.best_value == pytest.approx(_best_reported(best)) and s.best_number == best.number
+    assert s.attrs["sampler"] == "tpe" and s.attrs["pruner"] == "sha" and s.attrs["budget"] == "cpu"
+    trained = {(r.section, r.name): (r.value, r.source) for r in s.best_config}
+    assert trained[("model", "family")] == (best.params["model.family"], "searched")
+    assert trained[("data", "geometric")] == (best.params["aug.geometric"], "searched")
+    assert trained[("model", "depth")] == (4, "fixed by the budget")  # the cpu budget fixes the depth
+    assert trained[("train", "steps_per_epoch")][1] == "fixed by the space"
+    fit = {t.number: t.user_attrs.get("train_seconds", 0.0) for t in study.trials}
+    assert s.time.winner == pytest.approx(fit[best.number])
+    assert s.time.exploring == pytest.approx(sum(fit.values()) - fit[best.number])
+    wall = sum((t.datetime_complete - t.datetime_start).total_seconds() for t in study.trials if t.datetime_complete)
+    assert s.time.overhead == pytest.approx(wall - sum(fit.values()))
     assert sum(s.fail_reasons.values()) == s.counts["FAIL"]
     assert all("OOM" in reason for reason in s.fail_reasons)
 
 
-def test_comparison_groups_complete_trials_by_architecture_variant(study: optuna.Study) -> None:
+def test_comparison_groups_complete_and_pruned_trials_by_architecture_variant(study: optuna.Study) -> None:
     rows = collect_comparison(read_trials(study))
-    complete = _trials(study, TrialState.COMPLETE)
-    assert sum(r.n for r in rows) == len(complete)
+    scored = _scored(study)
+    assert sum(r.n + r.n_pruned for r in rows) == len(scored)
     for r in rows:
-        values = [t.value for t in complete if variant_label(t.params) == r.variant]
-        assert r.n == len(values)
-        assert r.best == pytest.approx(max(values))
-        assert r.mean == pytest.approx(np.mean(values))
-        best = next(t for t in complete if t.number == r.best_number)
+        mine = [t for t in scored if variant_label(t.params) == r.variant]
+        complete = [t.value for t in mine if t.state == TrialState.COMPLETE]
+        assert (r.n, r.n_pruned) == (len(complete), len(mine) - len(complete))
+        best = max(mine, key=lambda t: (_best_reported(t), -t.number))
+        assert (r.best_number, r.best_state) == (best.number, best.state.name.lower())
+        assert r.best == pytest.approx(_best_reported(best))
+        assert r.mean == pytest.approx(np.mean(complete)) if complete else np.isnan(r.mean)
         assert r.per_class == pytest.approx(best.user_attrs["per_class_iou"])
         assert r.n_params == best.user_attrs["n_params"]
     assert [r.best for r in rows] == sorted((r.best for r in rows), reverse=True)
@@ -127,7 +154,13 @@ def test_bootstrap_ci_covers_the_true_difference_and_is_reproducible() -> None:
 
 
 def test_importances_side_by_side_and_fanova_subsamples_large_studies(big_study: optuna.Study) -> None:
-    ped, fanova = collect_importances(big_study, ReportConfig(fanova_max_trials=100, fanova_trees=8))
+    config = ReportConfig(fanova_max_trials=100, fanova_trees=8)
+    table = read_trials(big_study)
+    rungs = collect_rungs(table, config).rungs
+    # 320-odd complete trials: the end of training; no epoch has twice as many trials, so it is the only rung
+    assert [r.step for r in rungs] == [None]
+    [at_end] = collect_importances(table, rungs, config)
+    ped, fanova = at_end.results
     assert ped.method == "PED-ANOVA" and fanova.method == "fANOVA"
     n_complete = len(_trials(big_study, TrialState.COMPLETE))
     assert ped.n_trials == n_complete and fanova.n_trials == 100
@@ -138,17 +171,21 @@ def test_importances_side_by_side_and_fanova_subsamples_large_studies(big_study:
 
 
 def test_importances_explain_why_they_are_missing_for_a_tiny_study() -> None:
-    results = collect_importances(make_fake_study(5, seed=2), ReportConfig())
-    assert all(not r.importances and "at least 10" in r.note for r in results)
+    data = collect_report(make_fake_study(5, seed=2))
+    assert data.fidelities.rungs == [] and data.importances == [] and data.effects == []
+    html = render_report(data)
+    assert "need at least 8 trials at one fidelity" in html
 
 
 def test_history_best_so_far_is_exact_even_when_points_are_sampled(big_study: optuna.Study) -> None:
     h = collect_history(read_trials(big_study), ReportConfig(max_history_points=50))
-    assert len(h.values) == 50 < h.n_total
+    scored = _scored(big_study)
+    assert len(h.values) == 50 < h.n_total == len(scored)
     assert np.all(np.diff(h.best_so_far[:-1]) > 0)  # every improvement, then the last trial
-    assert h.best_numbers[-1] == max(t.number for t in big_study.get_trials(states=(TrialState.COMPLETE,)))
-    assert h.best_so_far[-1] == pytest.approx(big_study.best_value)
+    assert h.best_numbers[-1] == max(t.number for t in scored)
+    assert h.best_so_far[-1] == pytest.approx(max(_best_reported(t) for t in scored))
     assert set(h.best_numbers[:-1]) <= set(h.numbers)
+    assert {"COMPLETE", "PRUNED"} == set(h.states)
 
 
 def test_learning_curves_mark_pruned_trials_and_keep_the_best(big_study: optuna.Study) -> None:
@@ -165,21 +202,25 @@ def test_learning_curves_mark_pruned_trials_and_keep_the_best(big_study: optuna.
 
 def test_parallel_coordinates_code_absent_conditional_params_as_na(study: optuna.Study) -> None:
     p = collect_parallel(read_trials(study), ReportConfig())
+    scored = _scored(study)
+    assert p.names[:2] == ["state", "epochs run"] and len(p.objective) == len(scored)
+    assert sorted(p.objective) == pytest.approx(sorted(_best_reported(t) for t in scored))
     i = p.names.index("model.dropout_rate")
     tickvals, ticktext = p.ticks[i]
     assert ticktext[0] == "n/a"
-    complete = [t for t in study.get_trials(states=(TrialState.COMPLETE,))]
-    n_absent = sum("model.dropout_rate" not in t.params for t in complete)
+    n_absent = sum("model.dropout_rate" not in t.params for t in scored)
     assert int(np.sum(p.columns[i] == tickvals[0])) == n_absent
     fam = p.names.index("model.family")
-    assert set(p.ticks[fam][1]) == {t.params["model.family"] for t in complete}
-    assert len(p.objective) == len(complete)
+    assert set(p.ticks[fam][1]) == {t.params["model.family"] for t in scored}
+    assert int(np.sum(p.columns[0] == p.ticks[0][1].index("pruned"))) == sum(
+        t.state == TrialState.PRUNED for t in scored)
 
 
 def test_timeline_has_every_started_trial_on_its_worker(study: optuna.Study) -> None:
     t = collect_timeline(read_trials(study))
     assert len(t.numbers) == len(study.trials)
-    assert set(t.workers) == {tr.user_attrs["worker"] for tr in study.trials}
+    assert set(t.workers) == {tr.user_attrs["worker_name"] for tr in study.trials}
+    assert t.restarts == []  # one process per worker
     running = t.states.index("RUNNING")
     assert t.ends[running] >= t.starts[running]
     assert all(e >= s for s, e in zip(t.starts, t.ends))
@@ -199,7 +240,8 @@ def test_predictions_without_artifact_store_fall_back_to_the_confusion_matrix(tm
     s = make_fake_study(20, seed=4, artifact_dir=tmp_path / "gone")
     (tmp_path / "gone").rename(tmp_path / "moved")
     p = collect_predictions(read_trials(s), None, k=2)
-    assert p.images is None and "could not be read" in p.note and p.confusion is not None
+    assert p.images is None and p.confusion is not None
+    assert str(tmp_path / "gone") in p.note and "--artifacts DIR" in p.note
     moved = collect_predictions(read_trials(s), str(tmp_path / "moved"), k=2)
     assert moved.images is not None and moved.images.shape[0] == 2
 
@@ -210,17 +252,25 @@ def test_compare_series_counts_pruned_epochs_as_consumed(study: optuna.Study) ->
     assert s.epochs_total == sum(t.user_attrs["epochs_run"] for t in finished)
     assert s.epochs[-1] == s.epochs_total and np.all(np.diff(s.epochs) >= 0)
     finite = s.best_so_far[np.isfinite(s.best_so_far)]
-    assert np.all(np.diff(finite) >= 0) and finite[-1] == pytest.approx(study.best_value)
+    assert np.all(np.diff(finite) >= 0) and finite[-1] == pytest.approx(max(_best_reported(t) for t in finished))
 
 
-def test_report_of_a_study_without_complete_trials_collects_empty_sections() -> None:
+def test_a_study_of_pruned_trials_only_still_has_a_best_trial_a_table_and_a_history() -> None:
     s = make_fake_study(6, seed=5, prune_fraction=0.7, fail_fraction=0.3)
     assert not s.get_trials(states=(TrialState.COMPLETE,))
+    data = collect_report(s)
+    pruned = _scored(s)
+    assert pruned and data.summary.best_state == "pruned"
+    assert sum(r.n_pruned for r in data.comparison) == len(pruned) == data.history.n_total
+
+
+def test_report_of_a_study_without_a_reported_value_collects_empty_sections() -> None:
+    s = make_fake_study(4, seed=5, prune_fraction=0.0, fail_fraction=1.0)
     data = collect_report(s)
     assert data.summary.best_value is None and data.comparison == []
     assert data.history.n_total == 0 and data.parallel.n_total == 0
     assert data.predictions.trial_number is None
-    assert all(not r.importances for r in data.importances)
+    assert data.importances == []
 
 
 def test_report_of_an_empty_study_collects_without_error() -> None:
@@ -243,7 +293,7 @@ def test_effects_of_a_fixed_toggle_say_it_was_not_varied() -> None:
             value=0.5 + 0.01 * i, params={"aug.geometric": False, "model.residual": i % 2 == 0},
             distributions={"aug.geometric": dist, "model.residual": dist}))
     effects = {e.param: e for e in collect_effects(read_trials(study), ReportConfig())}
-    assert effects["aug.geometric"].note == "not varied in this study (always False)"
+    assert effects["aug.geometric"].note == "not varied in these trials (always False)"
     assert effects["aug.geometric"].ci is None
     assert effects["model.residual"].ci is not None and effects["model.residual"].n_with == 4
 

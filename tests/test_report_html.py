@@ -28,7 +28,7 @@ def journal_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path
     tmp = tmp_path_factory.mktemp("report")
     storage = _journal(tmp)
     make_fake_study(40, study_name="main", storage=storage, artifact_dir=tmp / "art", seed=0)
-    make_fake_study(30, study_name="other", storage=storage, seed=1, sampler="RandomSampler")
+    make_fake_study(30, study_name="other", storage=storage, seed=1, sampler="random")
     out = write_report("main", str(tmp / "s.journal"), tmp / "out" / "report.html", compare=["other"])
     return out, tmp
 
@@ -54,7 +54,7 @@ def test_tables_are_written_beside_the_html(journal_report: tuple[Path, Path]) -
     assert [r["variant"] for r in parsed] == [r.variant for r in rows]
     assert float(parsed[0]["best"]) == pytest.approx(rows[0].best)
     md = out.with_name("report_table.md").read_text(encoding="utf-8").splitlines()
-    assert len(md) == 2 + len(rows) and md[0].startswith("| variant | n | best val mIoU")
+    assert len(md) == 2 + len(rows) and md[0].startswith("| variant | complete / pruned | best val mIoU")
     tex = out.with_name("report_table.tex").read_text(encoding="utf-8")
     assert tex.startswith("\\begin{tabular}") and "IoU big rock" in tex and "$\\pm$" in tex
 
@@ -78,12 +78,19 @@ def test_names_params_and_attrs_are_html_escaped(tmp_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
-def test_report_builds_with_a_clear_message_when_no_trial_completed(tmp_path: Path) -> None:
+def test_report_builds_with_a_clear_message_when_no_trial_reported_a_value(tmp_path: Path) -> None:
+    storage = _journal(tmp_path)
+    make_fake_study(5, study_name="failed-only", storage=storage, prune_fraction=0.0, fail_fraction=1.0)
+    html = write_report("failed-only", str(tmp_path / "s.journal"), tmp_path / "r.html").read_text()
+    assert "No complete or pruned trial reported a val mIoU yet" in html
+    assert not (tmp_path / "r_table.csv").exists()
+
+
+def test_a_study_of_pruned_trials_gets_its_comparison_table(tmp_path: Path) -> None:
     storage = _journal(tmp_path)
     make_fake_study(5, study_name="pruned-only", storage=storage, prune_fraction=0.7, fail_fraction=0.3)
-    html = write_report("pruned-only", str(tmp_path / "s.journal"), tmp_path / "r.html").read_text()
-    assert "No complete trial yet" in html
-    assert not (tmp_path / "r_table.csv").exists()
+    write_report("pruned-only", str(tmp_path / "s.journal"), tmp_path / "r.html")
+    assert "(pruned)" in (tmp_path / "r_table.md").read_text()
 
 
 def test_downsampling_is_said_in_the_page(tmp_path: Path) -> None:

@@ -55,7 +55,7 @@ def test_every_named_space_covers_every_dotted_parameter_of_the_contract() -> No
                 "model.dropout", "model.dropout_rate", "model.deep_supervision", "model.base_filters",
                 "model.depth", "loss.alpha", "loss.dice", "loss.gamma", "loss.exclude_background",
                 "loss.class_weighting", "aug.geometric",
-                "aug.photometric", "data.oversample", "train.lr", "train.weight_decay", "train.batch_size"}
+                "aug.photometric", "data.oversample", "train.lr", "train.weight_decay", "train.batch_size", "train.schedule"}
     for space in SPACES.values():
         assert {d.name for d in space.dimensions} == contract, space.name
 

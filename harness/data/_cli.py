@@ -36,13 +36,15 @@ def _synth(args: argparse.Namespace) -> int:
 def _score(args: argparse.Namespace) -> int:
     from marsseg_models import SCORED_CLASSES
 
+    from harness.analytics import format_interval
     from harness.data._submission import score_predictions
 
     score = score_predictions(args.pred, args.labels)
-    print(f"mIoU {score['miou']:.4f} over classes {', '.join(map(str, SCORED_CLASSES))} "
-          f"({score['n_images']} images)")
+    ci = score["interval"] or {"miou": None, "per_class_iou": {}}
+    print(f"mIoU {score['miou']:.4f} {format_interval(ci['miou'])} over classes {', '.join(map(str, SCORED_CLASSES))} "
+          f"({score['n_images']} images; 95% bootstrap interval over images)")
     for name, iou in score["per_class_iou"].items():
-        print(f"  {name:<10} {'absent' if iou != iou else f'{iou:.4f}'}")
+        print(f"  {name:<10} {'absent' if iou != iou else f'{iou:.4f}'} {format_interval(ci['per_class_iou'].get(name))}")
     return 0
 
 

@@ -126,23 +126,35 @@ def iter_csv_masks(path: str | os.PathLike, image_shape: tuple[int, int], batch:
             yield np.stack(rows)
 
 
-def score_predictions(pred_path: str | os.PathLike, labels_path: str | os.PathLike) -> dict[str, Any]:
-    """{"miou", "per_class_iou", "n_images"} of predicted masks (CSV or `.npz`) against `masks` in LABELS.npz:
-    the definition of `val_miou` (`marsseg_models.mean_iou` of the confusion matrix of all pixels)."""
-    from marsseg_models import confusion_matrix, mean_iou, per_class_iou
+def prediction_confusions(pred_path: str | os.PathLike, labels_path: str | os.PathLike) -> np.ndarray:
+    """(M, 5, 5) confusion matrix of every predicted mask (CSV or `.npz`) against `masks` in LABELS.npz, in order."""
+    from harness.analytics import image_confusions
 
     labels = load_masks(labels_path)
     if str(pred_path).lower().endswith(".csv"):
         batches = iter_csv_masks(pred_path, labels.shape[1:])
     else:
         batches = iter([load_masks(pred_path)])
-    cm, seen = np.zeros((N_CLASSES, N_CLASSES), np.int64), 0
+    cms, seen = [], 0
     for pred in batches:
         if pred.shape[1:] != labels.shape[1:] or seen + len(pred) > len(labels):
             raise MarssegError(f"{pred_path}: masks {pred.shape[1:]} beyond row {seen} do not match the "
                                f"{len(labels)} labels {labels.shape[1:]} of {labels_path}")
-        cm += confusion_matrix(labels[seen:seen + len(pred)], pred)
+        cms.append(image_confusions(labels[seen:seen + len(pred)], pred, N_CLASSES))
         seen += len(pred)
     if seen != len(labels):
         raise MarssegError(f"{pred_path} holds {seen} masks, {labels_path} {len(labels)}")
-    return {"miou": mean_iou(cm), "per_class_iou": per_class_iou(cm), "n_images": seen}
+    return np.concatenate(cms) if cms else np.zeros((0, N_CLASSES, N_CLASSES), np.int64)
+
+
+def score_predictions(pred_path: str | os.PathLike, labels_path: str | os.PathLike) -> dict[str, Any]:
+    """{"miou", "per_class_iou", "n_images", "interval"} of predicted masks (CSV or `.npz`) against `masks` in
+    LABELS.npz: the definition of `val_miou` (`marsseg_models.mean_iou` of the confusion matrix of all pixels);
+    `interval`: 95% bootstrap over images (a plain submission has no scenes), `ScoreInterval.to_dict()`."""
+    from harness.analytics import score_interval
+    from marsseg_models import mean_iou, per_class_iou
+
+    image_cms = prediction_confusions(pred_path, labels_path)
+    cm = image_cms.sum(axis=0)
+    return {"miou": mean_iou(cm), "per_class_iou": per_class_iou(cm), "n_images": len(image_cms),
+            "interval": score_interval(image_cms).to_dict() if len(image_cms) else None}

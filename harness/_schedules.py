@@ -1,0 +1,78 @@
+"""Learning-rate schedules of a trial (`TrainConfig.schedule`, `search_spaces.LR_SCHEDULES`).
+
+The length of `cosine` and `onecycle` is fixed when the trial starts: `max_epochs` epochs of
+`steps_per_epoch` optimizer steps (the budget's, or `marsseg train --epochs`). Early stopping
+or a pruner may end the trial before the schedule ends; a continued step count stays at the
+schedule's last value.
+
+- `plateau`: `lr`, lowered by ReduceLROnPlateau on val loss (`lr_factor` after `lr_patience`
+  epochs without improvement); the callback lives in `harness._training`.
+- `cosine`: linear warm-up from 0 to `lr` over `COSINE_WARMUP` of the steps, then cosine decay
+  to `COSINE_FINAL * lr` at the last step (Keras' `CosineDecay` with `warmup_steps`/`warmup_target`).
+- `onecycle`: cosine rise from `lr / ONECYCLE_DIV` to `lr` over `ONECYCLE_PEAK_AT` of the steps,
+  then cosine fall to `lr / ONECYCLE_DIV / ONECYCLE_FINAL_DIV` (PyTorch's `OneCycleLR` defaults).
+
+This module imports Keras at import time; `harness._training` imports it only when a trial trains.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import keras
+
+COSINE_WARMUP = 0.05  # share of the steps spent warming up
+COSINE_FINAL = 0.01  # last LR as a share of the peak
+ONECYCLE_PEAK_AT = 0.3  # share of the steps spent rising
+ONECYCLE_DIV = 25.0  # peak / first LR
+ONECYCLE_FINAL_DIV = 1e4  # first LR / last LR
+
+
+class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """One-cycle: cosine from `peak / div` up to `peak` at step `rise_steps`, then cosine down to
+    `peak / div / final_div` at `total_steps` (held there after)."""
+
+    def __init__(self, peak: float, total_steps: int, peak_at: float = ONECYCLE_PEAK_AT, div: float = ONECYCLE_DIV,
+                 final_div: float = ONECYCLE_FINAL_DIV) -> None:
+        super().__init__()
+        if total_steps < 2:
+            raise ValueError(f"one-cycle needs at least 2 steps, got {total_steps}")
+        if not 0.0 < peak_at < 1.0:
+            raise ValueError(f"peak_at must lie in (0, 1), got {peak_at}")
+        self.peak, self.total_steps, self.peak_at = float(peak), int(total_steps), float(peak_at)
+        self.div, self.final_div = float(div), float(final_div)
+        self.rise_steps = min(max(1, round(peak_at * total_steps)), total_steps - 1)
+
+    def __call__(self, step: Any) -> Any:
+        from keras import ops
+
+        start, end = self.peak / self.div, self.peak / self.div / self.final_div
+        step = ops.minimum(ops.cast(step, "float32"), float(self.total_steps))
+        rise = ops.minimum(step / self.rise_steps, 1.0)
+        fall = ops.maximum(step - self.rise_steps, 0.0) / (self.total_steps - self.rise_steps)
+        up = start + (self.peak - start) * (1.0 - ops.cos(math.pi * rise)) / 2.0
+        down = end + (self.peak - end) * (1.0 + ops.cos(math.pi * fall)) / 2.0
+        return ops.where(step < self.rise_steps, up, down)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"peak": self.peak, "total_steps": self.total_steps, "peak_at": self.peak_at, "div": self.div,
+                "final_div": self.final_div}
+
+
+def lr_schedule(train: Any, steps_per_epoch: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """The optimizer's learning rate for `train` (a `TrainConfig`): the float `lr` for `plateau`,
+    else a schedule over `train.max_epochs * steps_per_epoch` steps."""
+    if steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
+    total = train.max_epochs * steps_per_epoch
+    if train.schedule == "plateau":
+        return float(train.lr)
+    if train.schedule == "cosine":
+        warmup = max(1, int(COSINE_WARMUP * total))
+        return keras.optimizers.schedules.CosineDecay(
+            0.0, decay_steps=max(1, total - warmup), alpha=COSINE_FINAL, warmup_target=float(train.lr),
+            warmup_steps=warmup)
+    if train.schedule == "onecycle":
+        return OneCycle(train.lr, max(2, total))
+    raise ValueError(f"unknown schedule {train.schedule!r}")  # TrainConfig validated it: unreachable

@@ -1,0 +1,97 @@
+"""`marsseg compare A B`: the paired difference of held-out mIoU of two models on the same photographs.
+
+A and B are each a study (its best trial by val mIoU among those scored on the held-out split:
+the one `marsseg predict` would use), a trial `STUDY:N`, or a submission (`.csv` or masks
+`.npz`, with `--labels LABELS.npz`: scored over images, since a plain submission has no scenes).
+Both must have been scored on the same images: studies whose held-out images differ are refused.
+The interval is a percentile bootstrap that draws the same photographs for A and B
+(`harness.analytics.paired_difference`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from harness.common import MarssegError, attrs
+
+SUBMISSION_SUFFIXES = (".csv", ".npz")
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One side of a comparison: its name, unit confusion matrices and the digest of the images."""
+
+    name: str
+    units: np.ndarray
+    digest: str
+
+
+def _best_scored(study: Any, scores: dict[int, dict]) -> int:
+    from harness import ranked_trials
+
+    ranked = [t.number for t in ranked_trials(study.get_trials(deepcopy=False)) if t.number in scores]
+    if not ranked:
+        raise MarssegError(f"study {study.study_name!r} has no trial scored on the held-out split: "
+                           "run `marsseg evaluate` first")
+    return ranked[0]
+
+
+def _study_side(target: str, storage: str) -> Scored:
+    from harness.analytics import IMAGES_DIGEST, stored_units
+    from harness.common import load_existing_study
+
+    name, _, number = target.rpartition(":") if _is_trial(target) else (target, "", "")
+    study = load_existing_study(name, storage)
+    scores = attrs.heldout_scores(study.user_attrs)
+    trial = int(number) if number else _best_scored(study, scores)
+    if trial not in scores:
+        raise MarssegError(f"trial {trial} of {name!r} has no held-out score: run `marsseg evaluate --trials {trial}`")
+    units = stored_units(scores[trial])
+    if units is None:
+        raise MarssegError(f"the held-out score of trial {trial} of {name!r} predates per-photograph matrices: "
+                           f"run `marsseg evaluate --study {name} --trials {trial} --force`")
+    return Scored(f"{name}:{trial}", units, scores[trial][IMAGES_DIGEST])
+
+
+def _is_trial(target: str) -> bool:
+    head, sep, tail = target.rpartition(":")
+    return bool(sep and head and tail.isdigit())
+
+
+def _submission_side(path: str, labels: str | None) -> Scored:
+    from harness.analytics import images_digest
+    from harness.data import load_masks, prediction_confusions
+
+    if labels is None:
+        raise MarssegError(f"{path} is a submission: give the true masks with --labels LABELS.npz")
+    masks = load_masks(labels)
+    return Scored(path, prediction_confusions(path, labels), images_digest(np.zeros(0, np.uint8), masks))
+
+
+def scored_side(target: str, storage: str, labels: str | None = None) -> Scored:
+    """A study, `STUDY:N`, or a submission file (module docstring)."""
+    if target.lower().endswith(SUBMISSION_SUFFIXES):
+        return _submission_side(target, labels)
+    return _study_side(target, storage)
+
+
+def compare(a: str, b: str, storage: str, *, labels: str | None = None, n_boot: int = 2000, seed: int = 0) -> Any:
+    """`harness.analytics.PairedDifference` of mIoU(a) - mIoU(b); MarssegError when they cannot pair."""
+    from harness.analytics import paired_difference
+
+    side_a, side_b = scored_side(a, storage, labels), scored_side(b, storage, labels)
+    if side_a.digest != side_b.digest or side_a.units.shape != side_b.units.shape:
+        raise MarssegError(f"{side_a.name} and {side_b.name} were scored on different held-out images "
+                           f"({len(side_a.units)} and {len(side_b.units)} units): a paired comparison needs the same "
+                           "images (same data, seed, --heldout and split groups)")
+    return paired_difference(side_a.units, side_b.units, n_boot=n_boot, seed=seed)
+
+
+def format_comparison(a: str, b: str, d: Any) -> str:
+    """Three lines: both scores, the difference with its interval, and the verdict."""
+    return (f"{a}: held-out mIoU {d.miou_a:.4f}\n{b}: held-out mIoU {d.miou_b:.4f}\n"
+            f"difference (A - B): {d.diff:+.4f}, {100 * d.level:.0f}% interval [{d.ci[0]:+.4f}, {d.ci[1]:+.4f}] "
+            f"(paired bootstrap over {d.n_units} photographs, {d.n_boot} resamples): {d.verdict}")
