@@ -61,7 +61,7 @@ class StopAtEpochBudget(keras.callbacks.Callback):
         self.epoch_budget = epoch_budget
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        from harness._anytime import epochs_consumed
+        from harness.analytics import epochs_consumed
         from harness.common.attrs import BUDGET_STOPPED
 
         if epochs_consumed(self.trial.study.get_trials(deepcopy=False)) >= self.epoch_budget:

@@ -45,7 +45,7 @@ _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 def _among_top(trial: Any, value: float, k: int) -> bool:
     """Whether `value` would rank among the `k` best val mIoUs of the trial's study so far
     (`harness.ranked_trials`: complete trials and pruned ones at their best epoch)."""
-    from harness._anytime import best_val
+    from harness.analytics import best_val
 
     study = getattr(trial, "study", None)  # FixedTrial has none
     if study is None:

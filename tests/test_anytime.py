@@ -11,7 +11,7 @@ import pytest
 from optuna.trial import TrialState
 
 from harness import TrialPoint, analyse, epochs_consumed, parse_study_name, run_curve, study_name, trial_points
-from harness._anytime import best_at, epochs_to_target, mean_ranks, normalized_regret
+from harness.analytics import best_at, epochs_to_target, mean_ranks, normalized_regret
 
 # (epochs, seconds, best reported val mIoU) per finished trial, in completion order
 RUNS = {

@@ -4,11 +4,35 @@
   (`score_interval`), paired differences on the same photographs (`paired_difference`,
   `compare_scores` for two stored held-out scores), and what a stored score keeps for them
   (`interval_record`, `encode_matrices`, `images_digest`).
+- Which trial is best: `ranked_trials` / `best_val` (the one ranking rule), and benchmark runs
+  as anytime curves (`trial_points`, `run_curve`, `analyse`, `load_benchmark`).
 - Fidelity of early epochs: `rank_agreement` (Spearman, Kendall by epoch, bootstrap over trials).
 - Ablation power: `ablation_power` (paired sd, Holm-adjusted intervals, smallest detectable
   effect, seeds needed), over the seed pairs of an ablation study (`ablation_pairs`).
 """
 
+from harness.analytics._anytime import (
+    Band,
+    BenchmarkResult,
+    RunCurve,
+    TargetRow,
+    TrialPoint,
+    analyse,
+    best_at,
+    best_heldout,
+    epochs_consumed,
+    epochs_to_target,
+    load_benchmark,
+    mean_ranks,
+    normalized_regret,
+    parse_study_name,
+    result_rows,
+    run_curve,
+    study_name,
+    trial_epochs,
+    trial_points,
+)
+from harness.analytics._ranking import best_val, ranked_trials
 from harness.analytics._agreement import Agreement, format_agreement, kendall_rows, rank_agreement, spearman_rows
 from harness.analytics._bootstrap import (
     LEVEL,
@@ -49,6 +73,27 @@ from harness.analytics._store import (
 )
 
 __all__ = [
+    "Band",
+    "BenchmarkResult",
+    "RunCurve",
+    "TargetRow",
+    "TrialPoint",
+    "analyse",
+    "best_at",
+    "best_heldout",
+    "epochs_consumed",
+    "epochs_to_target",
+    "load_benchmark",
+    "mean_ranks",
+    "normalized_regret",
+    "parse_study_name",
+    "result_rows",
+    "run_curve",
+    "study_name",
+    "trial_epochs",
+    "trial_points",
+    "best_val",
+    "ranked_trials",
     "ALPHA",
     "BASELINE",
     "IMAGES_DIGEST",

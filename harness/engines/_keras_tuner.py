@@ -19,7 +19,7 @@ from typing import Any
 
 import keras_tuner as kt
 
-from harness._anytime import epochs_consumed
+from harness.analytics import epochs_consumed
 from harness._budgets import Budget
 from harness._configs import configs_from_params
 from harness._objective import Objective

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from harness.analytics._ranking import ranked_trials
 from harness.common import attrs
 
 SEPARATOR = "/"
@@ -90,24 +91,6 @@ def run_curve(method: str, seed: int, points: Sequence[TrialPoint], heldout: flo
     best = np.fmax.accumulate(values) if len(values) else values
     return RunCurve(method, seed, np.cumsum([p.epochs for p in points], dtype=float),
                     np.array([p.seconds for p in points], dtype=float), best, values, heldout)
-
-
-def best_val(trial: Any) -> float | None:
-    """A trial's best val mIoU: the value of a COMPLETE trial, the best reported epoch of a
-    PRUNED one (whose best-epoch weights are kept); None for any other trial."""
-    state = trial.state.name
-    if state == "COMPLETE":
-        return trial.value
-    if state == "PRUNED" and trial.intermediate_values:
-        return max(trial.intermediate_values.values())
-    return None
-
-
-def ranked_trials(trials: Iterable[Any]) -> list[Any]:
-    """The complete and pruned trials with a val mIoU, best `best_val` first (ties: the lower
-    number): the order in which `marsseg evaluate` scores and `marsseg predict --top-k` picks them."""
-    scored = [(v, t) for t in trials if (v := best_val(t)) is not None]
-    return [t for _, t in sorted(scored, key=lambda vt: (-vt[0], vt[1].number))]
 
 
 def best_heldout(trials: Sequence[Any], study_attrs: Mapping[str, Any]) -> float:
