@@ -148,7 +148,7 @@ def select_ensemble(val_probs: Sequence[np.ndarray], masks: np.ndarray, rounds: 
     counts[first] = 1
     total = np.asarray(val_probs[first], np.float32).copy()
     best_counts, best_score = counts.copy(), singles[first]
-    for _ in range(rounds - 1):
+    for _ in range(rounds - 1 if len(val_probs) > 1 else 0):  # one candidate: nothing to add
         # the arg-max of a sum equals that of its mean: no division needed to score
         scores = [probs_miou(total + p, masks, foreground_only) for p in val_probs]
         pick = int(np.argmax(scores))

@@ -233,20 +233,18 @@ def run_train(request: TrainRequest) -> int:
     try:
         objective = Objective(get_space(settings.space), search, budget, seed=settings.seed,
                               artifact_dir=settings.artifact_dir, stop=stop, split_groups=settings.split_groups)
-        trial = study.ask()
+        limits = ([f"at most {request.epochs} epoch(s)"] if request.epochs else []) + (
+            [f"{request.timeout:g} s"] if request.timeout else [])
+        trial = study.ask()  # from here on, `_run` records how the trial ends
         configs = dataclasses.replace(configs, train=dataclasses.replace(configs.train,
                                                                          seed=settings.seed + trial.number))
-        if request.preset is not None:
-            trial.set_user_attr(attrs.PRESET, request.preset)
-        limits = [f"at most {request.epochs} epoch(s)"] * bool(request.epochs) + [f"{request.timeout:g} s"] * bool(
-            request.timeout)
         print(f"training trial {trial.number} of study {request.study!r}: {configs.model.family}, "
               f"{configs.train.schedule} schedule, batch {configs.train.batch_size}, {' or '.join(limits)}",
               file=sys.stderr)
         start = time.time()
         plan = TrialPlan(configs, deadline=start + request.timeout if request.timeout else None,
                          keep_on_interrupt=True, on_epoch=_progress(start))
-        value = _run(study, trial, objective, plan, liveness)
+        value = _run(study, trial, objective, plan, liveness, request.preset)
     finally:
         stop.restore()
     ua = _frozen(study, trial.number).user_attrs
@@ -261,15 +259,18 @@ def _frozen(study: Any, number: int) -> Any:
     return next(t for t in study.get_trials(deepcopy=False) if t.number == number)
 
 
-def _run(study: Any, trial: Any, objective: Any, plan: Any, liveness: Any) -> float:
+def _run(study: Any, trial: Any, objective: Any, plan: Any, liveness: Any, preset: str | None) -> float:
     """Run the objective on `trial` under a lease and record its end (COMPLETE, PRUNED or FAIL)."""
     import optuna
     from optuna.trial import TrialState
 
     from studies._liveness import Lease
+    from studies._optuna_private import storage_of, trial_id
 
-    with Lease(study._storage, trial._trial_id, liveness):  # noqa: SLF001 - as the workers do
+    with Lease(storage_of(study), trial_id(trial), liveness):  # as the workers do
         try:
+            if preset is not None:
+                trial.set_user_attr(attrs.PRESET, preset)
             value = objective(trial, plan)
         except optuna.TrialPruned as exc:  # the configs or the builders rejected the combination
             study.tell(trial, state=TrialState.PRUNED)

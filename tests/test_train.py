@@ -85,11 +85,12 @@ def test_train_records_a_trial_that_predict_uses(tmp_path: Path, capsys) -> None
     differ = got != probs.argmax(-1)
     assert not (differ & (top2[..., 1] - top2[..., 0] > 1e-4)).any()
 
-    # the same configuration again, from the stored trial, into another study
-    assert main(["train", "--study", "t2", "--from-trial", "t:0", "--epochs", "1", *base]) == 0
+    # the same configuration again, from the stored trial, into another study; a deadline already
+    # passed ends training with the first epoch
+    assert main(["train", "--study", "t2", "--from-trial", "t:0", "--epochs", "3", "--timeout", "0.001", *base]) == 0
     (again,) = _trials(journal, "t2")
     assert again.state.name == "COMPLETE" and again.user_attrs["configs"]["model"] == ua["configs"]["model"]
-    assert again.user_attrs["configs"]["train"]["max_epochs"] == 1
+    assert again.user_attrs["configs"]["train"]["max_epochs"] == 3 and again.user_attrs["epochs_run"] == 1
 
 
 def test_timed_training_ends_with_the_epoch_that_crosses_the_deadline() -> None:
