@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from search_spaces import PARAM_SECTIONS, unknown_params
+
 
 
 def check_schedule(max_epochs: int, steps_per_epoch: int | None, patience: int, lr_patience: int) -> None:
@@ -57,9 +59,9 @@ class Budget:
             raise ValueError(f"max_val_images must be >= 4 or None, got {self.max_val_images}")
         if not 0.0 < self.bn_momentum < 1.0:
             raise ValueError(f"bn_momentum must be in (0, 1), got {self.bn_momentum}")
-        bad = [k for k, _ in self.fixed if not k.startswith(("model.", "loss.", "aug.", "data.", "train."))]
+        bad = unknown_params(k for k, _ in self.fixed)
         if bad:
-            raise ValueError(f"fixed params must be dotted model./loss./aug./data./train. names, got {bad}")
+            raise ValueError(f"fixed params must be dotted {'/'.join(p + '.' for p in PARAM_SECTIONS)} names, got {bad}")
 
     @property
     def fixed_params(self) -> Mapping[str, Any]:

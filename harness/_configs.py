@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
-from search_spaces import LR_SCHEDULES
+from search_spaces import LR_SCHEDULES, PARAM_SECTIONS, params_with_prefix, unknown_params
 
 from harness._budgets import Budget, check_schedule
 from harness.data._pipeline import DataConfig
@@ -66,13 +66,6 @@ class TrialConfigs:
                    data=DataConfig(**data), train=TrainConfig(**stored["train"]))
 
 
-_KNOWN_PREFIXES = ("model.", "loss.", "aug.", "data.", "train.")
-
-
-def _section(params: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    return {k[len(prefix):]: v for k, v in params.items() if k.startswith(prefix)}
-
-
 def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0,
                         trial_seed: int | None = None, split_groups: str = SCENES) -> TrialConfigs:
     """Build the frozen configs of one trial; an invalid combination raises ValueError.
@@ -83,17 +76,17 @@ def configs_from_params(params: Mapping[str, Any], budget: Budget, seed: int = 0
     `trial_seed` (default `seed`) seeds the weights and the optimisation; `split_groups`: what
     the train/validation split keeps together (`harness.data.SPLIT_GROUPS`).
     """
-    unknown = sorted(k for k in params if not k.startswith(_KNOWN_PREFIXES))
+    unknown = unknown_params(params)
     if unknown:
-        raise ValueError(f"unknown parameters {unknown}; names start with one of {list(_KNOWN_PREFIXES)}")
-    model = _section(params, "model.")
+        raise ValueError(f"unknown parameters {unknown}; names start with one of {[p + '.' for p in PARAM_SECTIONS]}")
+    model = params_with_prefix(params, "model")
     if model.get("dropout", "none") == "none":
         model.pop("dropout_rate", None)
     if "dropout_rate" in model:
         model["dropout_rate"] = round(float(model["dropout_rate"]), 6)
-    loss = _section(params, "loss.")
-    aug, data = _section(params, "aug."), _section(params, "data.")
-    train = _section(params, "train.")
+    loss = params_with_prefix(params, "loss")
+    aug, data = params_with_prefix(params, "aug"), params_with_prefix(params, "data")
+    train = params_with_prefix(params, "train")
     batch = int(train.pop("batch_size", 16))
     scheduled = _budget_fields(budget)
     return TrialConfigs(

@@ -6,13 +6,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from harness.common import attrs
+from search_spaces import PARAM_SECTIONS
 
 from reports._collect import best_index
-from reports._trials import BEST_VAL, SECTION_OF, WORKER_NAME, TrialTable
+from reports._trials import BEST_VAL, WORKER_NAME, TrialTable
 
-STUDY_ATTRS = ("space", "sampler", "pruner", "budget", "max_epochs", "data", "seed")
+STUDY_ATTRS = (attrs.SPACE, attrs.SAMPLER, attrs.PRUNER, attrs.BUDGET, attrs.MAX_EPOCHS, attrs.DATA, attrs.SEED)
 SECTIONS = ("model", "loss", "data", "train")  # of the `configs` attribute, in the order shown
-_PREFIXES = {section: tuple(p for p, s in SECTION_OF.items() if s == section) for section in SECTIONS}
+_PREFIXES = {section: tuple(p for p, s in PARAM_SECTIONS.items() if s == section) for section in SECTIONS}
 SEARCHED, BUDGET, FIXED = "searched", "fixed by the budget", "fixed by the space"
 
 
@@ -116,7 +117,7 @@ def best_config(trial: Any, budget: str | None) -> list[ConfigRow]:
 
 def _section_of(param: str) -> str:
     prefix = param.partition(".")[0]
-    return SECTION_OF.get(prefix, prefix)
+    return PARAM_SECTIONS.get(prefix, prefix)
 
 
 def time_spent(table: TrialTable, best_row: int | None) -> TimeSpent | None:

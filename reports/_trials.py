@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from harness.common import attrs
 from marsseg_models import CLASS_NAMES, SCORED_CLASSES
+from search_spaces import param_section
 
 SCORED_NAMES = tuple(CLASS_NAMES[c] for c in SCORED_CLASSES)
 """Keys of the `per_class_iou` user attribute (background is not scored)."""
@@ -32,14 +33,14 @@ class TrialTable(NamedTuple):
     trials: list[Any]  # FrozenTrial, aligned with frame rows
 
 
-SECTION_OF = {"model": "model", "loss": "loss", "aug": "data", "data": "data", "train": "train"}  # param prefix -> configs section
-
-
 def trained_value(name: str, value: Any, configs: dict[str, Any] | None) -> Any:
     """The value param `name` actually trained with: read from the trial's stored configs
     (`configs` attribute) when they hold it, else the recorded param."""
-    prefix, _, field = name.partition(".")
-    section = (configs or {}).get(SECTION_OF.get(prefix, ""), {})
+    try:
+        name_section, field = param_section(name)
+    except ValueError:  # not a config param: nothing stored for it
+        return value
+    section = (configs or {}).get(name_section, {})
     return section.get(field, value) if isinstance(section, dict) else value
 
 

@@ -18,10 +18,11 @@ from typing import Any
 
 import numpy as np
 from harness.common import attrs
+from search_spaces import param_section
 
 from reports._browser import BrowserCheck, check_in_browser, find_chromium
 from reports._table1 import ARCH_PARAMS
-from reports._trials import SCORED_NAMES, SECTION_OF
+from reports._trials import SCORED_NAMES
 
 __all__ = ["TRUE_EFFECTS", "BrowserCheck", "check_in_browser", "fake_predictions", "find_chromium",
            "make_fake_study"]
@@ -126,8 +127,8 @@ def fake_configs(params: dict[str, Any], max_epochs: int) -> dict[str, dict[str,
                                       "train": {"batch_size": BATCH_SIZE, "steps_per_epoch": STEPS_PER_EPOCH,
                                                 "max_epochs": max_epochs}}
     for name, value in params.items():
-        prefix, _, field = name.partition(".")
-        out[SECTION_OF[prefix]][field] = value
+        section, field = param_section(name)
+        out[section][field] = value
     return out
 
 

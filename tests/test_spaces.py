@@ -139,3 +139,19 @@ def test_spaces_command_lists_and_shows_conditions_without_tensorflow(capsys: py
 def test_spaces_command_does_not_import_tensorflow() -> None:
     code = "from studies.cli import main; main(['spaces', 'show', 'table1'])"
     assert modules_loaded_by(code, ("tensorflow", "optuna")) == []
+
+
+def test_every_dimension_fills_a_config_section() -> None:
+    """Param prefixes have one home (search_spaces.PARAM_SECTIONS): every dimension of every space uses one,
+    and the configs hold a field of that name in that section."""
+    from harness import configs_from_params, get_budget
+    from search_spaces import SPACES, TABLE1_PRESETS, param_section, unknown_params
+
+    names = {d.name for space in SPACES.values() for d in space.dimensions}
+    assert unknown_params(names) == []
+    stored = configs_from_params(dict(TABLE1_PRESETS[0][1]), get_budget("tiny")).to_dict()
+    for name in names:
+        section, field = param_section(name)
+        assert field in stored[section], name
+    with pytest.raises(ValueError, match="unknown parameter"):
+        param_section("optimizer.lr")
