@@ -256,15 +256,13 @@ class Objective:
 
     def _upload(self, trial: Any, model: Any, info: Any) -> None:
         from marsseg_models import predict_labels
-        from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 
-        Path(self.artifact_dir).mkdir(parents=True, exist_ok=True)
-        store = FileSystemArtifactStore(self.artifact_dir)
+        from harness.common import upload
+
         with tempfile.TemporaryDirectory() as tmp:
             weights = Path(tmp) / f"trial{trial.number}.weights.h5"
             model.save_weights(weights)
-            trial.set_user_attr(WEIGHTS_ARTIFACT, upload_artifact(
-                artifact_store=store, file_path=str(weights), study_or_trial=trial))
+            trial.set_user_attr(WEIGHTS_ARTIFACT, upload(self.artifact_dir, weights, trial))
             if info is None:
                 return
             k = min(self.budget.n_preview, len(info.val_images))
@@ -274,5 +272,4 @@ class Objective:
             preds = predict_labels(probs).astype(np.uint8)
             preview = Path(tmp) / f"trial{trial.number}_predictions.npz"
             np.savez_compressed(preview, images=images, masks=masks, preds=preds)
-            trial.set_user_attr(PREDICTIONS_ARTIFACT, upload_artifact(
-                artifact_store=store, file_path=str(preview), study_or_trial=trial))
+            trial.set_user_attr(PREDICTIONS_ARTIFACT, upload(self.artifact_dir, preview, trial))

@@ -66,9 +66,9 @@ def _dashboard(args: argparse.Namespace) -> int:
     storage = open_existing_storage(args.storage)
     store = None
     if args.artifact_dir:
-        from optuna.artifacts import FileSystemArtifactStore
+        from harness.common import artifact_store
 
-        store = FileSystemArtifactStore(args.artifact_dir)
+        store = artifact_store(args.artifact_dir)
     print(f"optuna-dashboard on http://{args.host}:{args.port} for {redact_url(args.storage)} "
           "(Ctrl-C to stop)", file=sys.stderr)
     optuna_dashboard.run_server(storage, host=args.host, port=args.port, artifact_store=store)

@@ -41,7 +41,7 @@ def collect_predictions(table: TrialTable, artifact_dir: str | None, k: int) -> 
                            "no trial saved a predictions artifact; confusion matrix of the best trial")
     trial = table.trials[idx]
     number, value = int(f["number"].iloc[idx]), float(f[BEST_VAL].iloc[idx])
-    directory = artifact_dir or table.user_attrs.get("artifact_dir")
+    directory = artifact_dir or table.user_attrs.get(attrs.ARTIFACT_DIR)
     where = "the folder given with --artifacts" if artifact_dir else "the study's artifact_dir"
     missing = lambda why: Predictions(number, value, None, None, None, _confusion(trial), why)  # noqa: E731
     if not directory:
@@ -66,12 +66,11 @@ def _confusion(trial: Any) -> np.ndarray | None:
 
 
 def _load_npz(directory: str, artifact_id: str) -> dict[str, np.ndarray]:
-    from optuna.artifacts import FileSystemArtifactStore, download_artifact
+    from harness.common import download
 
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / "predictions.npz")
-        download_artifact(artifact_store=FileSystemArtifactStore(directory), file_path=path,
-                          artifact_id=artifact_id)
+        download(directory, artifact_id, path)
         with np.load(path, allow_pickle=False) as npz:
             arrays = {key: np.asarray(npz[key]) for key in ("images", "masks", "preds")}
     if not arrays["images"].shape == arrays["masks"].shape == arrays["preds"].shape:

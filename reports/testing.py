@@ -262,10 +262,10 @@ def make_fake_study(
         trial.datetime_complete = None if state == TrialState.RUNNING else clocks[w]
         trials.append(trial)
     if artifact_dir:
-        from optuna.artifacts import FileSystemArtifactStore
+        from harness.common import artifact_store
 
         Path(artifact_dir).mkdir(parents=True, exist_ok=True)
-        store = FileSystemArtifactStore(str(artifact_dir))
+        store = artifact_store(artifact_dir)
         done = sorted((t for t in trials if t.state == TrialState.COMPLETE), key=lambda t: -t.value)
         for t in done[:n_with_artifacts]:
             t.user_attrs.update(_save_artifacts(store, trials.index(t), seed))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.common import MarssegError, attrs
+from harness.common import MarssegError, attrs, has_artifact, upload
 
 N_PNG = 4  # overlays written with --png: the first test images
 
@@ -220,7 +220,7 @@ def load_members(members: list[Member], artifact_dir: str, image_shape: tuple[in
         try:
             models.append(load_inference_model(TrialConfigs.from_dict(member.configs), str(path), image_shape))
         except WeightsMismatch as exc:
-            raise MarssegError(f"the weights of {member.label} ({Path(artifact_dir) / member.artifact_id}) do not "
+            raise MarssegError(f"the weights of {member.label} (artifact {member.artifact_id} in {artifact_dir}) do not "
                                f"fit the model rebuilt from its configs: {exc}") from None
     return models
 
@@ -259,7 +259,7 @@ def _refit(study: Any, settings: Any, trial: Any, artifact_dir: str) -> Member:
     """The refit of `trial`'s configuration: the stored one, or trained and stored now."""
     stored = study.user_attrs.get(attrs.refit_key(trial.number))
     label = f"refit of trial {trial.number}"
-    if stored and (Path(artifact_dir) / stored["artifact_id"]).is_file():
+    if stored and has_artifact(artifact_dir, stored["artifact_id"]):
         print(f"using the stored {label} ({stored['epochs']} epochs on {stored['n_images']} images)", file=sys.stderr)
         return Member(label, trial.user_attrs[attrs.CONFIGS], stored["artifact_id"])
     return Member(label, trial.user_attrs[attrs.CONFIGS], refit_trial(study, settings, trial, artifact_dir))
@@ -269,8 +269,6 @@ def refit_trial(study: Any, settings: Any, trial: Any, artifact_dir: str) -> str
     """Train `trial`'s configs on the study's search split (train + validation images) for
     its best epoch count, upload the weights to the study's artifact store, record them on
     the study and return the artifact id."""
-    from optuna.artifacts import FileSystemArtifactStore, upload_artifact
-
     from harness import TrialConfigs, refit_model
     from harness.data import load_data, split_heldout
 
@@ -283,12 +281,10 @@ def refit_trial(study: Any, settings: Any, trial: Any, artifact_dir: str) -> str
     start = time.perf_counter()
     model, n_images = refit_model(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), search, epochs)
     seconds = round(time.perf_counter() - start, 1)
-    Path(artifact_dir).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         weights = Path(tmp) / f"refit_trial{trial.number}.weights.h5"
         model.save_weights(weights)
-        artifact_id = upload_artifact(artifact_store=FileSystemArtifactStore(artifact_dir), file_path=str(weights),
-                                      study_or_trial=study)
+        artifact_id = upload(artifact_dir, weights, study)
     study.set_user_attr(attrs.refit_key(trial.number), {"artifact_id": artifact_id, "epochs": epochs,
                                                          "n_images": n_images, "seconds": seconds})
     print(f"refit of trial {trial.number}: {epochs} epoch(s) on {n_images} images in {seconds} s, "

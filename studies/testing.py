@@ -171,16 +171,13 @@ class SlowObjective(_FakeBase):
             time.sleep(0.2)
 
     def _save_artifact(self, trial: Any) -> None:
-        from optuna.artifacts import FileSystemArtifactStore, upload_artifact
+        from harness.common import upload
 
         try:
-            Path(self.artifact_dir).mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryDirectory() as tmp:
                 path = Path(tmp) / f"trial{trial.number}.txt"
                 path.write_text(f"trial {trial.number}\n")
-                trial.set_user_attr(attrs.WEIGHTS_ARTIFACT, upload_artifact(
-                    artifact_store=FileSystemArtifactStore(self.artifact_dir), file_path=str(path),
-                    study_or_trial=trial))
+                trial.set_user_attr(attrs.WEIGHTS_ARTIFACT, upload(self.artifact_dir, path, trial))
         except Exception as exc:
             record_artifact_error(trial, exc)
 

@@ -417,7 +417,7 @@ def test_missing_or_misfitting_weights_and_a_wrong_image_size_end_in_one_line(st
     empty = tmp_path / "empty"
     empty.mkdir()
     err = _one_line_error(capsys, [*base, "--artifacts", str(empty)])
-    assert f"trial {best.number}" in err and str(empty / artifact_id) in err
+    assert f"trial {best.number}" in err and artifact_id in err and str(empty) in err and "--artifacts" in err
     other = tmp_path / "other"
     other.mkdir()
     keras.backend.clear_session()

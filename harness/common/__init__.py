@@ -6,6 +6,7 @@ re-exported from the base, `marsseg_models`). Imports neither TensorFlow nor Opt
 from marsseg_models import MarssegError, lazy_exports  # the base every package shares (ARCHITECTURE.md)
 
 from harness.common import attrs
+from harness.common._artifacts import artifact_store, download, has_artifact, upload
 from harness.common._args import non_empty, non_negative_int, positive_float, positive_int
 from harness.common._engines import KERAS_TUNER_METHODS
 from harness.common._files import atomic_output, check_output_path, ensure_writable_dir
@@ -23,6 +24,10 @@ from harness.common._storage import (
 )
 
 __all__ = [
+    "artifact_store",
+    "download",
+    "has_artifact",
+    "upload",
     "DEFAULT_JOURNAL",
     "GRACE_PERIOD_S",
     "HEARTBEAT_INTERVAL_S",
