@@ -127,7 +127,7 @@ def run_trial(setup: Setup, family: str, variant: str, precision: str, trial_num
     """
     import optuna
 
-    from harness import Objective
+    from harness import Objective, ObjectiveContext
     from search_spaces import get_space
 
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
@@ -135,8 +135,8 @@ def run_trial(setup: Setup, family: str, variant: str, precision: str, trial_num
         study.enqueue_trial(trial_params(family, setup.batch_size))
         trial = study.ask()
     report_times = time_reports(trial)
-    objective = Objective(get_space("paper"), setup.data, setup.budget, artifact_dir=setup.artifact_dir,
-                          precision=precision)
+    objective = Objective(ObjectiveContext(get_space("paper"), setup.data, setup.budget, artifact_dir=setup.artifact_dir,
+                          precision=precision))
     load = os.getloadavg()[0]
     start = time.perf_counter()
     value = objective(trial)

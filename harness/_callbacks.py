@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import keras
@@ -51,24 +52,23 @@ class LoudPruningCallback(KerasPruningCallback):
 
 
 class StopAtEpochBudget(keras.callbacks.Callback):
-    """End the trial's training once its study has trained `epoch_budget` epochs over all its
-    trials (a benchmark run's equal budget), instead of letting the last trial run to its own
+    """End the trial's training once its run has no epoch of its equal budget left
+    (`epochs_left()`, `StudyPolicy.epochs_left`), instead of letting the last trial run to its own
     end. Place it after the pruning callback, so that this epoch's report is counted."""
 
-    def __init__(self, trial: Any, epoch_budget: int) -> None:
+    def __init__(self, trial: Any, epochs_left: Callable[[], int]) -> None:
         super().__init__()
         self.trial = trial
-        self.epoch_budget = epoch_budget
+        self.epochs_left = epochs_left
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        from harness.analytics import epochs_consumed
         from harness.common.attrs import BUDGET_STOPPED
 
-        if epochs_consumed(self.trial.study.get_trials(deepcopy=False)) >= self.epoch_budget:
+        if self.epochs_left() <= 0:
             self.model.stop_training = True
             self.trial.set_user_attr(BUDGET_STOPPED, True)
-            _log.info("trial %d: the run's budget of %d epochs is spent; training stops after epoch %d",
-                      self.trial.number, self.epoch_budget, epoch + 1)
+            _log.info("trial %d: the run's budget of epochs is spent; training stops after epoch %d",
+                      self.trial.number, epoch + 1)
 
 
 class StopAtDeadline(keras.callbacks.Callback):

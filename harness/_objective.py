@@ -15,11 +15,9 @@ import numpy as np
 from harness.common import SCENES
 from harness.data import scale_images
 from harness.common.attrs import (
-    ABLATION_OF,
     BEST_EPOCH,
     CONFIGS,
     CONFUSION_MATRIX,
-    EPOCH_BUDGET,
     EPOCHS_RUN,
     FAIL_REASON,
     N_PARAMS,
@@ -28,7 +26,6 @@ from harness.common.attrs import (
     PRECISION,
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
-    TOP_TRIALS,
     TRAIN_SECONDS,
     WEIGHTS_ARTIFACT,
     WORKER,
@@ -40,18 +37,6 @@ from harness._runtime import worker_id
 _log = logging.getLogger("marsseg")
 
 _INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
-
-
-def _among_top(trial: Any, value: float, k: int) -> bool:
-    """Whether `value` would rank among the `k` best val mIoUs of the trial's study so far
-    (`harness.ranked_trials`: complete trials and pruned ones at their best epoch)."""
-    from harness.analytics import best_val
-
-    study = getattr(trial, "study", None)  # FixedTrial has none
-    if study is None:
-        return True
-    others = [v for t in study.get_trials(deepcopy=False) if t.number != trial.number and (v := best_val(t)) is not None]
-    return sum(v > value for v in others) < k
 
 
 def _plan_callbacks(plan: TrialPlan) -> list[Any]:
@@ -94,18 +79,34 @@ class TrialPlan:
     on_epoch: Callable[[int, dict[str, Any]], None] | None = None
 
 
-@dataclass
-class Objective:
-    """Callable objective for `study.optimize`; data are loaded once per worker.
+@dataclass(frozen=True)
+class StudyPolicy:
+    """What a study decides for its trials, read from it by whoever runs the objective (a worker,
+    `studies.study_policy`) and handed in: the objective itself never reads the study.
 
-    space: a `search_spaces.SearchSpace`, resolved here against the budget's fixed params;
-    data: `harness.MarsData` (workers pass the search split only: the held-out images never
-    reach an objective); seed: study seed (data split), the trial seed is `seed +
-    trial.number`; artifact_dir: filesystem artifact store for best weights and prediction
-    previews (None: save nothing); stop: a `StopFlag` checked between batches; split_groups:
-    what the train/validation split keeps together (`harness.data.SPLIT_GROUPS`, the study's).
-    A trial enqueued with the `planned_configs` attribute (an ablation cell) trains exactly those;
-    a `TrialPlan` passed with the trial decides its configs and stopping explicitly.
+    planned_only: an ablation study, whose only trials are its enqueued cells (`planned_configs`);
+    epochs_left: a benchmark run's equal budget, the epochs its study may still train (asked after
+    each epoch; None: no budget); keeps_weights(number, value): whether a pruned trial whose best
+    epoch reached `value` ranks among the study's best, so that it keeps its weights (None: always).
+    """
+
+    planned_only: bool = False
+    epochs_left: Callable[[], int] | None = None
+    keeps_weights: Callable[[int, float], bool] | None = None
+
+
+@dataclass(frozen=True)
+class ObjectiveContext:
+    """All an objective factory is given: `factory(context)` builds `harness.Objective`, KerasTuner's
+    objective or a test's fake alike.
+
+    space: a `search_spaces.SearchSpace` (resolved against the budget's fixed params by the
+    objective); data: `harness.MarsData` (workers pass the search split only: the held-out images
+    never reach an objective); seed: study seed (data split), the trial seed is `seed +
+    trial.number`; artifact_dir: artifact store for best weights and prediction previews (None:
+    save nothing); stop: a `StopFlag` checked between batches; precision: the training precision
+    (None: `$MARSSEG_PRECISION`, else auto); split_groups: what the train/validation split keeps
+    together (the study's); policy: what the study decides (`StudyPolicy`).
     """
 
     space: Any
@@ -116,9 +117,57 @@ class Objective:
     stop: Any = None  # a StopFlag: Ctrl-C / SIGTERM end the trial between batches
     precision: str | None = None
     split_groups: str = SCENES
+    policy: StudyPolicy = StudyPolicy()
+
+
+class UsesContext:
+    """The fields of an objective's `context` as attributes (the space resolved against the budget)."""
+
+    context: ObjectiveContext
+
+    def _resolve_space(self) -> None:
+        self.space = self.context.space.resolve(self.context.budget.fixed_params)
+
+    @property
+    def data(self) -> Any:
+        return self.context.data
+
+    @property
+    def budget(self) -> Budget:
+        return self.context.budget
+
+    @property
+    def seed(self) -> int:
+        return self.context.seed
+
+    @property
+    def artifact_dir(self) -> str | None:
+        return self.context.artifact_dir
+
+    @property
+    def stop(self) -> Any:
+        return self.context.stop
+
+    @property
+    def split_groups(self) -> str:
+        return self.context.split_groups
+
+    @property
+    def policy(self) -> StudyPolicy:
+        return self.context.policy
+
+
+@dataclass
+class Objective(UsesContext):
+    """Callable objective for `study.optimize`, built from an `ObjectiveContext`; data are loaded
+    once per worker. A trial enqueued with the `planned_configs` attribute (an ablation cell)
+    trains exactly those; a `TrialPlan` passed with the trial decides its configs and stopping.
+    """
+
+    context: ObjectiveContext
 
     def __post_init__(self) -> None:
-        self.space = self.space.resolve(self.budget.fixed_params)
+        self._resolve_space()
         if self.artifact_dir:
             # Import it here, outside any trial: optuna's `try_import` keeps the ImportError of
             # an absent optional backend (GCS, boto3) with its traceback, whose frames would
@@ -165,8 +214,7 @@ class Objective:
         planned = trial.user_attrs.get(PLANNED_CONFIGS)
         if planned is not None:
             return TrialConfigs.from_dict(planned)
-        study = getattr(trial, "study", None)  # FixedTrial has none
-        if study is not None and ABLATION_OF in study.user_attrs:  # a worker overshot the ablation's queue
+        if self.policy.planned_only:  # a worker overshot the ablation's queue
             trial.set_user_attr(PRUNED_REASON, "ablation study: no planned cell left to run")
             raise optuna.TrialPruned("ablation study: no planned cell left to run")
         params = self.space.suggest(trial)
@@ -184,11 +232,9 @@ class Objective:
         from harness._training import ConfigRejected, train
 
         callbacks = [*fit.pop("callbacks", ()), LoudPruningCallback(trial, VAL_MIOU)]
-        study = getattr(trial, "study", None)  # FixedTrial has none
-        epoch_budget = None if study is None else study.user_attrs.get(EPOCH_BUDGET)
-        if epoch_budget is not None:  # a benchmark run: stop where its equal budget ends
-            callbacks.append(StopAtEpochBudget(trial, int(epoch_budget)))
-        precision = resolve_precision(self.precision)  # None: $MARSSEG_PRECISION, else auto
+        if self.policy.epochs_left is not None:  # a benchmark run: stop where its equal budget ends
+            callbacks.append(StopAtEpochBudget(trial, self.policy.epochs_left))
+        precision = resolve_precision(self.context.precision)  # None: $MARSSEG_PRECISION, else auto
         trial.set_user_attr(PRECISION, precision)
         built: list[Any] = []
         best: list[float] = []
@@ -211,7 +257,8 @@ class Objective:
         except optuna.TrialPruned:
             # `train` left the model at its best epoch: keep those weights (no preview) when that
             # epoch ranks among the study's best, so that `marsseg evaluate` can score it.
-            if self.artifact_dir and built and best and _among_top(trial, best[0], TOP_TRIALS):
+            keeps = self.policy.keeps_weights
+            if self.artifact_dir and built and best and (keeps is None or keeps(trial.number, best[0])):
                 self._save_artifacts(trial, inference_model(built[0]), None)
             raise
         except BaseException:

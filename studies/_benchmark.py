@@ -74,11 +74,12 @@ def _run_optuna(sampler: str, pruner: str, bench: Benchmark, seed: int, *, objec
 
 def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any = None, kt_build: Any = None) -> int:
     """One KerasTuner run (one process: KerasTuner's own distribution is not used), recorded in `B/kind/SEED`."""
-    from harness import (KerasTunerObjective, SpaceHyperModel, StopFlag, configure_tensorflow, epochs_consumed,
-                         get_budget, make_tuner, quiet_optuna, study_name)
+    from harness import (KerasTunerObjective, ObjectiveContext, SpaceHyperModel, StopFlag, configure_tensorflow,
+                         epochs_consumed, get_budget, make_tuner, quiet_optuna, study_name)
     from harness.data import load_data, split_heldout
     from search_spaces import get_space
     from studies._evaluate import evaluate_study
+    from studies._study import study_policy
 
     name = study_name(bench.name, kind, seed)
     study, settings = _keras_tuner_study(bench, kind, seed, name)
@@ -97,9 +98,11 @@ def _run_keras_tuner(kind: str, bench: Benchmark, seed: int, *, objective: Any =
     stop = StopFlag().install()
     make = objective or KerasTunerObjective
 
+    context = ObjectiveContext(space, data, budget, seed=seed, artifact_dir=artifact_dir, stop=stop,
+                               split_groups=settings.split_groups, policy=study_policy(study))
+
     def make_objective(fit: Any) -> Any:
-        return make(space, data, budget, seed=seed, artifact_dir=artifact_dir, stop=stop, fit=fit,
-                    split_groups=settings.split_groups)
+        return make(context, fit=fit)
 
     hypermodel = SpaceHyperModel(space, budget, data.image_shape, seed, study, make_objective, kt_build)
     tuner = make_tuner(kind, hypermodel, epoch_budget=bench.epochs, seed=seed,

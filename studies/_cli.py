@@ -8,13 +8,25 @@ import sys
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add this package's subcommands to `marsseg`."""
-    from harness.common import DEFAULT_JOURNAL, non_negative_int, positive_float, positive_int
-    from studies._replay import RECORDED, REPLAY_PRUNERS
-    from studies._settings import PRUNERS, SAMPLERS
-    from marsseg_models import PRECISION_CHOICES, PRECISION_ENV
+    from marsseg_models import PRECISION_ENV
 
     precision_help = (f"training precision of this process's trials (default: ${PRECISION_ENV}, else auto: "
                       "float16 on a GPU, bfloat16 on a CPU with AMX-BF16, else float32)")
+    _register_search(subparsers, precision_help)
+    _register_worker(subparsers, precision_help)
+    _register_evaluate_ablate(subparsers)
+    _register_predict(subparsers)
+    _register_train(subparsers, precision_help)
+    _register_benchmark(subparsers)
+    _register_replay(subparsers)
+    _register_compare(subparsers)
+
+
+def _register_search(subparsers: argparse._SubParsersAction, precision_help: str) -> None:
+    """`marsseg search`."""
+    from harness.common import non_negative_int, positive_float, positive_int
+    from marsseg_models import PRECISION_CHOICES
+    from studies._settings import PRUNERS, SAMPLERS
 
     search = subparsers.add_parser("search", help="create or resume a study and run workers on it",
                                    description="Create a study, or resume it (finished trials are kept).")
@@ -48,6 +60,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _recycle_argument(search)
     search.set_defaults(func=_search)
 
+
+def _register_worker(subparsers: argparse._SubParsersAction, precision_help: str) -> None:
+    """`marsseg worker`."""
+    from harness.common import positive_float, positive_int
+    from marsseg_models import PRECISION_CHOICES
+
     worker = subparsers.add_parser("worker", help="join an existing study from any machine")
     _study_arguments(worker, storage_required=True)
     worker.add_argument("--data", help="local path of the study's data, if it differs here")
@@ -59,9 +77,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     worker.add_argument("--precision", choices=PRECISION_CHOICES, help=precision_help)
     _recycle_argument(worker)
     worker.set_defaults(func=_worker)
-    _register_evaluate_ablate(subparsers)
-    _register_predict(subparsers)
-    _register_train(subparsers, precision_help)
+
+
+def _register_benchmark(subparsers: argparse._SubParsersAction) -> None:
+    """`marsseg benchmark`."""
+    from harness.common import DEFAULT_JOURNAL, positive_int
 
     bench = subparsers.add_parser(
         "benchmark", help="compare search methods x seeds at an equal budget of training epochs",
@@ -82,6 +102,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     bench.add_argument("--workers", type=positive_int, default=1, help="worker processes per Optuna run (default 1)")
     bench.set_defaults(func=_benchmark)
 
+
+def _register_replay(subparsers: argparse._SubParsersAction) -> None:
+    """`marsseg replay`."""
+    from harness.common import non_negative_int, positive_int
+    from studies._replay import RECORDED, REPLAY_PRUNERS
+    from studies._settings import PRUNERS
+
     replay = subparsers.add_parser(
         "replay", help="replay pruners on a no-pruning study's recorded curves, in seconds",
         description="Use a study run with --pruner none as a tabular benchmark: feed its recorded learning "
@@ -96,7 +123,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     replay.add_argument("--workers", type=positive_int, default=1, help="simulated workers (default 1)")
     replay.add_argument("--seed", type=non_negative_int, default=0, help="sampler seed (default 0)")
     replay.set_defaults(func=_replay)
-    _register_compare(subparsers)
 
 
 def _register_compare(subparsers: argparse._SubParsersAction) -> None:
@@ -146,33 +172,32 @@ def _recycle_argument(parser: argparse.ArgumentParser) -> None:
                              f"after each trial (0: one process; default {DEFAULT_RECYCLE})")
 
 
-def _use_precision(args: argparse.Namespace) -> None:
-    """`--precision` goes to this process and its worker processes through `$MARSSEG_PRECISION`;
-    a warning where bfloat16 is asked for on a CPU that can only emulate it."""
+def _use_precision(args: argparse.Namespace) -> str | None:
+    """`--precision` (None: `$MARSSEG_PRECISION`, else auto, decided where the trial trains), with a
+    warning where bfloat16 is asked for on a CPU that can only emulate it."""
     import logging
     import os
 
     from marsseg_models import PRECISION_ENV, bfloat16_emulated, cpu_flags
 
-    if args.precision is not None:
-        os.environ[PRECISION_ENV] = args.precision
-    if os.environ.get(PRECISION_ENV) == "bfloat16" and bfloat16_emulated(cpu_flags()):
+    if (args.precision or os.environ.get(PRECISION_ENV)) == "bfloat16" and bfloat16_emulated(cpu_flags()):
         logging.getLogger("marsseg").warning(
             "bfloat16 on this CPU (no AVX512_BF16, no AMX-BF16) is emulated: trials may run several times "
             "slower than float32 (unless a GPU trains them)")
+    return args.precision
 
 
 def _search(args: argparse.Namespace) -> int:
     from studies._search import SearchRequest, run_search
 
-    _use_precision(args)
+    precision = _use_precision(args)
     return run_search(SearchRequest(
         study=args.study, storage=args.storage, space=args.space, data=args.data, sampler=args.sampler,
         pruner=args.pruner, budget=args.budget, seed=args.seed, trials=args.trials, timeout=args.timeout,
         workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose,
         objective=args.objective, heldout_fraction=args.heldout_fraction, repeats=args.repeats,
         heartbeat=args.heartbeat, grace=args.grace, create_only=args.create_only,
-        start_with=tuple(args.start_with), recycle=args.recycle))
+        start_with=tuple(args.start_with), recycle=args.recycle, precision=precision))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -180,11 +205,12 @@ def _worker(args: argparse.Namespace) -> int:
 
     from studies._worker import WorkerSpec, run_worker
 
-    _use_precision(args)
+    precision = _use_precision(args)
     deadline = time.time() + args.timeout if args.timeout else None
     ran = run_worker(WorkerSpec(args.storage, args.study, threads=args.threads, deadline=deadline,
                                 data=args.data, artifact_dir=args.artifact_dir, verbose=args.verbose,
-                                objective=args.objective, patience=args.patience, recycle=args.recycle))
+                                objective=args.objective, patience=args.patience, recycle=args.recycle,
+                                precision=precision))
     print(f"worker ran {ran} trial(s)", file=sys.stderr)
     return 0
 
@@ -343,8 +369,8 @@ def _register_train(subparsers: argparse._SubParsersAction, precision_help: str)
 def _train(args: argparse.Namespace) -> int:
     from studies._train import TrainRequest, run_train
 
-    _use_precision(args)
+    precision = _use_precision(args)
     return run_train(TrainRequest(
         study=args.study, storage=args.storage, preset=args.preset, params=args.params, from_trial=args.from_trial,
         epochs=args.epochs, timeout=args.timeout, data=args.data, budget=args.budget, seed=args.seed,
-        schedule=args.schedule, artifact_dir=args.artifact_dir, verbose=args.verbose))
+        schedule=args.schedule, artifact_dir=args.artifact_dir, verbose=args.verbose, precision=precision))

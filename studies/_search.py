@@ -52,6 +52,7 @@ class SearchRequest:
     create_only: bool = False  # create or resume the study, enqueue presets, run nothing
     start_with: tuple[str, ...] = ()  # Table 1 rows to enqueue first (once per study)
     recycle: int = DEFAULT_RECYCLE  # trials per worker process (see WorkerSpec.recycle)
+    precision: str | None = None  # the trials' training precision (None: $MARSSEG_PRECISION, else auto)
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -141,11 +142,11 @@ def _search_space(settings: StudySettings, start_with: tuple[str, ...]) -> Any:
 
 
 def _check_request(request: SearchRequest) -> None:
-    from harness.common import storage_kind
+    from harness.common import check_storage_url
 
     if request.workers < 1:
         raise MarssegError(f"--workers must be >= 1, got {request.workers}")
-    if storage_kind(request.storage) == "sqlite" and request.workers > 1:
+    if check_storage_url(request.storage) == "sqlite" and request.workers > 1:
         raise MarssegError("SQLite cannot serve parallel workers; use the journal file (default), "
                            "postgresql:// or redis://")
 
@@ -242,7 +243,7 @@ def _run_trials(request: SearchRequest, settings: StudySettings, study: Any, thr
     deadline = time.time() + request.timeout if request.timeout else None
     base = WorkerSpec(request.storage, request.study, threads=threads, deadline=deadline,
                       n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
-                      recycle=request.recycle)
+                      recycle=request.recycle, precision=request.precision)
     with ProgressBar(study, settings.n_trials):
         code = _run_workers(base, request.workers, gpus, data)
     if code == 130:

@@ -68,3 +68,19 @@ def remaining_trials(study: Any, n_trials: int | None) -> int | None:
     if n_trials is None:
         return None
     return max(0, n_trials - finished_count(study.get_trials(deepcopy=False)))
+
+
+def study_policy(study: Any) -> Any:
+    """The `harness.StudyPolicy` of `study`, what its trials' objective must obey: an ablation runs
+    only its enqueued cells; a benchmark run stops at its equal budget of epochs; a pruned trial
+    keeps its weights only while it ranks among the study's `attrs.TOP_TRIALS` best."""
+    from harness import StudyPolicy, epochs_consumed, ranks_among_top
+
+    def trials() -> list[Any]:
+        return study.get_trials(deepcopy=False)
+
+    budget = study.user_attrs.get(attrs.EPOCH_BUDGET)
+    return StudyPolicy(
+        planned_only=attrs.ABLATION_OF in study.user_attrs,
+        epochs_left=None if budget is None else (lambda: int(budget) - epochs_consumed(trials())),
+        keeps_weights=lambda number, value: ranks_among_top(trials(), number, value, attrs.TOP_TRIALS))

@@ -72,6 +72,7 @@ class TrainRequest:
     schedule: str | None = None
     artifact_dir: str | None = None
     verbose: bool = False
+    precision: str | None = None  # None: $MARSSEG_PRECISION, else auto
 
     def __post_init__(self) -> None:
         from search_spaces import LR_SCHEDULES
@@ -210,7 +211,7 @@ def _progress(start: float) -> Any:
 
 def run_train(request: TrainRequest) -> int:
     """Train the configuration as a new trial of the study, score it on the held-out split; the exit code."""
-    from harness import (Objective, StopFlag, TrialPlan, configure_tensorflow, enable_memory_growth, get_budget,
+    from harness import (Objective, ObjectiveContext, StopFlag, TrialPlan, configure_tensorflow, enable_memory_growth, get_budget,
                          quiet_optuna)
     from harness.common import ensure_writable_dir
     from harness.data import load_data, split_heldout
@@ -231,8 +232,9 @@ def run_train(request: TrainRequest) -> int:
     enable_memory_growth()
     stop = StopFlag().install()
     try:
-        objective = Objective(get_space(settings.space), search, budget, seed=settings.seed,
-                              artifact_dir=settings.artifact_dir, stop=stop, split_groups=settings.split_groups)
+        objective = Objective(ObjectiveContext(get_space(settings.space), search, budget, seed=settings.seed,
+                                               artifact_dir=settings.artifact_dir, stop=stop,
+                                               precision=request.precision, split_groups=settings.split_groups))
         limits = ([f"at most {request.epochs} epoch(s)"] if request.epochs else []) + (
             [f"{request.timeout:g} s"] if request.timeout else [])
         trial = study.ask()  # from here on, `_run` records how the trial ends

@@ -18,28 +18,19 @@ import hashlib
 import logging
 import os
 import time
-import warnings
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from harness.common import MarssegError, attrs, is_storage_error
 from studies._accounting import (
-    CONFIG,
-    INFRA,
-    classify_failure,
-    discard_surplus,
-    enqueue_retry,
-    fail_as_infra,
     finished_count,
-    may_run,
     next_may_run,
 )
-from studies._liveness import Lease, Liveness, fail_dead_trials
-from studies._optuna_private import set_trial_state, storage_of, trial_id
+from studies._liveness import Liveness, fail_dead_trials
+from studies._session import TRIALS_PROCESS, Session, ask_within_cap, run_trial, settle
 
 _log = logging.getLogger("marsseg")
-_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 DEFAULT_RECYCLE = 2  # trials per worker process (BENCHMARKS.md, "Resident memory")
 
 
@@ -54,9 +45,10 @@ class WorkerSpec:
     threads: TensorFlow intra-op threads, set before TensorFlow is imported.
     data / artifact_dir: override the study's data path and artifact folder (a remote
     machine may keep them elsewhere).
-    objective: the objective class or factory, called as `objective(space, data, budget,
-    seed=..., artifact_dir=..., stop=..., split_groups=...)` (None: `harness.Objective`; tests pass the
-    fakes of `studies.testing`). Spawned workers need it picklable (a module-level name).
+    objective: the objective class or factory, called as `objective(context)` with a
+    `harness.ObjectiveContext` (None: `harness.Objective`; tests pass the fakes of
+    `studies.testing`). Spawned workers need it picklable (a module-level name).
+    precision: the training precision of this worker's trials (None: `$MARSSEG_PRECISION`, else auto).
     A factory with `uses_tensorflow = False` runs without importing TensorFlow.
     patience: seconds to wait for an unreachable storage before giving up.
     recycle: run the trials in a child process replaced every `recycle` trials (0: in this
@@ -78,6 +70,7 @@ class WorkerSpec:
     patience: float = 600.0
     recycle: int = DEFAULT_RECYCLE
     max_trials: int | None = None
+    precision: str | None = None
 
 
 def worker_seed(study_seed: int, index: int | None, n_trials: int) -> int:
@@ -93,18 +86,6 @@ def worker_seed(study_seed: int, index: int | None, n_trials: int) -> int:
         return study_seed + 100_003 * index + n_trials
     digest = hashlib.sha256(f"{study_seed}:{worker_id()}:{n_trials}".encode()).digest()
     return int.from_bytes(digest[:4], "big")
-
-
-@dataclass
-class _Session:
-    study: Any
-    objective: Any
-    liveness: Liveness
-    cap: int | None
-    unsettled: list[_Outcome] = field(default_factory=list)  # trial ends the storage has not recorded yet
-
-    def current_cap(self) -> int | None:
-        return self.cap if self.cap is not None else self.study.user_attrs.get(attrs.N_TRIALS)
 
 
 def run_worker(spec: WorkerSpec, data: Any = None) -> int:
@@ -229,15 +210,15 @@ def _prepare_tensorflow(spec: WorkerSpec) -> None:
     enable_memory_growth()  # before any op: workers sharing a GPU must not each take all its memory
 
 
-def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
+def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> Session:
     import optuna
 
-    from harness import Objective, get_budget
+    from harness import Objective, ObjectiveContext, get_budget
     from harness.common import ensure_writable_dir, load_existing_study, open_storage, storage_kind
     from harness.data import load_data, split_heldout
     from search_spaces import get_space
     from studies._registry import make_pruner, make_sampler
-    from studies._study import load_settings
+    from studies._study import load_settings, study_policy
 
     probe = load_existing_study(spec.study_name, spec.storage_url)
     settings = load_settings(probe)
@@ -262,12 +243,13 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> _Session:
         data = load_data(spec.data or settings.data)
     # the objective never sees held-out images
     data = split_heldout(data, settings.heldout_fraction, settings.seed, settings.split_groups).search
-    objective = factory(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir, stop=stop,
-                        split_groups=settings.split_groups)
-    return _Session(study, objective, liveness, spec.n_trials)
+    objective = factory(ObjectiveContext(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir,
+                                         stop=stop, precision=spec.precision, split_groups=settings.split_groups,
+                                         policy=study_policy(study)))
+    return Session(study, objective, liveness, spec.n_trials)
 
 
-def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> tuple[int, bool]:
+def _loop(spec: WorkerSpec, session: Session, stop: Any) -> tuple[int, bool]:
     """Run, wait or stop, step by step; wait out storage outages up to `spec.patience`.
     Returns (trials run, whether it stopped at `spec.max_trials` with a trial left to run)."""
     from harness.common import redact_url
@@ -303,18 +285,18 @@ def _loop(spec: WorkerSpec, session: _Session, stop: Any) -> tuple[int, bool]:
         else:
             stop.wait(poll)
     with contextlib.suppress(Exception):  # stopped by Ctrl-C right after a trial: store its result
-        _settle(session)
+        settle(session)
     return ran, handed_over
 
 
-def _step(session: _Session, deadline: float | None, full: bool = False) -> str:
+def _step(session: Session, deadline: float | None, full: bool = False) -> str:
     """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), "done" (the
     study holds its finished trials, or the deadline has passed and every result is stored),
     or "full" (a trial could run, but this process has run its share: `full`)."""
     from harness import epochs_consumed
 
     study = session.study
-    _settle(session)
+    settle(session)
     if deadline is not None and time.time() >= deadline:
         return "done"
     fail_dead_trials(study, session.liveness)
@@ -332,135 +314,8 @@ def _step(session: _Session, deadline: float | None, full: bool = False) -> str:
     trial = ask_within_cap(study, cap)
     if trial is None:  # another worker was faster
         return "wait"
-    _run_trial(session, trial)
+    run_trial(session, trial)
     return "ran"
-
-
-def ask_within_cap(study: Any, cap: int | None) -> Any:
-    """`study.ask()`, or None when another worker took the last place under `cap` meanwhile.
-
-    A trial the ask popped from the queue goes back to WAITING for whoever runs next; a new
-    one is closed as surplus (`discard_surplus`), so no pending trial outlives the study.
-    """
-    from optuna.trial import TrialState
-
-    queued = {t.number for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,))}
-    with warnings.catch_warnings():  # Optuna expects heartbeats only under Study.optimize; we beat ourselves
-        warnings.filterwarnings("ignore", message="Heartbeat of storage")
-        trial = study.ask()
-    if may_run(study.get_trials(deepcopy=False), trial.number, cap):
-        return trial
-    if trial.number in queued:
-        set_trial_state(study, trial, TrialState.WAITING)
-    else:
-        discard_surplus(storage_of(study), trial_id(trial))
-    return None
-
-
-TRIALS_PROCESS = "marsseg-trials"  # the name of a recycled worker's child processes
-
-
-def worker_name() -> str:
-    """The worker running this process's trials, the same for all its recycled child processes
-    (the `worker_name` attribute; `worker` is the process): `host/worker-<i>` for local worker i
-    of `marsseg search`, else `host/<pid of the worker process>`."""
-    import multiprocessing
-    import socket
-
-    proc = multiprocessing.current_process()
-    if proc.name == TRIALS_PROCESS:
-        proc = multiprocessing.parent_process() or proc
-    label = str(proc.pid) if proc.name == "MainProcess" else proc.name.removeprefix("marsseg-")
-    return f"{socket.gethostname()}/{label}"
-
-
-def _run_trial(session: _Session, trial: Any) -> None:
-    import gc
-
-    import optuna
-    from optuna.trial import TrialState
-
-    from harness import resident_mb, worker_id
-
-    try:
-        with Lease(storage_of(session.study), trial_id(trial), session.liveness):
-            trial.set_user_attr(attrs.WORKER, worker_id())
-            trial.set_user_attr(attrs.WORKER_NAME, worker_name())
-            try:
-                outcome = _Outcome(trial, TrialState.COMPLETE, session.objective(trial))
-            except optuna.TrialPruned:
-                outcome = _Outcome(trial, TrialState.PRUNED)
-            except KeyboardInterrupt:
-                session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=_INTERRUPTED))
-                with contextlib.suppress(Exception):  # storage down: the lease expires, another worker retries
-                    _settle(session)
-                raise
-            except optuna.exceptions.UpdateFinishedTrialError:  # this worker hung past the grace period
-                _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
-                             trial.number)
-                return
-            except Exception as exc:
-                reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
-                outcome = _Outcome(trial, TrialState.FAIL, kind=classify_failure(exc), reason=reason)
-            finally:
-                gc.collect()
-            rss = resident_mb()
-            if rss is not None:
-                with contextlib.suppress(Exception):  # a storage error here must not cost the trial its result
-                    trial.set_user_attr(attrs.WORKER_RSS_MB, round(rss))
-    except Exception as exc:  # the storage went away around the objective: settle this trial when it is back
-        if not is_storage_error(exc):
-            raise
-        session.unsettled.append(_Outcome(trial, TrialState.FAIL, kind=INFRA, reason=f"storage error: {exc!r}"[:500]))
-        raise
-    session.unsettled.append(outcome)  # told at the start of the next step (or when the storage is back)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    """A trial's end as this worker saw it, kept until the storage has recorded it."""
-
-    trial: Any
-    state: Any
-    value: float | None = None
-    kind: str = CONFIG  # of a FAIL
-    reason: str = ""  # of a FAIL
-
-
-def _settle(session: _Session) -> None:
-    """Record the outcomes not stored yet (the storage may have been down), oldest first.
-
-    An infrastructure FAIL is retried by this worker if its FAIL took effect; a trial that
-    another worker failed as stale meanwhile keeps that FAIL (its retry runs instead).
-    """
-    while session.unsettled:
-        out = session.unsettled[0]
-        if out.state.name == "FAIL":
-            _record_failure(session, out)
-        else:
-            frozen = session.study.tell(out.trial, out.value, state=out.state, skip_if_finished=True)
-            if frozen.state != out.state:
-                _log.warning("trial %d was failed as stale by another worker meanwhile; its retry runs instead",
-                             out.trial.number)
-        session.unsettled.pop(0)
-
-
-def _record_failure(session: _Session, out: _Outcome) -> None:
-    from optuna.trial import TrialState
-
-    storage = storage_of(session.study)
-    tid = trial_id(out.trial)
-    current = storage.get_trial(tid)
-    if current.state.is_finished():
-        return
-    reason = str(current.user_attrs.get(attrs.FAIL_REASON) or out.reason)
-    if out.kind == INFRA:
-        if fail_as_infra(storage, tid, reason):
-            enqueue_retry(session.study, storage.get_trial(tid))
-        return
-    storage.set_trial_user_attr(tid, attrs.FAIL_REASON, reason)
-    storage.set_trial_user_attr(tid, attrs.FAIL_KIND, CONFIG)
-    session.study.tell(out.trial, state=TrialState.FAIL, skip_if_finished=True)
 
 
 def interrupt_on_sigterm() -> Any:

@@ -10,31 +10,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from harness import record_artifact_error, worker_id
-from harness.common import SCENES, attrs
+from harness import ObjectiveContext, UsesContext, record_artifact_error, worker_id
+from harness.common import attrs
 
-from studies._worker import worker_name
+from studies._session import worker_name
 
 STORAGE_KINDS = ("journal", "postgresql", "redis")
 
 
 @dataclass
-class _FakeBase:
-    """The constructor of `harness.Objective`; fakes need no TensorFlow."""
+class _FakeBase(UsesContext):
+    """Built as `harness.Objective` is, from an `ObjectiveContext`; fakes need no TensorFlow."""
 
     uses_tensorflow: ClassVar[bool] = False
 
-    space: Any
-    data: Any = None
-    budget: Any = None
-    seed: int = 0
-    artifact_dir: str | None = None
-    stop: Any = None
-    split_groups: str = SCENES
+    context: ObjectiveContext
 
     def __post_init__(self) -> None:  # as `harness.Objective`: a budget's fixed dimensions are not searched
         if self.budget is not None:
-            self.space = self.space.resolve(self.budget.fixed_params)
+            self._resolve_space()
+        else:
+            self.space = self.context.space
 
 
 @dataclass

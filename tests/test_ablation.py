@@ -34,8 +34,8 @@ class _Factory:
     def __init__(self, raise_at: tuple[int, ...] = ()) -> None:
         self.raise_at = raise_at
 
-    def __call__(self, space, data, budget, seed=0, artifact_dir=None, stop=None, split_groups="scenes") -> FakeObjective:
-        return FakeObjective(space, data, budget, seed, artifact_dir, stop, split_groups, raise_at=self.raise_at)
+    def __call__(self, context) -> FakeObjective:
+        return FakeObjective(context, raise_at=self.raise_at)
 
 
 def test_ablation_runs_exactly_variants_plus_one_times_seeds_and_resumes_only_missing_cells(tmp_path: Path) -> None:
@@ -216,12 +216,16 @@ def test_evaluate_and_ablate_commands_end_in_one_line_errors_for_unknown_studies
 
 
 def test_a_trial_beyond_the_ablation_queue_is_pruned_without_sampling() -> None:
-    from harness import Objective, get_budget
+    from harness import Objective, ObjectiveContext, get_budget
     from search_spaces import get_space
+    from studies._study import study_policy
 
     study = optuna.create_study(direction="maximize")
     study.set_user_attr(attrs.ABLATION_OF, "s")
-    study.optimize(Objective(get_space("smoke"), load_data("synthetic:40"), get_budget("tiny")), n_trials=1)
+    policy = study_policy(study)  # what a worker reads from an ablation study: only planned cells run
+    assert policy.planned_only
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), load_data("synthetic:40"), get_budget("tiny"),
+                                              policy=policy)), n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED and trial.params == {}
     assert "no planned cell" in trial.user_attrs[attrs.PRUNED_REASON]

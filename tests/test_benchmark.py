@@ -110,7 +110,7 @@ def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective
     """One real `tiny` KerasTuner Hyperband trial (1 epoch), then the Optuna objective on the same params."""
     import dataclasses
 
-    from harness import Objective
+    from harness import Objective, ObjectiveContext
     from harness.common import attrs
     from harness.data import load_data, split_heldout
 
@@ -132,7 +132,7 @@ def test_a_real_keras_tuner_trial_is_recorded_and_trains_as_the_optuna_objective
     reference.enqueue_trial(trial.params)
     # the data a `marsseg search` worker hands its objective: the held-out images taken out
     search = split_heldout(load_data("synthetic:120"), study.user_attrs["heldout_fraction"], 0).search
-    reference.optimize(Objective(get_space("smoke"), search, one_epoch, seed=0), n_trials=1)
+    reference.optimize(Objective(ObjectiveContext(get_space("smoke"), search, one_epoch, seed=0)), n_trials=1)
     assert reference.trials[0].intermediate_values[0] == pytest.approx(trial.intermediate_values[0], abs=1e-4)
     # and, as `marsseg search` does at its end, the run scored its best trial on the held-out split
     assert study.user_attrs["heldout_fraction"] == 0.1

@@ -72,7 +72,7 @@ def test_a_trial_asked_past_the_cap_is_not_left_pending(tmp_path, request, kind)
 
     from harness.common import attrs
     from studies import summary_rows
-    from studies._worker import ask_within_cap
+    from studies._session import ask_within_cap
     from studies.testing import delete_study_quietly
 
     url = str(tmp_path / "s.journal") if kind == "journal" else request.getfixturevalue(f"{kind}_url")
@@ -94,7 +94,7 @@ def test_a_trial_asked_past_the_cap_is_not_left_pending(tmp_path, request, kind)
 
 def test_a_surplus_trial_is_not_run_by_a_resume_with_more_trials(tmp_path) -> None:
     from studies import SearchRequest, run_search
-    from studies._worker import ask_within_cap
+    from studies._session import ask_within_cap
     from studies.testing import FakeObjective
 
     journal = str(tmp_path / "s.journal")

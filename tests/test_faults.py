@@ -337,15 +337,15 @@ def _study_if_exists(storage: str, name: str):
 
 
 def test_real_objective_keeps_its_value_when_artifacts_cannot_be_saved(tmp_path) -> None:
-    from harness import Objective, get_budget
+    from harness import Objective, ObjectiveContext, get_budget
     from harness.data import load_data
     from search_spaces import get_space
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("x")
     study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
-    objective = Objective(get_space("smoke"), load_data("synthetic:120"), get_budget("tiny"),
-                          artifact_dir=str(blocker / "artifacts"))
+    objective = Objective(ObjectiveContext(get_space("smoke"), load_data("synthetic:120"), get_budget("tiny"),
+                          artifact_dir=str(blocker / "artifacts")))
     study.optimize(objective, n_trials=1)
     trial = study.trials[0]
     print(f"\n[in memory] injected: artifact folder under a file; counted: {trial.state.name}, value {trial.value}, "

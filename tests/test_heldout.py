@@ -57,9 +57,9 @@ def test_heldout_images_never_reach_the_objective_or_its_pipelines(data: MarsDat
     create_or_resume(open_storage(journal), "s", settings)
     seen = []
 
-    def factory(space, data, budget, seed=0, artifact_dir=None, stop=None, split_groups="scenes"):
-        seen.append(data)
-        return FakeObjective(space, data, budget, seed, artifact_dir, stop, split_groups)
+    def factory(context):
+        seen.append(context.data)
+        return FakeObjective(context)
 
     assert run_worker(WorkerSpec(journal, "s", objective=factory, recycle=0), data=tagged) == 1  # in this process
     given = seen[0]
@@ -81,7 +81,7 @@ def test_split_heldout_returns_the_complement(data: MarsData) -> None:
 def test_heldout_score_rebuilds_the_trained_model_exactly(tmp_path) -> None:
     """Scored on the validation images, the rebuilt model must give the confusion matrix
     that Keras' streaming metric recorded during training (an independent computation)."""
-    from harness import Objective, TrialConfigs, get_budget, score_heldout
+    from harness import Objective, ObjectiveContext, TrialConfigs, get_budget, score_heldout
     from harness.data import prepare_data
     from search_spaces import get_space
 
@@ -89,7 +89,7 @@ def test_heldout_score_rebuilds_the_trained_model_exactly(tmp_path) -> None:
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner())
     study.enqueue_trial({"model.family": "unet", "model.residual": True, "model.se_levels": 1,
                          "model.dropout": "none", "loss.alpha": 0.5, "train.lr": 3e-3})
-    study.optimize(Objective(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path))), n_trials=1)
     trial = study.trials[0]
     assert trial.state.name == "COMPLETE", trial.user_attrs
     configs = TrialConfigs.from_dict(trial.user_attrs["configs"])
@@ -122,8 +122,9 @@ def test_a_pruned_trial_keeps_its_best_epoch_weights_and_is_scored_among_the_top
     the weights, so only restored best-epoch weights reproduce the best reported val mIoU."""
     import keras
 
-    from harness import Objective, TrialConfigs, get_budget, score_heldout
+    from harness import Objective, ObjectiveContext, TrialConfigs, get_budget, score_heldout
     from harness.data import prepare_data
+    from studies._study import study_policy
     from search_spaces import get_space
     from studies._evaluate import pick_trials
 
@@ -140,7 +141,9 @@ def test_a_pruned_trial_keeps_its_best_epoch_weights_and_is_scored_among_the_top
     study = optuna.create_study(direction="maximize", pruner=_PruneAtStep(1))
     study.enqueue_trial({"model.family": "unet", "model.residual": False, "model.se_levels": 0,
                          "model.dropout": "none", "loss.alpha": 0.5, "train.lr": 3e-3})
-    study.optimize(Sabotaged(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    context = ObjectiveContext(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path),
+                               policy=study_policy(study))  # as a worker hands it: the study's top 5 keep weights
+    study.optimize(Sabotaged(context), n_trials=1)
     trial = study.trials[0]
     assert trial.state.name == "PRUNED" and len(trial.intermediate_values) == 2, trial.user_attrs
     best = max(trial.intermediate_values.values())
@@ -158,7 +161,9 @@ def test_a_pruned_trial_keeps_its_best_epoch_weights_and_is_scored_among_the_top
     for _ in range(5):
         study.add_trial(optuna.trial.create_trial(value=0.99, params={"x": 0.5}, distributions=dist))
     study.enqueue_trial(study.trials[0].params)
-    study.optimize(Sabotaged(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    context = ObjectiveContext(get_space("smoke"), small, get_budget("tiny"), artifact_dir=str(tmp_path),
+                               policy=study_policy(study))  # as a worker hands it: the study's top 5 keep weights
+    study.optimize(Sabotaged(context), n_trials=1)
     assert study.trials[-1].state.name == "PRUNED" and "weights_artifact_id" not in study.trials[-1].user_attrs
 
 

@@ -11,7 +11,7 @@ from optuna.trial import TrialState
 
 from harness import get_budget
 from harness.data import load_data
-from harness import Objective, TrialConfigs, load_inference_model, predict_masks
+from harness import Objective, ObjectiveContext, TrialConfigs, load_inference_model, predict_masks
 from search_spaces import get_space
 
 pytestmark = [pytest.mark.slow, pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")]
@@ -40,7 +40,7 @@ def _study(pruner=None) -> optuna.Study:
 def test_complete_trial_records_every_contract_attribute(data, tmp_path) -> None:
     study = _study()
     study.enqueue_trial(SMOKE_UNET)
-    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny"), artifact_dir=str(tmp_path)), n_trials=1)
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), data, get_budget("tiny"), artifact_dir=str(tmp_path))), n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.COMPLETE, trial.user_attrs
     attrs = trial.user_attrs
@@ -72,7 +72,7 @@ def test_complete_trial_records_every_contract_attribute(data, tmp_path) -> None
 def test_val_miou_rises_over_the_first_epochs(data) -> None:
     study = _study()
     study.enqueue_trial(SMOKE_UNET)
-    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny")), n_trials=1)
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), data, get_budget("tiny"))), n_trials=1)
     values = study.trials[0].intermediate_values
     assert values[2] > values[0], values  # BatchNorm in inference mode must not hide learning
 
@@ -80,7 +80,7 @@ def test_val_miou_rises_over_the_first_epochs(data) -> None:
 def test_a_trial_the_pruner_stops_is_recorded_pruned_with_its_epochs(data) -> None:
     study = _study(optuna.pruners.ThresholdPruner(lower=0.99))
     study.enqueue_trial(SMOKE_UNET)
-    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny")), n_trials=1)
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), data, get_budget("tiny"))), n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED
     assert trial.user_attrs["epochs_run"] == 1 and list(trial.intermediate_values) == [0]
@@ -91,7 +91,7 @@ def test_a_trial_the_pruner_stops_is_recorded_pruned_with_its_epochs(data) -> No
 def test_an_invalid_config_is_pruned_without_training(data) -> None:
     study = _study()
     study.enqueue_trial({**SMOKE_UNET, "loss.alpha": 1.5})  # outside [0, 1]: LossConfig rejects it
-    study.optimize(Objective(get_space("paper"), data, get_budget("tiny")), n_trials=1)
+    study.optimize(Objective(ObjectiveContext(get_space("paper"), data, get_budget("tiny"))), n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.PRUNED
     assert "alpha must be in [0, 1]" in trial.user_attrs["pruned_reason"] and trial.user_attrs["epochs_run"] == 0
@@ -113,7 +113,7 @@ def test_a_raising_trial_is_fail_with_its_reason_and_the_next_one_runs(data, mon
     study = _study()
     study.enqueue_trial(SMOKE_UNET)
     study.enqueue_trial(SMOKE_UNET)
-    study.optimize(Objective(get_space("smoke"), data, get_budget("tiny")), n_trials=2, catch=(Exception,))
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), data, get_budget("tiny"))), n_trials=2, catch=(Exception,))
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE]
     assert study.trials[0].user_attrs["fail_reason"] == "RuntimeError: out of memory (simulated)"
 
@@ -179,7 +179,7 @@ def test_a_stop_signal_ends_training_between_batches_as_an_interrupt(data, monke
     study = _study()
     study.enqueue_trial(SMOKE_UNET)
     with pytest.raises(KeyboardInterrupt):
-        study.optimize(Objective(get_space("smoke"), data, get_budget("tiny"), stop=stop), n_trials=1,
+        study.optimize(Objective(ObjectiveContext(get_space("smoke"), data, get_budget("tiny"), stop=stop)), n_trials=1,
                        catch=(Exception,))
     assert study.trials[0].state == TrialState.FAIL
     assert study.trials[0].user_attrs["fail_reason"].startswith("interrupted")
@@ -189,14 +189,14 @@ _NOTHING_PINNED = """
 import gc, sys, tempfile
 import keras, optuna
 assert "optuna.artifacts" not in sys.modules  # the first trial must be the one that could be pinned
-from harness import Objective, get_budget
+from harness import Objective, ObjectiveContext, get_budget
 from harness.data import load_data
 from search_spaces import get_space
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
 study.enqueue_trial(PARAMS)
 with tempfile.TemporaryDirectory() as tmp:
-    study.optimize(Objective(get_space("smoke"), load_data("synthetic:60"), get_budget("tiny"), artifact_dir=tmp),
+    study.optimize(Objective(ObjectiveContext(get_space("smoke"), load_data("synthetic:60"), get_budget("tiny"), artifact_dir=tmp)),
                    n_trials=1)
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, keras.Model)]

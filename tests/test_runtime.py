@@ -119,7 +119,7 @@ def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision,
         pytest.skip("float16 is the GPU path (auto picks it only where a GPU is visible)")
     from optuna.trial import TrialState
 
-    from harness import Objective, get_budget
+    from harness import Objective, ObjectiveContext, get_budget
     from harness.data import load_data
     from search_spaces import get_space
 
@@ -127,8 +127,8 @@ def test_a_tiny_trial_completes_on_each_precision_path_and_records_it(precision,
     study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner(),
                                 sampler=optuna.samplers.RandomSampler(seed=0))
     data = load_data("synthetic:120")
-    objective = Objective(get_space("smoke"), data, get_budget("tiny"), precision=precision,
-                          artifact_dir=str(tmp_path / "artifacts"))
+    objective = Objective(ObjectiveContext(get_space("smoke"), data, get_budget("tiny"), precision=precision,
+                          artifact_dir=str(tmp_path / "artifacts")))
     study.optimize(objective, n_trials=1)
     trial = study.trials[0]
     assert trial.state == TrialState.COMPLETE, trial.user_attrs

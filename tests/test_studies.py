@@ -30,8 +30,8 @@ class _Fakes(list):
         super().__init__()
         self.options: dict = {}
 
-    def __call__(self, space, data, budget, seed=0, artifact_dir=None, stop=None, split_groups="scenes") -> FakeObjective:
-        fake = FakeObjective(space, data, budget, seed, artifact_dir, stop, split_groups, **self.options)
+    def __call__(self, context) -> FakeObjective:
+        fake = FakeObjective(context, **self.options)
         self.append(fake)
         return fake
 

@@ -118,13 +118,13 @@ def _tiny_plan_configs():
 
 @pytest.mark.parametrize("keep", [True, False])
 def test_ctrl_c_keeps_the_best_epoch_of_a_planned_trial(tmp_path: Path, keep: bool) -> None:
-    from harness import BUDGETS, Objective, StopFlag, TrialPlan, load_inference_model, probs_miou
+    from harness import BUDGETS, Objective, ObjectiveContext, StopFlag, TrialPlan, load_inference_model, probs_miou
     from harness.data import prepare_data
     from search_spaces import get_space
 
     data = synthesize(n_train=30, n_test=0, seed=4)
     stop = StopFlag()  # not installed: the test sets it as a signal handler would
-    objective = Objective(get_space("smoke"), data, BUDGETS["tiny"], artifact_dir=str(tmp_path), stop=stop)
+    objective = Objective(ObjectiveContext(get_space("smoke"), data, BUDGETS["tiny"], artifact_dir=str(tmp_path), stop=stop))
     configs = _tiny_plan_configs()
     plan = TrialPlan(configs, keep_on_interrupt=keep, on_epoch=lambda epoch, logs: stop.set() if epoch == 1 else None)
     study = optuna.create_study(direction="maximize")

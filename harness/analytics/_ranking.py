@@ -27,3 +27,9 @@ def ranked_trials(trials: Iterable[Any]) -> list[Any]:
     number): the order in which `marsseg evaluate` scores and `marsseg predict --top-k` picks them."""
     scored = [(v, t) for t in trials if (v := best_val(t)) is not None]
     return [t for _, t in sorted(scored, key=lambda vt: (-vt[0], vt[1].number))]
+
+
+def ranks_among_top(trials: Iterable[Any], number: int, value: float, k: int) -> bool:
+    """Whether `value` would rank among the `k` best of `trials` other than trial `number`."""
+    others = [v for t in trials if t.number != number and (v := best_val(t)) is not None]
+    return sum(v > value for v in others) < k

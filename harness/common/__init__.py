@@ -15,6 +15,7 @@ from harness.common._storage import (
     DEFAULT_JOURNAL,
     GRACE_PERIOD_S,
     HEARTBEAT_INTERVAL_S,
+    check_storage_url,
     is_storage_error,
     load_existing_study,
     open_existing_storage,
@@ -24,6 +25,7 @@ from harness.common._storage import (
 )
 
 __all__ = [
+    "check_storage_url",
     "artifact_store",
     "download",
     "has_artifact",

@@ -52,6 +52,16 @@ def is_storage_error(exc: BaseException) -> bool:
     return any(cls.__module__.split(".", 1)[0] in _STORAGE_ERROR_MODULES for cls in type(exc).__mro__)
 
 
+def check_storage_url(url: str) -> str:
+    """The storage's kind (`storage_kind`), after checking what can be checked without opening it:
+    a journal file's folder must exist (a MarssegError otherwise)."""
+    kind = storage_kind(url)
+    parent = Path(url).parent
+    if kind == "journal" and parent != Path("") and not parent.is_dir():
+        raise MarssegError(f"journal directory {parent} does not exist")
+    return kind
+
+
 def open_storage(url: str, *, heartbeat: tuple[int, int] | bool | None = None) -> Any:
     """An Optuna storage for `url` (see `storage_kind`); errors never show the password.
 
@@ -76,10 +86,8 @@ def open_storage(url: str, *, heartbeat: tuple[int, int] | bool | None = None) -
             backend = JournalRedisBackend(url)
             backend._redis.ping()  # fail now, with a clear message, not at the first write
             return JournalStorage(backend)
-        path = Path(url)
-        if path.parent != Path("") and not path.parent.is_dir():
-            raise MarssegError(f"journal directory {path.parent} does not exist")
-        return JournalStorage(JournalFileBackend(str(path)))
+        check_storage_url(url)
+        return JournalStorage(JournalFileBackend(url))
     except MarssegError:
         raise
     except Exception as exc:  # driver messages may echo the URL: keep only the type
