@@ -76,3 +76,14 @@ def modules_loaded_by(code: str, modules: tuple[str, ...] = ("tensorflow", "kera
     probe = f"{code}\nimport json, sys\nprint(json.dumps(sorted(m for m in {list(modules)!r} if m in sys.modules)))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    """Run `marsseg argv` and check it failed as a user error does: exit 2, one line, no traceback."""
+    from studies.cli import main
+
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code == 2, err
+    assert err.startswith("marsseg: error: ") and "\n" not in err and "Traceback" not in err, err
+    return err

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pytest
+from conftest import one_line_error
 
 from harness.data import (
     MarsData,
@@ -71,14 +72,6 @@ def _decode_png(data: bytes) -> np.ndarray:
 def _iou_by_sets(truth: np.ndarray, pred: np.ndarray, c: int) -> float:
     t, p = set(np.flatnonzero(truth == c)), set(np.flatnonzero(pred == c))
     return len(t & p) / len(t | p) if t | p else float("nan")
-
-
-def _one_line_error(capsys, argv: list[str]) -> str:
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert err.startswith("marsseg: error: ") and "\n" not in err and "Traceback" not in err, err
-    return err
 
 
 # ---------- files, streaming, scoring: NumPy only ---------------------------------------------
@@ -153,7 +146,7 @@ def test_score_command_prints_miou_and_rejects_a_mismatch(tmp_path: Path, capsys
     assert main(["score", str(tmp_path / "labels.npz"), str(tmp_path / "labels.npz")]) == 0
     out = capsys.readouterr().out
     assert "mIoU 1.0000" in out and "soil       1.0000" in out and "big_rock   absent" in out
-    err = _one_line_error(capsys, ["score", str(tmp_path / "short.npz"), str(tmp_path / "labels.npz")])
+    err = one_line_error(capsys, ["score", str(tmp_path / "short.npz"), str(tmp_path / "labels.npz")])
     assert "holds 2 masks" in err
 
 
@@ -237,17 +230,17 @@ def test_bad_flags_and_missing_studies_end_in_one_line(tmp_path: Path, capsys) -
     journal = str(tmp_path / "j.journal")
     out = str(tmp_path / "s.csv")
     base = ["predict", "--storage", journal, "-o", out]
-    assert "--top-k must be >= 1, got 0" in _one_line_error(capsys, [*base, "--study", "x", "--top-k", "0"])
-    err = _one_line_error(capsys, ["predict", "--study", "x", "--storage", journal, "-o", str(tmp_path / "no/s.csv")])
+    assert "--top-k must be >= 1, got 0" in one_line_error(capsys, [*base, "--study", "x", "--top-k", "0"])
+    err = one_line_error(capsys, ["predict", "--study", "x", "--storage", journal, "-o", str(tmp_path / "no/s.csv")])
     assert f"folder {tmp_path / 'no'} does not exist" in err
-    assert "--png folder" in _one_line_error(capsys, [*base, "--study", "x", "--png", str(tmp_path / "none")])
-    assert "journal file" in _one_line_error(capsys, [*base, "--study", "x"])  # never created empty
+    assert "--png folder" in one_line_error(capsys, [*base, "--study", "x", "--png", str(tmp_path / "none")])
+    assert "journal file" in one_line_error(capsys, [*base, "--study", "x"])  # never created empty
     settings = StudySettings(space="smoke", sampler="random", pruner="none", budget="tiny", data="synthetic:20",
                              seed=0, artifact_dir=str(tmp_path / "a"), n_trials=1)
     create_or_resume(open_storage(journal), "empty", settings)
-    err = _one_line_error(capsys, [*base, "--study", "x"])
+    err = one_line_error(capsys, [*base, "--study", "x"])
     assert "no study named 'x'" in err and "stored studies: empty" in err
-    assert "study 'empty' has no complete trial" in _one_line_error(capsys, [*base, "--study", "empty"])
+    assert "study 'empty' has no complete trial" in one_line_error(capsys, [*base, "--study", "empty"])
     assert list(tmp_path.iterdir()) == [tmp_path / "j.journal"]  # nothing written
 
 
@@ -416,7 +409,7 @@ def test_missing_or_misfitting_weights_and_a_wrong_image_size_end_in_one_line(st
     artifact_id = best.user_attrs["weights_artifact_id"]
     empty = tmp_path / "empty"
     empty.mkdir()
-    err = _one_line_error(capsys, [*base, "--artifacts", str(empty)])
+    err = one_line_error(capsys, [*base, "--artifacts", str(empty)])
     assert f"trial {best.number}" in err and artifact_id in err and str(empty) in err and "--artifacts" in err
     other = tmp_path / "other"
     other.mkdir()
@@ -424,11 +417,11 @@ def test_missing_or_misfitting_weights_and_a_wrong_image_size_end_in_one_line(st
     build_model(ModelConfig(family="unet", base_filters=4, depth=2), input_shape=(H, W, 1), n_classes=5) \
         .save_weights(tmp_path / "small.weights.h5")
     (other / artifact_id).write_bytes((tmp_path / "small.weights.h5").read_bytes())
-    err = _one_line_error(capsys, [*base, "--artifacts", str(other)])
+    err = one_line_error(capsys, [*base, "--artifacts", str(other)])
     assert f"weights of trial {best.number}" in err and "do not fit" in err
     wrong = save_dataset(tmp_path / "wrong.npz", MarsData(np.zeros((2, 32, 64), np.uint8),
                                                           np.zeros((2, 32, 64), np.uint8),
                                                           np.zeros((3, 32, 64), np.uint8)))
-    err = _one_line_error(capsys, [*base, "--data", str(wrong)])
+    err = one_line_error(capsys, [*base, "--data", str(wrong)])
     assert "32x64" in err and "64x128" in err
     assert not out.exists() and not list(tmp_path.glob(".*.part"))

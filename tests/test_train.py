@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import optuna
 import pytest
+from conftest import one_line_error
 
 from harness.data import save_dataset, synthesize
 from studies.cli import main
@@ -16,14 +17,6 @@ pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalW
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 H, W = 64, 128
-
-
-def _one_line_error(capsys, argv: list[str]) -> str:
-    code = main(argv)
-    err = capsys.readouterr().err.strip()
-    assert code == 2, err
-    assert err.startswith("marsseg: error: ") and "\n" not in err and "Traceback" not in err, err
-    return err
 
 
 def _trials(journal: str, study: str) -> list:
@@ -152,22 +145,22 @@ def test_bad_train_requests_end_in_one_line(tmp_path: Path, capsys) -> None:
 
     journal = str(tmp_path / "j.journal")
     base = ["train", "--storage", journal, "--budget", "tiny", "--data", "synthetic:20"]
-    err = _one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net", "--timeout", "60", "--schedule",
+    err = one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net", "--timeout", "60", "--schedule",
                                    "cosine"])
     assert "schedule 'cosine' needs its length" in err and "--epochs" in err
-    assert "--epochs E, --timeout S" in _one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net"])
+    assert "--epochs E, --timeout S" in one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net"])
     with pytest.raises(SystemExit) as exited:  # argparse: one source only
         main([*base, "--study", "a", "--preset", "U-Net", "--params", "{}", "--epochs", "1"])
     assert exited.value.code == 2 and "not allowed with" in capsys.readouterr().err
-    assert "valid rows" in _one_line_error(capsys, [*base, "--study", "a", "--preset", "V-Net", "--epochs", "1"])
-    assert "unknown parameters" in _one_line_error(capsys, [*base, "--study", "a", "--params", '{"x": 1}',
+    assert "valid rows" in one_line_error(capsys, [*base, "--study", "a", "--preset", "V-Net", "--epochs", "1"])
+    assert "unknown parameters" in one_line_error(capsys, [*base, "--study", "a", "--params", '{"x": 1}',
                                                             "--epochs", "1"])
-    assert "STUDY:N" in _one_line_error(capsys, [*base, "--study", "a", "--from-trial", "a", "--epochs", "1"])
+    assert "STUDY:N" in one_line_error(capsys, [*base, "--study", "a", "--from-trial", "a", "--epochs", "1"])
     settings = StudySettings(space="smoke", sampler="random", pruner="none", budget="tiny", data="synthetic:20",
                              seed=0, artifact_dir=str(tmp_path / "art"))
     queued, _ = create_or_resume(open_storage(journal), "q", settings)
     queued.enqueue_trial({"model.family": "unet"})
-    err = _one_line_error(capsys, [*base, "--study", "q", "--preset", "U-Net", "--epochs", "1"])
+    err = one_line_error(capsys, [*base, "--study", "q", "--preset", "U-Net", "--epochs", "1"])
     assert "queued trials [0]" in err
     assert [t.state.name for t in _trials(journal, "q")] == ["WAITING"]  # nothing taken from the queue
     assert optuna.get_all_study_names(open_storage(journal)) == ["q"]  # the refused requests made no study
