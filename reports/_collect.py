@@ -373,22 +373,45 @@ class CompareSeries(NamedTuple):
     n_trials: int
     best: float | None
     epochs_total: int
+    paired: Any = None  # harness.analytics.PairedDifference of this study's best scored trial minus the report's
+    paired_note: str = ""  # why there is none
 
 
-def collect_compare_series(table: TrialTable) -> CompareSeries:
+def paired_with(base: TrialTable, other: TrialTable) -> tuple[Any, str]:
+    """(PairedDifference of held-out mIoU other - base, "") for the two studies' best scored trials
+    (`harness.analytics.best_scored`) on the same photographs; (None, why) when they cannot pair."""
+    from harness.analytics import best_scored, compare_scores
+
+    picked = []
+    for t in (other, base):
+        scores = attrs.heldout_scores(t.user_attrs)
+        best = best_scored(t.trials, scores)
+        if best is None:
+            return None, f"{t.study_name} has no trial scored on the held-out split"
+        picked.append(scores[best.number])
+    try:
+        return compare_scores(*picked), ""
+    except ValueError as exc:
+        return None, str(exc)
+
+
+def collect_compare_series(table: TrialTable, base: TrialTable | None = None) -> CompareSeries:
     """Finished trials in completion order (`harness.trial_points`): every trial's epochs count as
     consumed, and each is credited with the best val mIoU it reported, pruned ones included."""
     from harness import run_curve, trial_points
 
     curve = run_curve(table.study_name, 0, trial_points(table.trials))
     finite = curve.best[np.isfinite(curve.best)]
+    paired, note = (None, "") if base is None else paired_with(base, table)
     return CompareSeries(
         study_name=table.study_name,
-        sampler=str(table.user_attrs.get("sampler", "?")),
-        pruner=str(table.user_attrs.get("pruner", "?")),
+        sampler=str(table.user_attrs.get(attrs.SAMPLER, "?")),
+        pruner=str(table.user_attrs.get(attrs.PRUNER, "?")),
         epochs=curve.epochs,
         best_so_far=curve.best,
         n_trials=len(curve.epochs),
         best=float(finite[-1]) if len(finite) else None,
         epochs_total=int(curve.epochs[-1]) if len(curve.epochs) else 0,
+        paired=paired,
+        paired_note=note,
     )

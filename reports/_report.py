@@ -47,7 +47,7 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
     `ablation` is its controlled-ablation study (`marsseg ablate`), if any."""
     config = config or ReportConfig()
     table = read_trials(study)
-    series = [collect_compare_series(table)] + [collect_compare_series(read_trials(s)) for s in compare]
+    series = [collect_compare_series(table)] + [collect_compare_series(read_trials(s), table) for s in compare]
     fidelities = collect_rungs(table, config)
     return ReportData(
         summary=collect_summary(table, storage_label),

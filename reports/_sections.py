@@ -247,12 +247,23 @@ def predictions_html(p: Predictions) -> str:
 
 
 def compare_html(series: list[CompareSeries]) -> str:
-    """Studies side by side: best so far against epochs consumed."""
+    """Studies side by side: best so far against epochs consumed, and the paired held-out difference."""
+    def paired(s: CompareSeries) -> str:
+        if s.paired is None:
+            return s.paired_note or "-"
+        d = s.paired
+        return f"{d.diff:+.4f} [{d.ci[0]:+.4f}, {d.ci[1]:+.4f}] ({d.n_units} photographs)"
+
+    base = series[0].study_name
     rows = [(s.study_name, s.sampler, s.pruner, s.n_trials, s.epochs_total,
-             "-" if s.best is None else f"{s.best:.4f}") for s in series]
+             "-" if s.best is None else f"{s.best:.4f}", "(this study)" if i == 0 else paired(s))
+            for i, s in enumerate(series)]
     return figure_div(compare_figure(series), "compare") + table(
-        ("study", "sampler", "pruner", "finished trials", "epochs consumed", "best val mIoU"), rows) + note(
-        "Finished trials in completion order; pruned trials' epochs count as consumed.")
+        ("study", "sampler", "pruner", "finished trials", "epochs consumed", "best val mIoU",
+         f"held-out mIoU minus {base}'s [95% CI]"), rows) + note(
+        "Finished trials in completion order; pruned trials' epochs count as consumed. The last column pairs each "
+        "study's best trial with a held-out score against this study's on the same photographs (`marsseg compare`): "
+        "a percentile bootstrap that draws the same photographs for both; it needs the same held-out images.")
 
 
 def render_sections(data: Any) -> list[tuple[str, str, str]]:

@@ -30,13 +30,13 @@ class Scored:
 
 
 def _best_scored(study: Any, scores: dict[int, dict]) -> int:
-    from harness import ranked_trials
+    from harness.analytics import best_scored
 
-    ranked = [t.number for t in ranked_trials(study.get_trials(deepcopy=False)) if t.number in scores]
-    if not ranked:
+    best = best_scored(study.get_trials(deepcopy=False), scores)
+    if best is None:
         raise MarssegError(f"study {study.study_name!r} has no trial scored on the held-out split: "
                            "run `marsseg evaluate` first")
-    return ranked[0]
+    return best.number
 
 
 def _study_side(target: str, storage: str) -> Scored:

@@ -32,7 +32,7 @@ from harness.analytics._anytime import (
     trial_epochs,
     trial_points,
 )
-from harness.analytics._ranking import best_val, ranked_trials, ranks_among_top
+from harness.analytics._ranking import best_scored, best_val, ranked_trials, ranks_among_top
 from harness.analytics._agreement import Agreement, format_agreement, kendall_rows, rank_agreement, spearman_rows
 from harness.analytics._bootstrap import (
     LEVEL,
@@ -92,6 +92,7 @@ __all__ = [
     "study_name",
     "trial_epochs",
     "trial_points",
+    "best_scored",
     "best_val",
     "ranked_trials",
     "ranks_among_top",

@@ -33,3 +33,10 @@ def ranks_among_top(trials: Iterable[Any], number: int, value: float, k: int) ->
     """Whether `value` would rank among the `k` best of `trials` other than trial `number`."""
     others = [v for t in trials if t.number != number and (v := best_val(t)) is not None]
     return sum(v > value for v in others) < k
+
+
+def best_scored(trials: Iterable[Any], scored: Iterable[int]) -> Any | None:
+    """The best trial by `ranked_trials` among those whose number is in `scored` (e.g. the trials
+    with a held-out score: the one `marsseg predict` uses and `marsseg compare` pairs); None: none."""
+    numbers = set(scored)
+    return next((t for t in ranked_trials(trials) if t.number in numbers), None)
