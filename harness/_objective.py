@@ -15,6 +15,7 @@ import numpy as np
 from harness.common import SCENES
 from harness.data import scale_images
 from harness.common.attrs import (
+    INTERRUPTED,
     BEST_EPOCH,
     CONFIGS,
     CONFUSION_MATRIX,
@@ -36,7 +37,6 @@ from harness._runtime import worker_id
 
 _log = logging.getLogger("marsseg")
 
-_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
 
 def _plan_callbacks(plan: TrialPlan) -> list[Any]:
@@ -184,11 +184,11 @@ class Objective(UsesContext):
         except optuna.TrialPruned:
             raise
         except KeyboardInterrupt:
-            trial.set_user_attr(FAIL_REASON, _INTERRUPTED)
+            trial.set_user_attr(FAIL_REASON, INTERRUPTED)
             raise
         except Exception as exc:
             if self.stop is not None and self.stop.is_set():  # interrupted inside TensorFlow
-                trial.set_user_attr(FAIL_REASON, _INTERRUPTED)
+                trial.set_user_attr(FAIL_REASON, INTERRUPTED)
                 raise KeyboardInterrupt from exc
             reason = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]
             trial.set_user_attr(FAIL_REASON, reason)

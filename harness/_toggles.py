@@ -16,9 +16,10 @@ from typing import Any, NamedTuple
 
 from marsseg_models import BOTTLENECKS, DICE_VARIANTS
 
+from harness.analytics import BASELINE
+
 from harness._configs import TrialConfigs
 
-BASELINE = "baseline"
 
 
 class Variant(NamedTuple):

@@ -6,7 +6,7 @@ embedded once, no outside request) plus the comparison table as CSV, Markdown an
 Heavy imports (optuna, pandas, plotly) happen inside functions; TensorFlow never.
 """
 
-from reports._ablation import Effect, RungEffects, bootstrap_diff_ci, collect_effects, collect_rung_effects
+from reports._ablation import Effect, RungEffects, collect_effects, collect_rung_effects
 from reports._benchmark import benchmark_section, collect_benchmark, write_benchmark_report
 from reports._collect import (
     CompareSeries,
@@ -65,7 +65,6 @@ __all__ = [
     "VariantRow",
     "benchmark_section",
     "best_index",
-    "bootstrap_diff_ci",
     "collect_benchmark",
     "collect_compare_series",
     "collect_comparison",

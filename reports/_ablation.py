@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-from harness.analytics import bootstrap_diff_ci, bootstrap_means, percentile_ci  # noqa: F401  (one home: harness.analytics)
+from harness.analytics import bootstrap_means, percentile_ci
 
 from reports._collect import complete_mask
 from reports._config import ReportConfig

@@ -13,7 +13,6 @@ from reports._trials import (BEST_STEP, BEST_VAL, HELDOUT_MIOU, SCORED_NAMES, WO
                              param_column)
 
 _BOTTLENECK_LABELS = {"aspp": "ASPP", "pp": "PP", "dilated": "dilated bottleneck"}
-STUDY_ATTRS = ("space", "sampler", "pruner", "budget", "max_epochs", "data", "seed")
 
 
 def complete_mask(table: TrialTable) -> np.ndarray:

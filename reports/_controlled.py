@@ -14,10 +14,9 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+from harness.analytics import DETECT
 from harness.common import attrs
 
-BASELINE = "baseline"
-EFFECT = 0.02  # the effect size whose seed count the section and `marsseg ablate` report
 OBSERVATIONAL_HEADING = ("<h3>Marginal effects over the search's trials "
                          "(observational: confounded by the sampler)</h3>")
 
@@ -27,7 +26,7 @@ class PairedEffect(NamedTuple):
 
     `ci` is at the Holm step level `level` (0.95 when the ablation has one toggle); `p_holm` the
     Holm-adjusted paired t-test p; `mde` the smallest effect n pairs detect at 80% power;
-    `seeds_needed` the seeds to detect EFFECT at the observed sd."""
+    `seeds_needed` the seeds to detect DETECT at the observed sd."""
 
     toggle: str
     variant: str
@@ -56,7 +55,7 @@ class ControlledAblation(NamedTuple):
     budget: str | None = None  # the budget the cells trained at (the ablation study's)
 
 
-def paired_effects(study: Any, effect: float = EFFECT) -> list[PairedEffect]:
+def paired_effects(study: Any, effect: float = DETECT) -> list[PairedEffect]:
     """The paired effects of an ablation study's variants (see the module docstring)."""
     from harness.analytics import ablation_pairs, ablation_power
 
@@ -107,7 +106,7 @@ def controlled_html(c: ControlledAblation | None, study_name: str) -> str:
              _fmt(e.sd), f"[{e.ci[0]:+.4f}, {e.ci[1]:+.4f}] ({100 * e.level:.1f}%)" if e.ci else "-",
              _fmt(e.mde), "-" if e.seeds_needed is None else e.seeds_needed, e.note) for e in c.effects]
     return (head + table(("toggle", "variant", "n (seed pairs)", "baseline", "variant", "difference", "paired sd",
-                          "interval (Holm level)", "detectable at 80% power", f"seeds for {EFFECT}", "verdict"), rows)
+                          "interval (Holm level)", "detectable at 80% power", f"seeds for {DETECT}", "verdict"), rows)
             + note(f"Study {c.study_name!r}: the best trial ({c.baseline_trial}) of the search retrained as the "
                    f"baseline and with each toggle flipped, every cell with the same seeds {c.seeds}, at the "
                    f"{c.budget!r} budget without pruning; difference = variant - baseline per seed on the held-out split, "
@@ -115,8 +114,8 @@ def controlled_html(c: ControlledAblation | None, study_name: str) -> str:
                    "toggles of this ablation the p-values are Holm-adjusted and each interval is at its Holm step level "
                    "1 - 0.05 / (m - rank + 1) (rank by p; 95% when there is one toggle). Detectable at 80% power: "
                    "(t(0.975, n-1) + t(0.8, n-1)) x sd / sqrt(n), the smallest true difference a two-sided paired "
-                   f"t-test at 0.05 finds 4 times in 5 (t approximation); seeds for {EFFECT}: the smallest n where that "
-                   f"falls to {EFFECT} at the observed sd."))
+                   f"t-test at 0.05 finds 4 times in 5 (t approximation); seeds for {DETECT}: the smallest n where that "
+                   f"falls to {DETECT} at the observed sd."))
 
 
 def _fmt(x: float, sign: bool = False) -> str:

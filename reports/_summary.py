@@ -6,7 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from harness.common import attrs
-from search_spaces import PARAM_SECTIONS
+from search_spaces import PARAM_SECTIONS, param_section
 
 from reports._collect import best_index
 from reports._trials import BEST_VAL, WORKER_NAME, TrialTable
@@ -116,8 +116,10 @@ def best_config(trial: Any, budget: str | None) -> list[ConfigRow]:
 
 
 def _section_of(param: str) -> str:
-    prefix = param.partition(".")[0]
-    return PARAM_SECTIONS.get(prefix, prefix)
+    try:
+        return param_section(param)[0]
+    except ValueError:  # not a config param: a section of its own name
+        return param.partition(".")[0]
 
 
 def time_spent(table: TrialTable, best_row: int | None) -> TimeSpent | None:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from harness.analytics import DETECT
 from harness.common import MarssegError, attrs
 
 SEED_BASE = 10_000  # ablation training seeds: study seed + SEED_BASE + i, apart from search trial seeds
@@ -167,7 +168,6 @@ def run_ablation(request: AblationRequest) -> int:
     return 0
 
 
-DETECT = 0.02  # the effect `marsseg ablate` says how many seeds would detect
 
 
 def format_power(study: Any, effect: float = DETECT) -> str:

@@ -78,16 +78,17 @@ def scored_side(target: str, storage: str, labels: str | None = None) -> Scored:
     return _study_side(target, storage)
 
 
-def compare(a: str, b: str, storage: str, *, labels: str | None = None, n_boot: int = 2000, seed: int = 0) -> Any:
+def compare(a: str, b: str, storage: str, *, labels: str | None = None, n_boot: int | None = None,
+            seed: int = 0) -> Any:
     """`harness.analytics.PairedDifference` of mIoU(a) - mIoU(b); MarssegError when they cannot pair."""
-    from harness.analytics import paired_difference
+    from harness.analytics import N_BOOT, paired_units
 
     side_a, side_b = scored_side(a, storage, labels), scored_side(b, storage, labels)
-    if side_a.digest != side_b.digest or side_a.units.shape != side_b.units.shape:
-        raise MarssegError(f"{side_a.name} and {side_b.name} were scored on different held-out images "
-                           f"({len(side_a.units)} and {len(side_b.units)} units): a paired comparison needs the same "
-                           "images (same data, seed, --heldout and split groups)")
-    return paired_difference(side_a.units, side_b.units, n_boot=n_boot, seed=seed)
+    try:
+        return paired_units(side_a.units, side_a.digest, side_b.units, side_b.digest, n_boot=n_boot or N_BOOT,
+                            seed=seed)
+    except ValueError as exc:
+        raise MarssegError(f"{side_a.name} and {side_b.name} were scored on different held-out images: {exc}") from None
 
 
 def format_comparison(a: str, b: str, d: Any) -> str:

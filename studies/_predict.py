@@ -174,10 +174,9 @@ def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[An
     fg = request.foreground_only
     ensemble = select_ensemble([_val_probs(models[i], val.images, "none", request.batch_size) for i in keep],
                                val.masks, foreground_only=fg)
-    picks = [0] * len(models)
-    for i, n in zip(keep, ensemble.picks):
-        picks[i] = n
-    weights = [n / sum(picks) for n in picks]
+    picks, weights = [0] * len(models), [0.0] * len(models)  # the members left out weigh 0
+    for i, n, w in zip(keep, ensemble.picks, ensemble.weights):
+        picks[i], weights[i] = n, w
     print(f"ensemble chosen on {val.n_train} validation images: "
           + ", ".join(f"{labels[i]} x{weights[i]:.2f} ({n} of {sum(picks)} picks)" for i, n in enumerate(picks) if n)
           + f": val mIoU {ensemble.val_miou:.4f} (alone: "

@@ -23,7 +23,6 @@ from studies._liveness import Lease, Liveness
 from studies._optuna_private import set_trial_state, storage_of, trial_id
 
 _log = logging.getLogger("marsseg")
-_INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"
 
 
 @dataclass
@@ -32,6 +31,7 @@ class Session:
     objective: Any
     liveness: Liveness
     cap: int | None
+    policy: Any  # the study's harness.StudyPolicy (its objective obeys the same one)
     unsettled: list[Outcome] = field(default_factory=list)  # trial ends the storage has not recorded yet
 
     def current_cap(self) -> int | None:
@@ -93,7 +93,7 @@ def run_trial(session: Session, trial: Any) -> None:
             except optuna.TrialPruned:
                 outcome = Outcome(trial, TrialState.PRUNED)
             except KeyboardInterrupt:
-                session.unsettled.append(Outcome(trial, TrialState.FAIL, kind=INFRA, reason=_INTERRUPTED))
+                session.unsettled.append(Outcome(trial, TrialState.FAIL, kind=INFRA, reason=attrs.INTERRUPTED))
                 with contextlib.suppress(Exception):  # storage down: the lease expires, another worker retries
                     settle(session)
                 raise

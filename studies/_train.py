@@ -132,7 +132,7 @@ def _source_configs(request: TrainRequest, budget: Any, settings: Any) -> tuple[
     if not name or not number.isdigit():
         raise MarssegError(f"--from-trial must be STUDY:N (a trial number), got {request.from_trial!r}")
     source = load_existing_study(name, request.storage)
-    trial = next((t for t in source.get_trials(deepcopy=False) if t.number == int(number)), None)
+    trial = _frozen(source, int(number))
     if trial is None or attrs.CONFIGS not in trial.user_attrs:
         raise MarssegError(f"study {name!r} has no trial {number} with stored configs")
     configs = with_budget(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), budget)
@@ -258,7 +258,8 @@ def run_train(request: TrainRequest) -> int:
 
 
 def _frozen(study: Any, number: int) -> Any:
-    return next(t for t in study.get_trials(deepcopy=False) if t.number == number)
+    """Trial `number` of `study` (None: there is none)."""
+    return next((t for t in study.get_trials(deepcopy=False) if t.number == number), None)
 
 
 def _run(study: Any, trial: Any, objective: Any, plan: Any, liveness: Any, preset: str | None) -> float:

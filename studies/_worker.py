@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from harness.common import MarssegError, attrs, is_storage_error
+from harness.common import MarssegError, is_storage_error
 from studies._accounting import (
     finished_count,
     next_may_run,
@@ -243,10 +243,11 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> Session:
         data = load_data(spec.data or settings.data)
     # the objective never sees held-out images
     data = split_heldout(data, settings.heldout_fraction, settings.seed, settings.split_groups).search
+    policy = study_policy(study)
     objective = factory(ObjectiveContext(space, data, budget, seed=settings.seed, artifact_dir=artifact_dir,
                                          stop=stop, precision=spec.precision, split_groups=settings.split_groups,
-                                         policy=study_policy(study)))
-    return Session(study, objective, liveness, spec.n_trials)
+                                         policy=policy))
+    return Session(study, objective, liveness, spec.n_trials, policy)
 
 
 def _loop(spec: WorkerSpec, session: Session, stop: Any) -> tuple[int, bool]:
@@ -293,17 +294,15 @@ def _step(session: Session, deadline: float | None, full: bool = False) -> str:
     """One step: "ran" a trial, "wait" (the remaining trials run elsewhere), "done" (the
     study holds its finished trials, or the deadline has passed and every result is stored),
     or "full" (a trial could run, but this process has run its share: `full`)."""
-    from harness import epochs_consumed
-
     study = session.study
     settle(session)
     if deadline is not None and time.time() >= deadline:
         return "done"
     fail_dead_trials(study, session.liveness)
-    trials = study.get_trials(deepcopy=False)
-    epoch_budget = study.user_attrs.get(attrs.EPOCH_BUDGET)  # a benchmark run's equal budget of epochs
-    if epoch_budget is not None and epochs_consumed(trials) >= epoch_budget:
+    epochs_left = session.policy.epochs_left  # a benchmark run's equal budget of epochs
+    if epochs_left is not None and epochs_left() <= 0:
         return "done"
+    trials = study.get_trials(deepcopy=False)
     cap = session.current_cap()
     if cap is not None and finished_count(trials) >= cap:
         return "done"

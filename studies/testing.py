@@ -54,7 +54,7 @@ class FakeObjective(_FakeBase):
         trial.set_user_attr(attrs.WORKER_NAME, worker_name())
         self.called.append(trial.number)
         if trial.number in self.interrupt_at:
-            trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C)")
+            trial.set_user_attr(attrs.FAIL_REASON, attrs.INTERRUPTED)
             raise KeyboardInterrupt
         if trial.number in self.raise_at:
             trial.set_user_attr(attrs.FAIL_REASON, "RuntimeError: boom")
@@ -146,7 +146,7 @@ class SlowObjective(_FakeBase):
         value = score(params, 0)
         for epoch in range(self.epochs):
             if self.stop is not None and self.stop.is_set():
-                trial.set_user_attr(attrs.FAIL_REASON, "interrupted (Ctrl-C or SIGTERM)")
+                trial.set_user_attr(attrs.FAIL_REASON, attrs.INTERRUPTED)
                 raise KeyboardInterrupt
             time.sleep(self.epoch_seconds)
             trial.report(value * (epoch + 1) / self.epochs, epoch)

@@ -7,10 +7,10 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from harness.analytics import bootstrap_diff_ci
 from reports import (
     PUBLISHED_MIOU,
     ReportConfig,
-    bootstrap_diff_ci,
     collect_comparison,
     collect_compare_series,
     collect_curves,

@@ -51,6 +51,7 @@ from harness.analytics._bootstrap import (
 from harness.analytics._pairs import BASELINE, SeedPairs, ablation_pairs
 from harness.analytics._power import (
     ALPHA,
+    DETECT,
     POWER,
     PowerRow,
     ablation_power,
@@ -69,10 +70,13 @@ from harness.analytics._store import (
     format_interval,
     images_digest,
     interval_record,
+    paired_units,
     stored_units,
 )
 
 __all__ = [
+    "DETECT",
+    "paired_units",
     "Band",
     "BenchmarkResult",
     "RunCurve",

@@ -20,6 +20,7 @@ import numpy as np
 
 ALPHA = 0.05
 POWER = 0.8
+DETECT = 0.02  # the held-out mIoU effect whose seed count `marsseg ablate` and the report give
 MAX_SEEDS = 10_000
 
 
@@ -83,7 +84,7 @@ class PowerRow(NamedTuple):
     seeds_needed: int | None  # to detect `effect` at the observed sd (None: sd undefined)
 
 
-def ablation_power(diffs: Mapping[str, Sequence[float]], effect: float = 0.02, alpha: float = ALPHA,
+def ablation_power(diffs: Mapping[str, Sequence[float]], effect: float = DETECT, alpha: float = ALPHA,
                    power: float = POWER) -> list[PowerRow]:
     """PowerRow per toggle, in the mapping's order; Holm runs over the toggles with n >= 2."""
     from scipy import stats

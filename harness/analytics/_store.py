@@ -71,10 +71,18 @@ def compare_scores(a: dict[str, Any], b: dict[str, Any], *, n_boot: int = N_BOOT
     if ua is None or ub is None:
         raise ValueError("a score has no per-photograph matrices (scored before they were stored): "
                          "score it again with `marsseg evaluate --force`")
-    if a.get(IMAGES_DIGEST) != b.get(IMAGES_DIGEST) or ua.shape != ub.shape:
-        raise ValueError(f"the held-out images differ ({a.get(IMAGES_DIGEST, '?')[:12]} with {len(ua)} photographs, "
-                         f"{b.get(IMAGES_DIGEST, '?')[:12]} with {len(ub)}): a paired comparison needs the same images")
-    return paired_difference(ua, ub, n_boot=n_boot, seed=seed)
+    return paired_units(ua, a.get(IMAGES_DIGEST, "?"), ub, b.get(IMAGES_DIGEST, "?"), n_boot=n_boot, seed=seed)
+
+
+def paired_units(units_a: np.ndarray, digest_a: str, units_b: np.ndarray, digest_b: str, *, n_boot: int = N_BOOT,
+                 seed: int = 0) -> PairedDifference:
+    """Paired mIoU difference a - b of unit matrices scored on the images of `digest_a` / `digest_b`;
+    ValueError (one line) when the images differ: a paired comparison needs the same ones."""
+    if digest_a != digest_b or units_a.shape != units_b.shape:
+        raise ValueError(f"the held-out images differ ({digest_a[:12]} with {len(units_a)} units, "
+                         f"{digest_b[:12]} with {len(units_b)}): a paired comparison needs the same images (same "
+                         "data, seed, --heldout and split groups)")
+    return paired_difference(units_a, units_b, n_boot=n_boot, seed=seed)
 
 
 def format_interval(ci: Any, digits: int = 4) -> str:

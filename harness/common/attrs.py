@@ -19,6 +19,7 @@ CONFUSION_MATRIX = "confusion_matrix"
 WEIGHTS_ARTIFACT = "weights_artifact_id"
 PREDICTIONS_ARTIFACT = "predictions_artifact_id"
 FAIL_REASON = "fail_reason"
+INTERRUPTED = "interrupted (Ctrl-C or SIGTERM)"  # the FAIL_REASON of a trial stopped by the user or a kill
 PRUNED_REASON = "pruned_reason"
 CONFIGS = "configs"  # dataclasses.asdict of the frozen configs the trial trained
 PLANNED_CONFIGS = "planned_configs"  # set when enqueued (ablations): train exactly these configs
