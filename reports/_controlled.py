@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-from harness.analytics import DETECT
+from harness.analytics import ALPHA, DETECT
 from harness.common import attrs
 
 OBSERVATIONAL_HEADING = ("<h3>Marginal effects over the search's trials "
@@ -70,7 +70,7 @@ def paired_effects(study: Any, effect: float = DETECT) -> list[PairedEffect]:
             continue
         r = power[p.variant]
         verdict = ("need at least 2 seeds for an interval" if r.ci is None else
-                   f"Holm-adjusted p = {r.p_holm:.3f}: " + ("an effect" if r.p_holm < 0.05 else "no clear effect"))
+                   f"Holm-adjusted p = {r.p_holm:.3f}: " + ("an effect" if r.p_holm < ALPHA else "no clear effect"))
         effects.append(PairedEffect(toggle, p.variant, r.n, float(p.scores.mean()), float(p.baseline.mean()), r.mean,
                                     r.ci, verdict, r.sd, r.level, r.p, r.p_holm, r.mde, r.seeds_needed))
     return effects

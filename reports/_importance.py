@@ -37,12 +37,12 @@ AGREEMENT_TRIALS = 100  # at most this many trials (a seeded sample) in a rung's
 def rung_agreement(table: TrialTable, rung: Rung, seed: int = 0) -> Any:
     """Rank agreement (`harness.analytics.rank_agreement`) between the rung's values and the best val
     mIoU of the trials that trained beyond it; None at the end of training or with fewer than 3 such trials."""
-    from harness.analytics import rank_agreement
+    from harness.analytics import MIN_TRIALS, rank_agreement
 
     if rung.step is None:
         return None
     deeper = [k for k, i in enumerate(rung.rows) if len(table.curves[i][1]) > rung.step + 1]
-    if len(deeper) < 3:
+    if len(deeper) < MIN_TRIALS:
         return None
     if len(deeper) > AGREEMENT_TRIALS:
         deeper = sorted(np.random.default_rng(seed).choice(deeper, AGREEMENT_TRIALS, replace=False))

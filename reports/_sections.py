@@ -107,10 +107,10 @@ def heldout_html(rows: list[HeldoutRow]) -> str:
     """The trials scored on the held-out split, pruned ones included, in the order they were chosen."""
     if not rows:
         return ""
-    from harness.analytics import format_interval
+    from harness.analytics import format_value_ci
 
     def with_ci(value: float | None, ci: Any, digits: int) -> str:
-        return f"{fmt(value, digits)} {format_interval(ci, digits)}".strip()
+        return format_value_ci(value, ci, digits, missing="")
 
     cells = [(r.number, r.state, r.variant, "" if r.epochs is None else r.epochs, fmt(r.val),
               with_ci(r.heldout, (r.interval or {}).get("miou"), 4),
@@ -153,10 +153,10 @@ def importance_html(results: list[RungImportance], f: Fidelities) -> str:
 
 
 def _agreement_text(a: Any) -> str:
-    from harness.analytics import format_interval
+    from harness.analytics import format_value_ci
 
     def cell(v: float, ci: tuple[float, float] | None) -> str:
-        return "-" if v != v else f"{v:+.2f} {format_interval(ci, 2)}".strip()
+        return format_value_ci(v, ci, 2, sign=True)
 
     return (f"Rank agreement with the end, over {a.n} trials that trained beyond this fidelity: Spearman "
             f"{cell(a.spearman, a.spearman_ci)}, Kendall {cell(a.kendall, a.kendall_ci)} (95% bootstrap intervals; "

@@ -22,9 +22,9 @@ def fmt(x: float | None, digits: int = 4) -> str:
 
 def _with_ci(x: float | None, ci: tuple[float, float] | None) -> str:
     """`fmt(x)` and its interval "[lo, hi]" when there is one."""
-    from harness.analytics import format_interval
+    from harness.analytics import format_value_ci
 
-    return f"{fmt(x)} {format_interval(ci)}".strip() if x is not None and x == x else fmt(x)
+    return format_value_ci(x, ci, missing="")
 
 
 def table_rows(rows: list[VariantRow]) -> list[list[str]]:

@@ -64,13 +64,10 @@ def evaluate_study(study: Any, settings: Any, *, top: int | None = attrs.TOP_TRI
 
 def format_heldout(number: int, score: dict[str, Any], val: float | None = None) -> str:
     """One line: held-out mIoU with its 95% interval over photographs, then each class IoU with its interval."""
-    from harness.analytics import INTERVAL, format_interval
+    from harness.analytics import INTERVAL, format_value_ci as cell
 
     ci = score.get(INTERVAL) or {}
     class_ci = ci.get("per_class_iou", {})
-
-    def cell(value: float | None, interval: Any, digits: int) -> str:
-        return f"{'-' if value is None else f'{value:.{digits}f}'} {format_interval(interval, digits)}".rstrip()
 
     classes = ", ".join(f"{name} {cell(v, class_ci.get(name), 3)}" for name, v in score.get("per_class_iou", {}).items())
     units = f", {ci['n_units']} photographs" if ci else ", no interval: scored before intervals were stored"

@@ -36,11 +36,11 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
 
 def _heldout_cell(score: dict[str, Any] | None) -> str:
     """"0.4280 [0.4012, 0.4551]": held-out mIoU and its 95% interval over photographs; "-" when not scored."""
-    from harness.analytics import INTERVAL, format_interval
+    from harness.analytics import INTERVAL, format_value_ci
 
     if score is None:
         return "-"
-    return f"{score['miou']:.4f} {format_interval((score.get(INTERVAL) or {}).get('miou'))}".rstrip()
+    return format_value_ci(score["miou"], (score.get(INTERVAL) or {}).get("miou"))
 
 
 def format_table(rows: list[dict[str, Any]]) -> str:

@@ -33,7 +33,7 @@ from harness.analytics._anytime import (
     trial_points,
 )
 from harness.analytics._ranking import best_scored, best_val, ranked_trials, ranks_among_top
-from harness.analytics._agreement import Agreement, format_agreement, kendall_rows, rank_agreement, spearman_rows
+from harness.analytics._agreement import MIN_TRIALS, Agreement, format_agreement, kendall_rows, rank_agreement, spearman_rows
 from harness.analytics._bootstrap import (
     LEVEL,
     N_BOOT,
@@ -68,6 +68,7 @@ from harness.analytics._store import (
     decode_matrices,
     encode_matrices,
     format_interval,
+    format_value_ci,
     images_digest,
     interval_record,
     paired_units,
@@ -75,6 +76,8 @@ from harness.analytics._store import (
 )
 
 __all__ = [
+    "MIN_TRIALS",
+    "format_value_ci",
     "DETECT",
     "paired_units",
     "Band",

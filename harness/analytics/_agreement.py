@@ -79,8 +79,10 @@ def _ci(values: np.ndarray, level: float) -> tuple[float, float] | None:
 
 def format_agreement(rows: Sequence[Agreement], epochs: Sequence[int] | None = None) -> str:
     """A text table (epochs 1-based, as the pruners' rungs are read); `epochs`: 0-based epochs to show (None: all)."""
+    from harness.analytics._store import format_value_ci
+
     def cell(v: float, ci: tuple[float, float] | None) -> str:
-        return "-" if v != v else f"{v:+.2f} [{ci[0]:+.2f}, {ci[1]:+.2f}]" if ci else f"{v:+.2f}"
+        return format_value_ci(v, ci, 2, sign=True)
 
     shown = [r for r in rows if epochs is None or r.epoch in set(epochs)]
     lines = [f"{'epoch':>5s}  {'trials':>6s}  {'Spearman [95% CI]':>22s}  {'Kendall [95% CI]':>22s}"]

@@ -85,9 +85,17 @@ def paired_units(units_a: np.ndarray, digest_a: str, units_b: np.ndarray, digest
     return paired_difference(units_a, units_b, n_boot=n_boot, seed=seed)
 
 
-def format_interval(ci: Any, digits: int = 4) -> str:
+def format_interval(ci: Any, digits: int = 4, sign: bool = False) -> str:
     """"[lo, hi]" of a stored or computed interval; "" when there is none."""
     if ci is None:
         return ""
     lo, hi = ci
-    return f"[{lo:.{digits}f}, {hi:.{digits}f}]"
+    spec = f"{'+' if sign else ''}.{digits}f"
+    return f"[{lo:{spec}}, {hi:{spec}}]"
+
+
+def format_value_ci(value: float | None, ci: Any, digits: int = 4, *, sign: bool = False, missing: str = "-") -> str:
+    """"value [lo, hi]" (no interval: the value alone); `missing` for no value (None or NaN)."""
+    if value is None or value != value:
+        return missing
+    return f"{value:{'+' if sign else ''}.{digits}f} {format_interval(ci, digits, sign)}".rstrip()
