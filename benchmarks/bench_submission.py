@@ -24,6 +24,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 VARIANTS = {
     "best": ["--top-k", "1"],
+    "top3-flip": ["--top-k", "3", "--tta", "flip"],
     "top5-flip": ["--top-k", "5", "--tta", "flip"],
     "refit": ["--top-k", "1", "--refit"],
     "refit-flip": ["--top-k", "1", "--refit", "--tta", "flip"],

@@ -171,13 +171,13 @@ def bare_fit(setup: Setup, family: str, precision: str, validation: bool) -> flo
     return time.perf_counter() - start
 
 
-def forward_gflop(family: str, input_shape: tuple[int, int]) -> tuple[float, float]:
+def family_gflop(family: str, input_shape: tuple[int, int]) -> tuple[float, float]:
     """(profiler, analytic conv-only) forward GFLOP per image of the base-16 depth-4 `family`."""
     import keras
     import tensorflow as tf
 
     from harness import configs_from_params, get_budget
-    from marsseg_models import build_model
+    from marsseg_models import build_model, forward_gflop as analytic_gflop
 
     configs = configs_from_params(trial_params(family, 8), get_budget("full"))
     keras.backend.clear_session()
@@ -187,35 +187,7 @@ def forward_gflop(family: str, input_shape: tuple[int, int]) -> tuple[float, flo
     opts = tf.compat.v1.profiler.ProfileOptionBuilder.float_operation()
     opts["output"] = "none"
     profiled = tf.compat.v1.profiler.profile(graph=concrete.graph, options=opts).total_float_ops
-    return profiled / 1e9, analytic_conv_flops(model) / 1e9
-
-
-def analytic_conv_flops(model: Any) -> float:
-    """2 * output pixels * k_h * k_w * C_in * C_out / groups over every (transposed) conv layer."""
-    import keras
-
-    total = 0.0
-    for layer in _all_layers(model):
-        if isinstance(layer, keras.layers.Conv2DTranspose):
-            _, h, w, c_in = layer.input.shape
-            kh, kw = layer.kernel_size
-            total += 2.0 * h * w * kh * kw * c_in * layer.filters
-        elif isinstance(layer, keras.layers.DepthwiseConv2D):
-            _, h, w, c = layer.output.shape
-            kh, kw = layer.kernel_size
-            total += 2.0 * h * w * kh * kw * c
-        elif isinstance(layer, keras.layers.Conv2D):
-            _, h, w, c_out = layer.output.shape
-            kh, kw = layer.kernel_size
-            total += 2.0 * h * w * kh * kw * layer.input.shape[-1] * c_out / layer.groups
-    return total
-
-
-def _all_layers(model: Any) -> list[Any]:
-    layers = []
-    for layer in model.layers:
-        layers.extend(_all_layers(layer) if hasattr(layer, "layers") else [layer])
-    return layers
+    return profiled / 1e9, analytic_gflop(model)
 
 
 def summarise(setup: Setup, gflop: dict[str, tuple[float, float]]) -> dict[str, float]:
@@ -284,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     data = load_data(args.data)
     print(f"data {args.data}, batch {args.batch}, {args.epochs} epochs x {args.steps} steps, {args.val} val images, "
           f"{args.repeats} repeats; cpu count {os.cpu_count()}; load at start {os.getloadavg()}", flush=True)
-    gflop = {} if args.no_flops else {f: forward_gflop(f, data.image_shape) for f in families}
+    gflop = {} if args.no_flops else {f: family_gflop(f, data.image_shape) for f in families}
     for f, (prof, conv) in gflop.items():
         print(f"{f}: forward {prof:.3f} GFLOP/image (profiler), {conv:.3f} (analytic conv layers)", flush=True)
     with tempfile.TemporaryDirectory() as tmp:

@@ -8,6 +8,10 @@ from typing import Any
 
 from search_spaces import PARAM_SECTIONS, unknown_params
 
+# Rank agreement with the final ranking on the recorded real-data studies becomes usable after
+# 4-6 epochs of 800 images (BENCHMARKS.md): the first cost rung is 4,000 images of a U-Net.
+FIRST_RUNG_IMAGES = 4000
+
 
 
 def check_schedule(max_epochs: int, steps_per_epoch: int | None, patience: int, lr_patience: int) -> None:
@@ -34,6 +38,9 @@ class Budget:
     against them before sampling, so they are not searched and train exactly as recorded.
     bn_momentum: BatchNormalization momentum of every model. pruner: the default pruner of
     a new study on this budget. n_preview: validation images saved with their predictions.
+    first_rung_gflop: where `cost-sha` (and a time plan) place the first rung, in training cost
+    (`marsseg_models.forward_gflop` x images): FIRST_RUNG_IMAGES images of the budget's U-Net,
+    where the recorded real-data curves start to rank as they end (BENCHMARKS.md).
     """
 
     name: str
@@ -48,6 +55,7 @@ class Budget:
     bn_momentum: float = 0.7
     pruner: str = "median"
     n_preview: int = 6
+    first_rung_gflop: float = 4000 * 0.7545  # FIRST_RUNG_IMAGES x the base-16 depth-4 U-Net's forward GFLOP
 
     def __post_init__(self) -> None:
         if self.max_train_images is not None and self.max_train_images < 8:
@@ -55,6 +63,8 @@ class Budget:
         check_schedule(self.max_epochs, self.steps_per_epoch, self.patience, self.lr_patience)
         if not 0 <= self.warmup_epochs < max(2, self.max_epochs):
             raise ValueError(f"warmup_epochs must be in [0, max_epochs={self.max_epochs}), got {self.warmup_epochs}")
+        if self.first_rung_gflop <= 0:
+            raise ValueError(f"first_rung_gflop must be > 0, got {self.first_rung_gflop}")
         if self.max_val_images is not None and self.max_val_images < 4:
             raise ValueError(f"max_val_images must be >= 4 or None, got {self.max_val_images}")
         if not 0.0 < self.bn_momentum < 1.0:
@@ -71,16 +81,17 @@ class Budget:
 
 BUDGETS: dict[str, Budget] = {
     "tiny": Budget("tiny", max_train_images=96, max_val_images=32, max_epochs=3, steps_per_epoch=10,
-                   patience=2, lr_patience=1, warmup_epochs=1, n_preview=3,
-                   fixed=(("model.base_filters", 8), ("train.batch_size", 8))),
+                   patience=2, lr_patience=1, warmup_epochs=1, n_preview=3, first_rung_gflop=80 * 0.1895,
+                   fixed=(("model.base_filters", 8), ("train.batch_size", 8))),  # one epoch of its base-8 U-Net
     # Multi-fidelity search on 2 CPU cores (README, "Budgets"): full-resolution images, all of
     # them; a base-16 depth-4 network at batch 16; an epoch is 50 batches (800 images). With 2
     # workers on 2 cores a U-Net trains at ~31 images/s per worker on an AMX Xeon (~8.5 on a
     # Zen 3 without AVX-512), U-Net++ and the Double U-Nets at half that or less. SHA decides at
     # steps 1, 3, 9, 27 (after 2, 4, 10, 28 epochs); survivors run to 30 (24,000 images: ~14 min
     # a U-Net on the Xeon). Depth is fixed at the course's 4: a fifth level cost 2.5x per image.
+    # `cost-sha` compares trials at equal training cost, from 4,000 U-Net images on.
     "cpu": Budget("cpu", max_train_images=None, max_val_images=None, max_epochs=30, steps_per_epoch=50,
-                  patience=5, lr_patience=2, warmup_epochs=1, pruner="sha",
+                  patience=5, lr_patience=2, warmup_epochs=1, pruner="cost-sha",
                   fixed=(("model.base_filters", 16), ("model.depth", 4), ("train.batch_size", 16))),
     # Shorter runs at the `cpu` budget's resolution and width, for controlled ablations and quick
     # checks on 2 cores: 6 epochs of 50 batches (4,800 images), validation on a 256-image

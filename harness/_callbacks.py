@@ -30,9 +30,10 @@ class LoudPruningCallback(KerasPruningCallback):
     and after the final epoch we only report, never prune (nothing left to save).
     """
 
-    def __init__(self, trial: Any, monitor: str) -> None:
+    def __init__(self, trial: Any, monitor: str, prune: bool = True) -> None:
         super().__init__(trial, monitor)
         self.missing = False
+        self.prune = prune  # False: only report (a continuation, which its plan chose to finish)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         monitor = self._monitor
@@ -41,7 +42,7 @@ class LoudPruningCallback(KerasPruningCallback):
             _log.error("metric %r is missing from the training logs (have %s): this trial "
                        "can never be pruned", monitor, sorted(logs or {}))
         last = epoch + 1 >= int((self.params or {}).get("epochs") or 0) > 0
-        if last and monitor in (logs or {}):
+        if (last or not self.prune) and monitor in (logs or {}):
             # Pruning after the final epoch saves nothing and throws away a finished
             # result: report the value, let the trial complete.
             self._trial.report(float(logs[monitor]), step=epoch)
@@ -73,20 +74,122 @@ class StopAtEpochBudget(keras.callbacks.Callback):
 
 class StopAtDeadline(keras.callbacks.Callback):
     """End training at the end of the first epoch that finishes at or after `deadline`
-    (`time.time()`), so a timed run never cuts an epoch short; `clock` is for tests."""
+    (`time.time()`), so a timed run never cuts an epoch short; `within_epoch`: end it at the first
+    batch that ends past the deadline instead (Keras still validates that partial epoch), as a
+    time plan does to keep its phases; `clock` is for tests."""
 
-    def __init__(self, deadline: float, clock: Any = None) -> None:
+    def __init__(self, deadline: float, clock: Any = None, within_epoch: bool = False) -> None:
         super().__init__()
         import time
 
         self.deadline = deadline
         self.clock = clock or time.time
+        self.within_epoch = within_epoch
         self.stopped_at: int | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if self.within_epoch and self.clock() >= self.deadline:
+            self.model.stop_training = True
+            self.stopped_at = self._epoch
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         if self.clock() >= self.deadline:
             self.model.stop_training = True
             self.stopped_at = epoch
+
+
+class CostRecorder(keras.callbacks.Callback):
+    """Counts the images trained and writes the trial's cumulative cost after each epoch
+    (`attrs.EPOCH_COST`: forward GFLOP per image x images, `marsseg_models.forward_gflop`), so
+    that cost-based rungs compare trials at equal cost. `gflop_per_image` is set once the model
+    is built; `start` is the cost already spent (a continuation's source)."""
+
+    def __init__(self, trial: Any, batch_size: int, start: float = 0.0) -> None:
+        super().__init__()
+        self.trial, self.batch_size = trial, batch_size
+        self.gflop_per_image = 0.0
+        self.images = 0
+        self.start = float(start)
+        self.costs: list[float] = []
+
+    @property
+    def cost(self) -> float:
+        return self.start + self.images * self.gflop_per_image
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self.images += self.batch_size
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        from harness.common.attrs import EPOCH_COST
+
+        self.costs.append(round(self.cost, 3))
+        self.trial.set_user_attr(EPOCH_COST, self.costs)
+
+
+class PlanCheck(keras.callbacks.Callback):
+    """A time plan's anchor: after the first epoch, whether exploring can pay at the training rate
+    measured (`harness._timeplan.plan_decision` of its `check`); it records the decision
+    (`attrs.PLAN_DECISION`) and, to explore, ends training there. Place it after `cost`'s
+    recorder; `clock` is for tests."""
+
+    def __init__(self, trial: Any, cost: CostRecorder, check: dict[str, Any], clock: Any = None) -> None:
+        super().__init__()
+        import time
+
+        self.trial, self.cost, self.check = trial, cost, check
+        self.clock = clock or time.time
+        self.started = 0.0
+        self.decided = False
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        self.started = self.clock()
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        from harness._timeplan import plan_decision
+        from harness.common.attrs import EXPLORE, PLAN_DECISION
+
+        if self.decided:
+            return
+        self.decided = True
+        decision = plan_decision(self.check, (self.cost.cost - self.cost.start) / max(self.clock() - self.started, 1e-9))
+        self.trial.set_user_attr(PLAN_DECISION, decision)
+        if decision["decision"] == EXPLORE:
+            self.model.stop_training = True
+
+
+class RestoreOptimizer(keras.callbacks.Callback):
+    """A continuation: before training, build the optimizer and load its source's state (slots and
+    step count) from `values` (the arrays of `optimizer.variables`, in order)."""
+
+    def __init__(self, values: list[np.ndarray]) -> None:
+        super().__init__()
+        self.values = values
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        restore_optimizer(self.model.optimizer, self.model.trainable_variables, self.values)
+
+
+def optimizer_state(optimizer: Any) -> list[np.ndarray]:
+    """The optimizer's variables (step count, slots) as arrays."""
+    return [np.asarray(v.numpy()) for v in optimizer.variables]
+
+
+def restore_optimizer(optimizer: Any, trainable: list[Any], values: list[np.ndarray]) -> None:
+    """Build `optimizer` for `trainable` and assign `values` (its step count and slots; the
+    learning rate stays this trial's own); ValueError when they do not fit."""
+    if not optimizer.built:
+        optimizer.build(trainable)
+    variables = optimizer.variables
+    if len(variables) != len(values) or any(tuple(v.shape) != a.shape for v, a in zip(variables, values)):
+        raise ValueError(f"the source's optimizer state ({len(values)} arrays) does not fit this model's "
+                         f"optimizer ({len(variables)} variables)")
+    for variable, value in zip(variables, values):
+        if variable.name != "learning_rate":
+            variable.assign(value)
 
 
 class StopOnSignal(keras.callbacks.Callback):

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from marsseg_models import LossConfig, ModelConfig  # plain dataclasses: no TensorFlow
-from search_spaces import LR_SCHEDULES, PARAM_SECTIONS, params_with_prefix, unknown_params
+from search_spaces import PARAM_SECTIONS, SCHEDULES, params_with_prefix, unknown_params
 
 from harness._budgets import Budget, check_schedule
 from harness.data._pipeline import DataConfig
@@ -17,8 +17,9 @@ from harness.common._splits import SCENES, stored_split_groups
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimiser and schedule of one trial: AdamW, early stopping, and the learning-rate
-    `schedule` (`search_spaces.LR_SCHEDULES`: `plateau` is ReduceLROnPlateau with `lr_patience`
-    and `lr_factor`; `cosine` and `onecycle` run over `max_epochs` epochs, see `harness._schedules`)."""
+    `schedule` (`search_spaces.SCHEDULES`: `plateau` is ReduceLROnPlateau with `lr_patience`
+    and `lr_factor`; `cosine` and `onecycle` run over `max_epochs` epochs; `timed` is a cosine over
+    the wall-clock time to the trial's deadline; see `harness._schedules`)."""
 
     lr: float = 1e-3
     weight_decay: float = 1e-4
@@ -41,8 +42,8 @@ class TrainConfig:
         check_schedule(self.max_epochs, self.steps_per_epoch, self.patience, self.lr_patience)
         if not 0.0 < self.lr_factor < 1.0:
             raise ValueError(f"lr_factor must be in (0, 1), got {self.lr_factor!r}")
-        if self.schedule not in LR_SCHEDULES:
-            raise ValueError(f"unknown schedule {self.schedule!r}; valid schedules: {', '.join(LR_SCHEDULES)}")
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; valid schedules: {', '.join(SCHEDULES)}")
 
 
 @dataclass(frozen=True)

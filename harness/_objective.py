@@ -19,10 +19,14 @@ from harness.common.attrs import (
     BEST_EPOCH,
     CONFIGS,
     CONFUSION_MATRIX,
+    CONTINUES,
     EPOCHS_RUN,
     FAIL_REASON,
     N_PARAMS,
+    OPTIMIZER_ARTIFACT,
     PER_CLASS_IOU,
+    PLAN_CHECK,
+    PLAN_END,
     PLANNED_CONFIGS,
     PRECISION,
     PREDICTIONS_ARTIFACT,
@@ -87,12 +91,17 @@ class StudyPolicy:
     planned_only: an ablation study, whose only trials are its enqueued cells (`planned_configs`);
     epochs_left: a benchmark run's equal budget, the epochs its study may still train (asked after
     each epoch; None: no budget); keeps_weights(number, value): whether a pruned trial whose best
-    epoch reached `value` ranks among the study's best, so that it keeps its weights (None: always).
+    epoch reached `value` ranks among the study's best, so that it keeps its weights (None: always);
+    deadline: a time plan's end of exploration (`time.time()`): training stops at the first batch
+    past it (a trial's own `attrs.PLAN_END` wins); continuable: a time plan's study, whose kept
+    trials also keep their optimizer's state, so that a continuation trial can resume them.
     """
 
     planned_only: bool = False
     epochs_left: Callable[[], int] | None = None
     keeps_weights: Callable[[int, float], bool] | None = None
+    deadline: float | None = None
+    continuable: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,22 +235,34 @@ class Objective(UsesContext):
         callbacks and epochs). The attributes are written here. With `plan.keep_on_interrupt`, an
         interrupt after at least one epoch ends the trial with its best epoch."""
         import optuna
-        from marsseg_models import VAL_MIOU, inference_model, resolve_precision
+        from marsseg_models import VAL_MIOU, forward_gflop, inference_model, resolve_precision
 
-        from harness._callbacks import LoudPruningCallback, StopAtEpochBudget
+        from harness._callbacks import CostRecorder, LoudPruningCallback, StopAtEpochBudget
         from harness._training import ConfigRejected, train
 
-        callbacks = [*fit.pop("callbacks", ()), LoudPruningCallback(trial, VAL_MIOU)]
-        if self.policy.epochs_left is not None:  # a benchmark run: stop where its equal budget ends
-            callbacks.append(StopAtEpochBudget(trial, self.policy.epochs_left))
+        own = trial.user_attrs
+        continues = own.get(CONTINUES)
         precision = resolve_precision(self.context.precision)  # None: $MARSSEG_PRECISION, else auto
         trial.set_user_attr(PRECISION, precision)
+        cost = CostRecorder(trial, configs.train.batch_size, start=continues["cost"] if continues else 0.0)
+        try:
+            timing = self._timing(trial, configs, plan, cost)
+            if continues:
+                resumed = self._resumed(configs, continues, precision)
+                fit = {**fit, **resumed, "callbacks": [*fit.get("callbacks", ()), *resumed["callbacks"]]}
+        except ValueError as exc:
+            raise _rejected(trial, exc) from None
+        # the cost is recorded before the pruner reads it; a continuation is only reported, never pruned
+        callbacks = [*fit.pop("callbacks", ()), *timing, cost, LoudPruningCallback(trial, VAL_MIOU, prune=not continues)]
+        if self.policy.epochs_left is not None:  # a benchmark run: stop where its equal budget ends
+            callbacks.append(StopAtEpochBudget(trial, self.policy.epochs_left))
         built: list[Any] = []
         best: list[float] = []
         ended: list[Any] = []
 
         def on_built(model: Any) -> None:
             built.append(model)
+            cost.gflop_per_image = forward_gflop(model)
             trial.set_user_attr(N_PARAMS, int(model.count_params()))
 
         def on_end(recorder: Any, seconds: float) -> None:
@@ -259,7 +280,7 @@ class Objective(UsesContext):
             # epoch ranks among the study's best, so that `marsseg evaluate` can score it.
             keeps = self.policy.keeps_weights
             if self.artifact_dir and built and best and (keeps is None or keeps(trial.number, best[0])):
-                self._save_artifacts(trial, inference_model(built[0]), None)
+                self._save_artifacts(trial, inference_model(built[0]), None, built[0].optimizer)
             raise
         except BaseException:
             # `train` left the model at its best epoch: a plan that keeps it ends the trial there.
@@ -269,14 +290,65 @@ class Objective(UsesContext):
                 raise
             _log.warning("trial %d interrupted: keeping its best epoch %d (val_miou %.4f)", trial.number,
                          ended[0].best_epoch, ended[0].best_value)
-            return self._keep(trial, inference_model(built[0]), ended[0], None)
-        return self._keep(trial, inference_model(result.model), result.recorder, result.info)
+            return self._keep(trial, built[0], ended[0], None)
+        return self._keep(trial, result.model, result.recorder, result.info)
+
+    def _timing(self, trial: Any, configs: Any, plan: TrialPlan | None, cost: Any) -> list[Any]:
+        """The callbacks of a time plan's trial: its hard deadline (`attrs.PLAN_END`, else the
+        policy's end of exploration), the `timed` schedule to it (or to `plan.deadline`), and the
+        anchor's check of whether exploring pays. ValueError: `timed` without a deadline."""
+        from search_spaces import TIMED_SCHEDULE
+
+        from harness._callbacks import PlanCheck, StopAtDeadline
+        from harness._schedules import TimedCosine
+
+        own = trial.user_attrs
+        hard = own.get(PLAN_END, self.policy.deadline)
+        callbacks: list[Any] = [] if hard is None else [StopAtDeadline(hard, within_epoch=True)]
+        deadline = hard if hard is not None else (plan.deadline if plan is not None else None)
+        if configs.train.schedule == TIMED_SCHEDULE:
+            if deadline is None:
+                raise ValueError("the timed schedule needs a deadline (marsseg train --timeout, or a time plan)")
+            callbacks.append(TimedCosine(configs.train.lr, deadline))
+        check = own.get(PLAN_CHECK)
+        if check is not None:
+            callbacks.append(PlanCheck(trial, cost, check))
+        return callbacks
+
+    def _resumed(self, configs: Any, continues: dict[str, Any], precision: str) -> dict[str, Any]:
+        """The `train` arguments that resume a continuation's source: its model with the source's
+        weights, its optimizer state (restored when training begins), its epoch count."""
+        from marsseg_models import inference_model
+
+        from harness._callbacks import RestoreOptimizer
+        from harness._training import build
+        from harness.common import download
+
+        if not self.artifact_dir:
+            raise ValueError("a continuation needs the study's artifact store")
+        with tempfile.TemporaryDirectory() as tmp:
+            weights = Path(tmp) / "source.weights.h5"
+            download(self.artifact_dir, continues["weights"], weights)
+            model = build(configs, self.data.image_shape, precision)
+            inference_model(model).load_weights(weights)
+            values: list[Any] = []
+            if continues.get("optimizer"):
+                state = Path(tmp) / "source_optimizer.npz"
+                download(self.artifact_dir, continues["optimizer"], state)
+                with np.load(state) as stored:
+                    values = [stored[f"arr_{i}"] for i in range(len(stored.files))]
+        start = int(continues["epochs"])
+        return {"model": model, "initial_epoch": start, "epochs": start + configs.train.max_epochs,
+                "callbacks": [RestoreOptimizer(values)] if values else []}
 
     def _keep(self, trial: Any, model: Any, recorder: Any, info: Any) -> float:
-        """A finished trial's confusion matrix and artifacts; its value (the best epoch's)."""
+        """A finished trial's confusion matrix and artifacts (`model`: the fitted training model);
+        its value (the best epoch's)."""
+        from marsseg_models import inference_model
+
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
-        self._save_artifacts(trial, model, info)
+        self._save_artifacts(trial, inference_model(model), info, model.optimizer)
         return float(recorder.best_value)
 
     @staticmethod
@@ -290,26 +362,32 @@ class Objective(UsesContext):
             ious = per_class_iou(recorder.best_confusion)
             trial.set_user_attr(PER_CLASS_IOU, {k: (None if math.isnan(v) else round(v, 6)) for k, v in ious.items()})
 
-    def _save_artifacts(self, trial: Any, model: Any, info: Any) -> None:
-        """Store the model's weights and, given the datasets' `info`, a preview of its val
-        predictions, as trial artifacts; a failure (full disk, unwritable folder) is recorded
-        on the trial and keeps its value. Nothing without an artifact store."""
+    def _save_artifacts(self, trial: Any, model: Any, info: Any, optimizer: Any = None) -> None:
+        """Store the model's weights, in a time plan's study the `optimizer`'s state and, given the
+        datasets' `info`, a preview of its val predictions, as trial artifacts; a failure (full
+        disk, unwritable folder) is recorded on the trial and keeps its value. Nothing without an
+        artifact store."""
         if not self.artifact_dir:
             return
         try:
-            self._upload(trial, model, info)
+            self._upload(trial, model, info, optimizer if self.policy.continuable else None)
         except Exception as exc:
             record_artifact_error(trial, exc)
 
-    def _upload(self, trial: Any, model: Any, info: Any) -> None:
+    def _upload(self, trial: Any, model: Any, info: Any, optimizer: Any) -> None:
         from marsseg_models import predict_labels
 
+        from harness._callbacks import optimizer_state
         from harness.common import upload
 
         with tempfile.TemporaryDirectory() as tmp:
             weights = Path(tmp) / f"trial{trial.number}.weights.h5"
             model.save_weights(weights)
             trial.set_user_attr(WEIGHTS_ARTIFACT, upload(self.artifact_dir, weights, trial))
+            if optimizer is not None:
+                state = Path(tmp) / f"trial{trial.number}_optimizer.npz"
+                np.savez(state, *optimizer_state(optimizer))
+                trial.set_user_attr(OPTIMIZER_ARTIFACT, upload(self.artifact_dir, state, trial))
             if info is None:
                 return
             k = min(self.budget.n_preview, len(info.val_images))

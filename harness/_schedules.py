@@ -1,4 +1,4 @@
-"""Learning-rate schedules of a trial (`TrainConfig.schedule`, `search_spaces.LR_SCHEDULES`).
+"""Learning-rate schedules of a trial (`TrainConfig.schedule`, `search_spaces.SCHEDULES`).
 
 The length of `cosine` and `onecycle` is fixed when the trial starts: `max_epochs` epochs of
 `steps_per_epoch` optimizer steps (the budget's, or `marsseg train --epochs`). Early stopping
@@ -11,6 +11,9 @@ schedule's last value.
   to `COSINE_FINAL * lr` at the last step (Keras' `CosineDecay` with `warmup_steps`/`warmup_target`).
 - `onecycle`: cosine rise from `lr / ONECYCLE_DIV` to `lr` over `ONECYCLE_PEAK_AT` of the steps,
   then cosine fall to `lr / ONECYCLE_DIV / ONECYCLE_FINAL_DIV` (PyTorch's `OneCycleLR` defaults).
+- `timed`: `cosine`'s shape over wall-clock time instead of steps, from when training starts to
+  the trial's deadline (`TimedCosine`, set before each batch): a run that only a time limit ends
+  (`marsseg train --timeout`, a time plan's trials) decays to its end whatever the machine's speed.
 
 This module imports Keras at import time; `harness._training` imports it only when a trial trains.
 """
@@ -60,13 +63,46 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
                 "final_div": self.final_div}
 
 
+def cosine_fraction(fraction: float, warmup: float = COSINE_WARMUP, final: float = COSINE_FINAL) -> float:
+    """The `cosine` schedule's LR, as a share of the peak, at `fraction` of its length (clipped to [0, 1])."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if fraction < warmup:
+        return fraction / warmup
+    fall = (fraction - warmup) / (1.0 - warmup)
+    return final + (1.0 - final) * (1.0 + math.cos(math.pi * fall)) / 2.0
+
+
+class TimedCosine(keras.callbacks.Callback):
+    """The `timed` schedule: before each batch, set the optimizer's LR to `peak *
+    cosine_fraction(elapsed / (deadline - start))`, `start` being when training begins (or the
+    given time); `clock` is for tests."""
+
+    def __init__(self, peak: float, deadline: float, start: float | None = None, clock: Any = None) -> None:
+        super().__init__()
+        import time
+
+        self.peak, self.deadline, self.start = float(peak), float(deadline), start
+        self.clock = clock or time.time
+
+    def lr_at(self, now: float) -> float:
+        span = max(self.deadline - (self.start if self.start is not None else now), 1e-9)
+        return self.peak * cosine_fraction((now - self.start) / span if self.start is not None else 0.0)
+
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        if self.start is None:
+            self.start = self.clock()
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        self.model.optimizer.learning_rate.assign(self.lr_at(self.clock()))
+
+
 def lr_schedule(train: Any, steps_per_epoch: int) -> float | keras.optimizers.schedules.LearningRateSchedule:
     """The optimizer's learning rate for `train` (a `TrainConfig`): the float `lr` for `plateau`,
     else a schedule over `train.max_epochs * steps_per_epoch` steps."""
     if steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
     total = train.max_epochs * steps_per_epoch
-    if train.schedule == "plateau":
+    if train.schedule in ("plateau", "timed"):  # `timed`: TimedCosine sets it before each batch
         return float(train.lr)
     if train.schedule == "cosine":
         warmup = max(1, int(COSINE_WARMUP * total))

@@ -41,7 +41,7 @@ def summary_html(s: Summary) -> str:
                 "<code>marsseg evaluate</code> and <code>marsseg predict</code> pick first.</p>" + _config_html(s))
     return (best + '<div class="row">' + "".join(
         f"<div>{table(('', ''), rows)}</div>" for rows in (settings, counts, compute)) + "</div>"
-        + _time_html(s.time)
+        + _time_html(s.time, s.plan)
         + (table(("why trials failed", "trials"), list(s.fail_reasons.items())[:10]) if s.fail_reasons else "")
         + note("Best: the complete or pruned trial with the best val mIoU it reported (a pruned trial's best "
                "epoch, whose weights are kept). Epochs saved by pruning: max_epochs minus the epochs each pruned "
@@ -71,10 +71,10 @@ def _hours(seconds: float) -> str:
     return f"{seconds / 3600:.2f} h ({seconds:,.0f} s)"
 
 
-def _time_html(t: TimeSpent | None) -> str:
+def _time_html(t: TimeSpent | None, plan: str = "") -> str:
     if t is None:
         return ""
-    rows = [("exploring (fit time of every other trial)", _hours(t.exploring)),
+    rows = ([("time plan (anchor, exploration, continuation)", plan)] if plan else []) + [("exploring (fit time of every other trial)", _hours(t.exploring)),
             ("training the winner (its fit time)", _hours(t.winner)),
             ("overhead (wall time outside fit)", _hours(t.overhead)),
             (f"wall clock, first start to last end ({t.n_workers} worker{'s' if t.n_workers != 1 else ''})",

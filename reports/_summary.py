@@ -55,6 +55,7 @@ class Summary(NamedTuple):
     best_state: str | None = None
     best_config: list[ConfigRow] = []
     time: TimeSpent | None = None
+    plan: str = ""  # a `--timeout` search's time plan: how its time went (`harness.format_plan`)
 
 
 def collect_summary(table: TrialTable, storage: str) -> Summary:
@@ -93,7 +94,14 @@ def collect_summary(table: TrialTable, storage: str) -> Summary:
         best_state=None if best is None else best.state.name.lower(),
         best_config=[] if best is None else best_config(best, table.user_attrs.get("budget")),
         time=time_spent(table, idx),
+        plan=_plan_line(table.user_attrs.get(attrs.TIME_PLAN)),
     )
+
+
+def _plan_line(plan: dict[str, Any] | None) -> str:
+    from harness import format_plan
+
+    return format_plan(plan) if isinstance(plan, dict) and "wall_s" in plan else ""
 
 
 def best_config(trial: Any, budget: str | None) -> list[ConfigRow]:

@@ -81,8 +81,10 @@ def fail_as_infra(storage: Any, trial_id: int, reason: str) -> bool:
         return False
 
 
-def discard_surplus(storage: Any, trial_id: int) -> None:
-    """Close a trial that `study.ask()` created after the cap was reached: FAIL of kind SURPLUS.
+def discard_surplus(storage: Any, trial_id: int,
+                    reason: str = "asked after the study reached its trial cap; never ran") -> None:
+    """Close a trial that `study.ask()` created after the cap was reached (or, `reason` says, a
+    queued trial a time plan's exploration ended before): FAIL of kind SURPLUS.
 
     Optuna cannot delete a trial, and handing a new trial back as WAITING would leave a pending
     trial nobody enqueued (a later resume would run it first); a surplus FAIL counts nowhere,
@@ -90,13 +92,14 @@ def discard_surplus(storage: Any, trial_id: int) -> None:
     """
     from optuna.trial import TrialState
 
-    storage.set_trial_user_attr(trial_id, attrs.FAIL_REASON, "asked after the study reached its trial cap; never ran")
+    storage.set_trial_user_attr(trial_id, attrs.FAIL_REASON, reason)
     storage.set_trial_user_attr(trial_id, attrs.FAIL_KIND, attrs.SURPLUS)
     storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
 
 
 # What a trial *is* (a preset and its copy, an ablation cell), as opposed to what it did: a retry keeps these.
-RETRY_KEEPS = (attrs.PRESET, attrs.REPEAT, attrs.PLANNED_CONFIGS, attrs.ABLATION_TOGGLE, attrs.ABLATION_SEED)
+RETRY_KEEPS = (attrs.PRESET, attrs.REPEAT, attrs.PLANNED_CONFIGS, attrs.ABLATION_TOGGLE, attrs.ABLATION_SEED,
+               attrs.CONTINUES, attrs.PLAN_PHASE, attrs.PLAN_END, attrs.PLAN_CHECK)
 
 
 def enqueue_retry(study: Any, trial: Any) -> bool:

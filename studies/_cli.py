@@ -36,18 +36,24 @@ def _register_search(subparsers: argparse._SubParsersAction, precision_help: str
     search.add_argument("--trials", type=positive_int,
                         help="finished trials the study should hold, across all workers (complete, pruned, or "
                              "failed by their configuration; trials lost to a crash are retried and do not count)")
-    search.add_argument("--timeout", type=positive_float, help="start no new trial after this many seconds")
+    search.add_argument("--timeout", type=positive_float,
+                        help="seconds the search may take; a new study spends them by its time plan (train the "
+                             "anchor row; explore only where that pays here; continue the best to the end)")
+    search.add_argument("--no-plan", dest="plan", action="store_false",
+                        help="with --timeout: explore the whole time, starting no new trial after it "
+                             "(trials in flight finish)")
     search.add_argument("--workers", type=positive_int, default=1,
                         help="worker processes on this machine (cores are split; GPUs are shared round-robin)")
     search.add_argument("--sampler", choices=SAMPLERS, help="new study default: tpe")
-    search.add_argument("--pruner", choices=PRUNERS, help="new study default: the budget's (cpu: sha)")
+    search.add_argument("--pruner", choices=PRUNERS, help="new study default: the budget's (cpu: cost-sha)")
     search.add_argument("--budget", help="tiny | cpu | cpu_short | full (new study default: cpu)")
     search.add_argument("--heldout", dest="heldout_fraction", type=float,
                         help="share of labelled images held out from the search (new study default: 0.1)")
     search.add_argument("--repeats", type=positive_int, help="run each preset (Table 1 row) this many times (default 1)")
     search.add_argument("--start-with", nargs="+", default=(), metavar="ROW",
                         help="Table 1 rows (e.g. 'U-Net') to enqueue as the first trials: known-good "
-                             "starting points for the sampler and the pruner's first rungs")
+                             "starting points for the sampler and the pruner's first rungs (the first one is "
+                             "a time plan's anchor; default U-Net)")
     search.add_argument("--seed", type=non_negative_int, help="study seed (new study default: 0)")
     search.add_argument("--artifacts", dest="artifact_dir", help="artifact store folder (default: beside the journal)")
     search.add_argument("--heartbeat", type=positive_int,
@@ -197,7 +203,7 @@ def _search(args: argparse.Namespace) -> int:
         workers=args.workers, artifact_dir=args.artifact_dir, verbose=args.verbose,
         objective=args.objective, heldout_fraction=args.heldout_fraction, repeats=args.repeats,
         heartbeat=args.heartbeat, grace=args.grace, create_only=args.create_only,
-        start_with=tuple(args.start_with), recycle=args.recycle, precision=precision))
+        start_with=tuple(args.start_with), recycle=args.recycle, precision=precision, plan=args.plan))
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -339,7 +345,7 @@ def _register_train(subparsers: argparse._SubParsersAction, precision_help: str)
     """`marsseg train`."""
     from harness.common import non_negative_int, positive_float, positive_int
     from marsseg_models import PRECISION_CHOICES
-    from search_spaces import LR_SCHEDULES
+    from search_spaces import SCHEDULES
 
     train = subparsers.add_parser(
         "train", help="train one configuration with the single-model recipe, as a trial of a study",
@@ -355,8 +361,9 @@ def _register_train(subparsers: argparse._SubParsersAction, precision_help: str)
     train.add_argument("--epochs", type=positive_int, help="train at most this many epochs")
     train.add_argument("--timeout", type=positive_float,
                        help="end training with the epoch that crosses this many seconds")
-    train.add_argument("--schedule", choices=LR_SCHEDULES,
-                       help="learning-rate schedule (default: the configuration's; cosine and onecycle need --epochs)")
+    train.add_argument("--schedule", choices=SCHEDULES,
+                       help="learning-rate schedule (default: the configuration's; cosine and onecycle need "
+                            "--epochs, timed (cosine over the time) needs --timeout)")
     train.add_argument("--data", help="an .npz file or 'synthetic[:N_TRAIN[:SEED]]' (new study default: synthetic)")
     train.add_argument("--budget", help="data subsets and fixed params: tiny | cpu | cpu_short | full "
                                         "(new study default: cpu)")

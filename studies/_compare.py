@@ -2,7 +2,8 @@
 
 A and B are each a study (its best trial by val mIoU among those scored on the held-out split:
 the one `marsseg predict` would use), a trial `STUDY:N`, or a submission (`.csv` or masks
-`.npz`, with `--labels LABELS.npz`: scored over images, since a plain submission has no scenes).
+`.npz`, with `--labels LABELS.npz`: scored over photographs where LABELS.npz also holds the images
+as `test_set`, else over images, since a plain submission has no scenes).
 Both must have been scored on the same images: studies whose held-out images differ are refused.
 The interval is a percentile bootstrap that draws the same photographs for A and B
 (`harness.analytics.paired_difference`).
@@ -63,12 +64,12 @@ def _is_trial(target: str) -> bool:
 
 def _submission_side(path: str, labels: str | None) -> Scored:
     from harness.analytics import images_digest
-    from harness.data import load_masks, prediction_confusions
+    from harness.data import load_masks, prediction_units
 
     if labels is None:
         raise MarssegError(f"{path} is a submission: give the true masks with --labels LABELS.npz")
     masks = load_masks(labels)
-    return Scored(path, prediction_confusions(path, labels), images_digest(np.zeros(0, np.uint8), masks))
+    return Scored(path, prediction_units(path, labels), images_digest(np.zeros(0, np.uint8), masks))
 
 
 def scored_side(target: str, storage: str, labels: str | None = None) -> Scored:

@@ -1,6 +1,6 @@
 """Registries of the Optuna samplers and pruners: name -> factory, one entry per strategy.
 
-`make_sampler(name, seed, space)` and `make_pruner(name, warmup_epochs, max_epochs)` look a
+`make_sampler(name, seed, space)` and `make_pruner(name, warmup_epochs, max_epochs, first_rung)` look a
 name up; an unknown name raises `MarssegError` listing the valid ones (no silent fallback).
 """
 
@@ -11,6 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.common import MarssegError
+
+ETA = 3  # the reduction factor of the successive-halving pruners (sha, hyperband, cost-sha)
 
 
 def _tpe(seed: int, space: Any) -> Any:
@@ -50,49 +52,55 @@ SAMPLER_FACTORIES: dict[str, Callable[[int, Any], Any]] = {
 }
 
 
-def _median(warmup: int, max_epochs: int) -> Any:
+def _median(warmup: int, max_epochs: int, first_rung: float) -> Any:
     import optuna
 
     return optuna.pruners.MedianPruner(n_startup_trials=4, n_warmup_steps=warmup)
 
 
-def _percentile(warmup: int, max_epochs: int) -> Any:
+def _percentile(warmup: int, max_epochs: int, first_rung: float) -> Any:
     import optuna
 
     return optuna.pruners.PercentilePruner(25.0, n_startup_trials=4, n_warmup_steps=warmup)
 
 
-def _patient(warmup: int, max_epochs: int) -> Any:
+def _patient(warmup: int, max_epochs: int, first_rung: float) -> Any:
     import optuna
 
-    return optuna.pruners.PatientPruner(_median(warmup, max_epochs), patience=2)
+    return optuna.pruners.PatientPruner(_median(warmup, max_epochs, first_rung), patience=2)
 
 
-def _hyperband(warmup: int, max_epochs: int) -> Any:
+def _hyperband(warmup: int, max_epochs: int, first_rung: float) -> Any:
     import optuna
 
-    return optuna.pruners.HyperbandPruner(min_resource=max(1, warmup), max_resource=max_epochs, reduction_factor=3)
+    return optuna.pruners.HyperbandPruner(min_resource=max(1, warmup), max_resource=max_epochs, reduction_factor=ETA)
 
 
-def _sha(warmup: int, max_epochs: int) -> Any:
+def _sha(warmup: int, max_epochs: int, first_rung: float) -> Any:
     import optuna
 
     # Optuna's SHA cannot pause a trial, so it promotes each rung's first arrival unopposed; a
     # slow first trial can hold a worker (BENCHMARKS.md, "60-minute `cpu` study"). bootstrap_count
     # (stop the first arrivals instead) was tried and is worse: it also stops the first trial to
     # reach the last rung, which in a short study is the best one.
-    return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, warmup), reduction_factor=3)
+    return optuna.pruners.SuccessiveHalvingPruner(min_resource=max(1, warmup), reduction_factor=ETA)
 
 
-def _none(warmup: int, max_epochs: int) -> Any:
+def _cost_sha(warmup: int, max_epochs: int, first_rung: float) -> Any:
+    from studies._pruners import CostHalvingPruner
+
+    return CostHalvingPruner(first_rung, ETA)
+
+
+def _none(warmup: int, max_epochs: int, first_rung: float) -> Any:
     import optuna
 
     return optuna.pruners.NopPruner()
 
 
-PRUNER_FACTORIES: dict[str, Callable[[int, int], Any]] = {
+PRUNER_FACTORIES: dict[str, Callable[[int, int, float], Any]] = {
     "median": _median, "percentile": _percentile, "hyperband": _hyperband, "sha": _sha, "patient": _patient,
-    "none": _none,
+    "cost-sha": _cost_sha, "none": _none,
 }
 
 
@@ -108,6 +116,7 @@ def make_sampler(name: str, seed: int, space: Any) -> Any:
     return _lookup("sampler", name, SAMPLER_FACTORIES)(seed, space)
 
 
-def make_pruner(name: str, warmup_epochs: int, max_epochs: int) -> Any:
-    """The Optuna pruner `name`; no pruner acts before `warmup_epochs` epochs."""
-    return _lookup("pruner", name, PRUNER_FACTORIES)(warmup_epochs, max_epochs)
+def make_pruner(name: str, warmup_epochs: int, max_epochs: int, first_rung: float = 1.0) -> Any:
+    """The Optuna pruner `name`; no pruner acts before `warmup_epochs` epochs; `cost-sha`'s first
+    rung lies at `first_rung` GFLOP of training (`harness.Budget.first_rung_gflop`)."""
+    return _lookup("pruner", name, PRUNER_FACTORIES)(warmup_epochs, max_epochs, first_rung)

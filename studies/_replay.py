@@ -199,7 +199,7 @@ def run_replay(study_name: str, storage: str, *, pruners: Sequence[str] = REPLAY
     for sampler_name in samplers:
         for name in ("none", *[p for p in pruners if p != "none"]):
             sampler = None if sampler_name == RECORDED else make_sampler(sampler_name, seed, space)
-            results.append(replay(curves, make_pruner(name, budget.warmup_epochs, budget.max_epochs),
+            results.append(replay(curves, make_pruner(name, budget.warmup_epochs, budget.max_epochs, budget.first_rung_gflop),
                                   pruner_name=name, sampler=sampler, sampler_name=sampler_name, workers=workers,
                                   study_name=study_name))
     return results, len(curves)

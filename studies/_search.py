@@ -16,6 +16,7 @@ from typing import Any
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs, stored_split_groups
 from studies._registry import make_sampler
 from studies._settings import StudySettings
+from studies._plan import anchor_label, begin_plan, plans, run_plan
 from studies._study import remaining_trials
 from studies._summary import format_table, summary_rows
 from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,
@@ -53,6 +54,7 @@ class SearchRequest:
     start_with: tuple[str, ...] = ()  # Table 1 rows to enqueue first (once per study)
     recycle: int = DEFAULT_RECYCLE  # trials per worker process (see WorkerSpec.recycle)
     precision: str | None = None  # the trials' training precision (None: $MARSSEG_PRECISION, else auto)
+    plan: bool = True  # a new study with a timeout runs the time plan (studies/_plan.py)
 
 
 def default_artifact_dir(storage_url: str, study: str) -> str:
@@ -177,6 +179,9 @@ def run_search(request: SearchRequest) -> int:
     if request.epoch_budget is not None:  # read by every worker, remote ones too
         study.set_user_attr(attrs.EPOCH_BUDGET, request.epoch_budget)
     dead = _sweep_dead(request, settings, study)
+    anchor = None
+    if plans(request, created, attrs.ABLATION_OF in study.user_attrs):  # the anchor stands for its row
+        anchor = begin_plan(study, settings, anchor_label(request.start_with), time.time(), request.timeout)
     added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
     threads, gpus = _announce(request, settings, created, dead, added)
     if request.create_only:
@@ -184,7 +189,7 @@ def run_search(request: SearchRequest) -> int:
         print(f"study ready: {remaining if remaining is not None else 'unlimited'} trial(s) to run; "
               "start `marsseg worker` processes on it", file=sys.stderr)
         return 0
-    code = _run_trials(request, settings, study, threads, gpus, data)
+    code = _run_trials(request, settings, study, threads, gpus, data, anchor)
     if code:
         return code
     if request.evaluate_top:  # before the summary, which shows the held-out scores and their intervals
@@ -232,8 +237,9 @@ def _announce(request: SearchRequest, settings: StudySettings, created: bool, de
 
 
 def _run_trials(request: SearchRequest, settings: StudySettings, study: Any, threads: int, gpus: list[str],
-                data: Any) -> int:
-    """Run the workers until the study holds its trials or the deadline passes; the exit code."""
+                data: Any, anchor: int | None = None) -> int:
+    """Run the workers until the study holds its trials or the deadline passes (with an `anchor`,
+    the time plan); the exit code."""
     from studies._progress import ProgressBar
 
     if remaining_trials(study, settings.n_trials) == 0:
@@ -245,19 +251,25 @@ def _run_trials(request: SearchRequest, settings: StudySettings, study: Any, thr
                       n_trials=settings.n_trials, verbose=request.verbose, objective=request.objective,
                       recycle=request.recycle, precision=request.precision)
     with ProgressBar(study, settings.n_trials):
-        code = _run_workers(base, request.workers, gpus, data)
+        if anchor is not None:
+            code = _run_workers(lambda: run_plan(base, study, settings,
+                                                 lambda spec: _start_and_wait(spec, request.workers, gpus, None),
+                                                 gpus, anchor))
+        else:
+            code = _run_workers(lambda: _start_and_wait(base, request.workers, gpus, data))
     if code == 130:
         print("interrupted: finished trials are saved, interrupted ones are re-enqueued; "
               "run the same command again to resume", file=sys.stderr)
     return code
 
 
-def _run_workers(base: WorkerSpec, workers: int, gpus: list[str], data: Any) -> int:
+def _run_workers(run: Callable[[], int]) -> int:
+    """`run()` with the first SIGTERM turned into Ctrl-C."""
     import signal
 
     previous = interrupt_on_sigterm()
     try:
-        return _start_and_wait(base, workers, gpus, data)
+        return run()
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)

@@ -75,7 +75,7 @@ class TrainRequest:
     precision: str | None = None  # None: $MARSSEG_PRECISION, else auto
 
     def __post_init__(self) -> None:
-        from search_spaces import LR_SCHEDULES
+        from search_spaces import SCHEDULES
 
         sources = [name for name in ("preset", "params", "from_trial") if getattr(self, name) is not None]
         if len(sources) != 1:
@@ -86,8 +86,8 @@ class TrainRequest:
             raise MarssegError(f"--epochs must be >= 1, got {self.epochs}")
         if self.timeout is not None and self.timeout <= 0:
             raise MarssegError(f"--timeout must be > 0, got {self.timeout}")
-        if self.schedule is not None and self.schedule not in LR_SCHEDULES:
-            raise MarssegError(f"unknown --schedule {self.schedule!r}; valid: {', '.join(LR_SCHEDULES)}")
+        if self.schedule is not None and self.schedule not in SCHEDULES:
+            raise MarssegError(f"unknown --schedule {self.schedule!r}; valid: {', '.join(SCHEDULES)}")
 
 
 def _params_of(request: TrainRequest) -> dict[str, Any]:
@@ -143,15 +143,20 @@ def _source_configs(request: TrainRequest, budget: Any, settings: Any) -> tuple[
 def _planned(request: TrainRequest, budget: Any, settings: Any) -> tuple[Any, str]:
     """(the source configs under the recipe, the budget's note); a user error for a schedule whose
     length is unknown when training starts."""
+    from search_spaces import TIMED_SCHEDULE
+
     epochs = request.epochs or UNTIL_TIMEOUT_EPOCHS
     configs, note = _source_configs(request, budget, settings)
     try:
         configs = RECIPE.apply(configs, epochs, request.schedule)
     except ValueError as exc:
         raise MarssegError(f"invalid configuration: {exc}") from None
-    if request.epochs is None and configs.train.schedule != "plateau":
+    if configs.train.schedule == TIMED_SCHEDULE:
+        if request.timeout is None:
+            raise MarssegError("schedule 'timed' runs to the --timeout: add --timeout S")
+    elif request.epochs is None and configs.train.schedule != "plateau":
         raise MarssegError(f"schedule {configs.train.schedule!r} needs its length when training starts: add "
-                           "--epochs E (--timeout may still end it sooner), or use --schedule plateau")
+                           "--epochs E (--timeout may still end it sooner), or use --schedule plateau or timed")
     return configs, note
 
 

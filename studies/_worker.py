@@ -233,7 +233,8 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> Session:
     _log.info("worker sampler seed %d", seed)
     study = optuna.load_study(study_name=spec.study_name, storage=storage,
                               sampler=make_sampler(settings.sampler, seed, space),
-                              pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs))
+                              pruner=make_pruner(settings.pruner, budget.warmup_epochs, budget.max_epochs,
+                                                 budget.first_rung_gflop))
     artifact_dir = spec.artifact_dir or settings.artifact_dir
     ensure_writable_dir(artifact_dir, "artifact folder", hint="pass --artifacts with a folder this machine can write")
     factory = Objective if spec.objective is None else spec.objective

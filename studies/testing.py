@@ -73,6 +73,26 @@ class FakeObjective(_FakeBase):
 
 
 @dataclass
+class FakePlanObjective(FakeObjective):
+    """`FakeObjective` in a time plan: an anchor decides as `harness.Objective`'s does, at
+    `gflop_per_s` of training; every trial takes `seconds` and keeps (fake) weights."""
+
+    gflop_per_s: float = 1.0
+    seconds: float = 0.0
+
+    def __call__(self, trial: Any) -> float:
+        from harness import plan_decision
+
+        check = trial.user_attrs.get(attrs.PLAN_CHECK)
+        if check is not None:
+            trial.set_user_attr(attrs.PLAN_DECISION, plan_decision(check, self.gflop_per_s))
+        time.sleep(self.seconds)
+        value = super().__call__(trial)
+        trial.set_user_attr(attrs.WEIGHTS_ARTIFACT, f"fake-weights-{trial.number}")
+        return value
+
+
+@dataclass
 class TensorFlowFakeObjective(FakeObjective):
     """`FakeObjective` declared as a TensorFlow objective, so its worker recycles processes
     (`WorkerSpec.recycle`); its child processes import TensorFlow as real ones do."""

@@ -43,11 +43,20 @@ REPEAT = "repeat"  # which copy of that preset (`--repeats K`)
 PRECISION = "precision"  # the training precision the trial ran in (float32, bfloat16, float16)
 WORKER_RSS_MB = "worker_rss_mb"  # resident memory (MB) of the process that ran the trial, just after it
 BUDGET_STOPPED = "budget_stopped"  # True: its benchmark run's epoch budget ran out while it trained
+EPOCH_COST = "epoch_cost"  # training cost after each epoch, cumulative: forward GFLOP x images trained
+OPTIMIZER_ARTIFACT = "optimizer_artifact_id"  # a time plan's kept trials: the optimizer's state (its step too)
+CONTINUES = "continues"  # a continuation trial: {"trial", "weights", "optimizer", "epochs"} of the trial it resumes
+PLAN_PHASE = "plan_phase"  # a time plan's trial: ANCHOR, EXPLORE or EXPLOIT
+PLAN_END = "plan_end"  # a time plan's anchor or continuation: time.time() at which its training ends
+PLAN_CHECK = "plan_check"  # the anchor: {"explore_s", "first_rung"}: after its first epoch, whether to explore
+PLAN_DECISION = "plan_decision"  # what the anchor decided: EXPLORE or EXPLOIT, and why
+ANCHOR, EXPLORE, EXPLOIT = "anchor", "explore", "exploit"
 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
               ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT, PRECISION,
-              WORKER_RSS_MB, BUDGET_STOPPED, WORKER_NAME)
+              WORKER_RSS_MB, BUDGET_STOPPED, WORKER_NAME, EPOCH_COST, OPTIMIZER_ARTIFACT, CONTINUES, PLAN_PHASE,
+              PLAN_END, PLAN_CHECK, PLAN_DECISION)
 
 # Study user attributes: the fields of `studies.StudySettings` (a test keeps the two equal).
 SPACE = "space"
@@ -77,6 +86,7 @@ ABLATION_BASELINE = "ablation_baseline"  # its baseline configs (TrialConfigs.to
 ABLATION_BASELINE_TRIAL = "ablation_baseline_trial"  # the searched trial the baseline comes from
 ABLATION_SEEDS = "ablation_seeds"
 ABLATION_SUFFIX = "/ablation"
+TIME_PLAN = "time_plan"  # a `--timeout` search's plan: {"start", "end", "explore_until", phases' seconds, ...}
 TOP_TRIALS = 5  # (a count, not a name) the best trials a study scores on held-out and keeps pruned weights of
 REFIT_PREFIX = "refit."  # `marsseg predict --refit`: {"artifact_id", "epochs", "n_images", "seconds"} per trial
 

@@ -25,7 +25,9 @@ from harness.data._submission import (
     csv_header,
     iter_csv_masks,
     load_masks,
+    label_groups,
     prediction_confusions,
+    prediction_units,
     score_predictions,
 )
 from harness.data._synthetic import SceneParams, SyntheticData, synthesize, synthesize_with_aliens
@@ -72,7 +74,9 @@ __all__ = [
     "overlay_panel",
     "paste_rocks",
     "parse_synthetic_spec",
+    "label_groups",
     "prediction_confusions",
+    "prediction_units",
     "prepare_data",
     "save_dataset",
     "score_predictions",

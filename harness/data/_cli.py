@@ -42,7 +42,8 @@ def _score(args: argparse.Namespace) -> int:
     score = score_predictions(args.pred, args.labels)
     ci = score["interval"] or {"miou": None, "per_class_iou": {}}
     print(f"mIoU {score['miou']:.4f} {format_interval(ci['miou'])} over classes {', '.join(map(str, SCORED_CLASSES))} "
-          f"({score['n_images']} images; 95% bootstrap interval over images)")
+          f"({score['n_images']} images; 95% bootstrap interval over "
+          + (f"{score['n_units']} photographs)" if score["n_units"] < score["n_images"] else "images)"))
     for name, iou in score["per_class_iou"].items():
         print(f"  {name:<10} {'absent' if iou != iou else f'{iou:.4f}'} {format_interval(ci['per_class_iou'].get(name))}")
     return 0

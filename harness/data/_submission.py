@@ -147,14 +147,35 @@ def prediction_confusions(pred_path: str | os.PathLike, labels_path: str | os.Pa
     return np.concatenate(cms) if cms else np.zeros((0, N_CLASSES, N_CLASSES), np.int64)
 
 
+def label_groups(labels_path: str | os.PathLike) -> np.ndarray | None:
+    """The photograph of each labelled image (`scene_ids`) when LABELS.npz also holds the images as
+    `test_set` (as `bench_submission.py`'s held-out file does); None: each image is its own unit."""
+    from harness.data._scenes import scene_ids
+
+    masks = load_masks(labels_path)
+    with np.load(labels_path, allow_pickle=False) as archive:
+        if "test_set" not in archive.files or archive["test_set"].shape != masks.shape:
+            return None
+        return scene_ids(archive["test_set"], masks)
+
+
+def prediction_units(pred_path: str | os.PathLike, labels_path: str | os.PathLike) -> np.ndarray:
+    """The confusion matrices of `prediction_confusions` summed per photograph where the labels file
+    holds the images (`label_groups`), else per image: the units a bootstrap resamples."""
+    from harness.analytics import group_confusions
+
+    return group_confusions(prediction_confusions(pred_path, labels_path), label_groups(labels_path))
+
+
 def score_predictions(pred_path: str | os.PathLike, labels_path: str | os.PathLike) -> dict[str, Any]:
-    """{"miou", "per_class_iou", "n_images", "interval"} of predicted masks (CSV or `.npz`) against `masks` in
+    """{"miou", "per_class_iou", "n_images", "n_units", "interval"} of predicted masks (CSV or `.npz`) against `masks` in
     LABELS.npz: the definition of `val_miou` (`marsseg_models.mean_iou` of the confusion matrix of all pixels);
-    `interval`: 95% bootstrap over images (a plain submission has no scenes), `ScoreInterval.to_dict()`."""
+    `interval`: 95% bootstrap over photographs where LABELS.npz holds the images, else over images (a plain
+    submission has no scenes), `ScoreInterval.to_dict()`."""
     from harness.analytics import score_interval
     from marsseg_models import mean_iou, per_class_iou
 
-    image_cms = prediction_confusions(pred_path, labels_path)
-    cm = image_cms.sum(axis=0)
-    return {"miou": mean_iou(cm), "per_class_iou": per_class_iou(cm), "n_images": len(image_cms),
-            "interval": score_interval(image_cms).to_dict() if len(image_cms) else None}
+    units = prediction_units(pred_path, labels_path)
+    cm = units.sum(axis=0)
+    return {"miou": mean_iou(cm), "per_class_iou": per_class_iou(cm), "n_images": len(load_masks(labels_path)),
+            "n_units": len(units), "interval": score_interval(units).to_dict() if len(units) else None}

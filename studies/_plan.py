@@ -1,0 +1,181 @@
+"""`marsseg search --timeout S` on a new study: the time plan (`harness._timeplan` says when
+exploring pays).
+
+1. Anchor: the first `--start-with` row (default Table 1's U-Net) under `marsseg train`'s recipe
+   with the `timed` schedule to the end, trained alone on all cores. After its first epoch it
+   decides whether exploring can pay on this machine; if not, it trains on to the end.
+2. Explore (only when it pays): the study's workers, sampler and cost-based pruner until
+   `EXPLORE_SHARE` of the time; trials in flight stop at the first batch past that point.
+3. Exploit: the best trial so far (`harness.ranked_trials`) continues as a new trial linked to
+   it (`attrs.CONTINUES`) from its kept weights and optimizer state, under the recipe with the
+   `timed` schedule to the end, on all cores.
+
+The study records the plan and how its time went (`attrs.TIME_PLAN`); `marsseg report` and the
+search summary show it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from harness.common import attrs
+
+DEFAULT_ANCHOR = "U-Net"
+
+
+def anchor_label(start_with: tuple[str, ...]) -> str:
+    """The Table 1 row the plan trains first."""
+    return start_with[0] if start_with else DEFAULT_ANCHOR
+
+
+def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: float) -> int:
+    """Store the plan (read by every worker's `StudyPolicy`) and enqueue the anchor, before the
+    space's presets, so that it runs first and stands for its row; returns its trial number."""
+    from harness import EXPLORE_SHARE, get_budget
+    from search_spaces import TIMED_SCHEDULE
+    from studies._train import RECIPE, UNTIL_TIMEOUT_EPOCHS, TrainRequest, _source_configs
+
+    study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout,
+                                          "explore_until": start + EXPLORE_SHARE * timeout})
+    budget = get_budget(settings.budget)
+    configs, _ = _source_configs(TrainRequest(study=study.study_name, storage="", preset=label, timeout=timeout),
+                                 budget, settings)
+    number = len(study.get_trials(deepcopy=False))
+    configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS, TIMED_SCHEDULE)
+    configs = dataclasses.replace(configs, train=dataclasses.replace(configs.train, seed=settings.seed + number))
+    study.enqueue_trial({}, user_attrs={
+        attrs.PRESET: label, attrs.REPEAT: 0, attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: attrs.ANCHOR,
+        attrs.PLAN_END: start + timeout,
+        attrs.PLAN_CHECK: {"explore_s": EXPLORE_SHARE * timeout, "first_rung": budget.first_rung_gflop}})
+    return number
+
+
+def run_plan(base: Any, study: Any, settings: Any, explore: Callable[[Any], int], gpus: list[str],
+             anchor: int) -> int:
+    """Run the anchor, then (when it says exploring pays) the exploration and the continuation;
+    returns the exit code. `base`: the workers' `WorkerSpec`; `explore(spec)` runs the workers."""
+    from harness import available_cores
+
+    phases: dict[str, Any] = {**study.user_attrs[attrs.TIME_PLAN], "anchor": anchor}
+    start, end, explore_until = phases["start"], phases["end"], phases["explore_until"]
+    alone = dataclasses.replace(base, threads=available_cores(), deadline=None, recycle=0, max_trials=1)
+    print(f"time plan: trial {anchor} ({_frozen(study, anchor).user_attrs[attrs.PRESET]}) trains on "
+          f"{alone.threads} thread(s), timed schedule to the end; after its first epoch it decides whether "
+          f"exploring pays", file=sys.stderr)
+    code = _alone(alone, gpus)
+    phases["anchor_s"] = round(time.time() - start, 1)
+    decision = _frozen(study, anchor).user_attrs.get(attrs.PLAN_DECISION) or {}
+    phases["decision"], phases["reason"] = decision.get("decision", attrs.EXPLOIT), decision.get("reason", "")
+    if code or phases["decision"] != attrs.EXPLORE:
+        return _record(study, phases, code)
+    print(f"time plan: {phases['reason']}", file=sys.stderr)
+    code = _explore(base, study, explore, explore_until, phases)
+    if code:
+        return _record(study, phases, code)
+    source = continuation_source(study)
+    if source is None:
+        print("time plan: no explored trial kept its weights; nothing to continue", file=sys.stderr)
+        return _record(study, phases, 0)
+    number = enqueue_continuation(study, settings, source, end)
+    phases["continuation"] = number
+    print(f"time plan: trial {number} continues trial {source.number} (val mIoU {source.value:.4f}) to the end",
+          file=sys.stderr)
+    t0 = time.time()
+    code = _alone(alone, gpus)
+    phases["exploit_s"] = round(time.time() - t0, 1)
+    return _record(study, phases, code)
+
+
+def _explore(base: Any, study: Any, explore: Callable[[Any], int], explore_until: float,
+             phases: dict[str, Any]) -> int:
+    t0 = time.time()
+    code = explore(dataclasses.replace(base, deadline=explore_until))
+    phases["explore_s"] = round(time.time() - t0, 1)
+    close_queue(study, "queued when the time plan's exploration ended; never ran")
+    return code
+
+
+def continuation_source(study: Any) -> Any:
+    """The best trial (the ranking rule) that kept its weights and is not itself a continuation's source."""
+    from harness import ranked_trials
+
+    return next((t for t in ranked_trials(study.get_trials(deepcopy=False))
+                 if attrs.WEIGHTS_ARTIFACT in t.user_attrs and attrs.CONFIGS in t.user_attrs), None)
+
+
+def enqueue_continuation(study: Any, settings: Any, source: Any, end: float) -> int:
+    """Enqueue the trial that resumes `source` (weights, optimizer state, epoch count, cost) under
+    the recipe with the `timed` schedule to `end`; its number."""
+    from harness import TrialConfigs, get_budget, with_budget
+    from search_spaces import TIMED_SCHEDULE
+    from studies._train import RECIPE, UNTIL_TIMEOUT_EPOCHS
+
+    ua = source.user_attrs
+    configs = with_budget(TrialConfigs.from_dict(ua[attrs.CONFIGS]), get_budget(settings.budget))
+    configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS, TIMED_SCHEDULE)
+    costs = ua.get(attrs.EPOCH_COST) or [0.0]
+    number = len(study.get_trials(deepcopy=False))
+    study.enqueue_trial({}, user_attrs={
+        attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: attrs.EXPLOIT, attrs.PLAN_END: end,
+        attrs.CONTINUES: {"trial": source.number, "weights": ua[attrs.WEIGHTS_ARTIFACT],
+                          "optimizer": ua.get(attrs.OPTIMIZER_ARTIFACT), "epochs": ua.get(attrs.EPOCHS_RUN, 0),
+                          "cost": costs[-1]}})
+    return number
+
+
+def close_queue(study: Any, reason: str) -> list[int]:
+    """Close the study's queued (WAITING) trials as surplus: they never ran and never will."""
+    from optuna.trial import TrialState
+
+    from studies._accounting import discard_surplus
+    from studies._optuna_private import storage_of, trial_id
+
+    waiting = study.get_trials(deepcopy=False, states=(TrialState.WAITING,))
+    for trial in waiting:
+        discard_surplus(storage_of(study), trial_id(trial), reason)
+    return [t.number for t in waiting]
+
+
+def _alone(spec: Any, gpus: list[str]) -> int:
+    """Run one trial (the queue's first) in a fresh process with `spec`'s threads; the exit code."""
+    from studies._worker import process_main, stop_processes
+
+    ctx = multiprocessing.get_context("spawn")
+    proc = ctx.Process(target=process_main, name="marsseg-plan",
+                       args=(dataclasses.replace(spec, index=0, gpu=gpus[0] if gpus else None),))
+    proc.start()
+    try:
+        proc.join()
+    except KeyboardInterrupt:
+        stop_processes([proc])
+        return 130
+    if proc.exitcode:
+        if proc.exitcode != 130:
+            print(f"marsseg: error: the time plan's process exited abnormally ({proc.exitcode})", file=sys.stderr)
+        return 130 if proc.exitcode == 130 else 1
+    return 0
+
+
+def _record(study: Any, phases: dict[str, Any], code: int) -> int:
+    from harness import format_plan
+
+    phases["wall_s"] = round(time.time() - phases["start"], 1)
+    study.set_user_attr(attrs.TIME_PLAN, phases)
+    print(f"time plan: {format_plan(phases)}", file=sys.stderr)
+    return code
+
+
+def _frozen(study: Any, number: int) -> Any:
+    return next(t for t in study.get_trials(deepcopy=False) if t.number == number)
+
+
+def plans(request: Any, created: bool, ablation: bool) -> bool:
+    """Whether `marsseg search` runs the time plan: a new study with a `--timeout`, no `--trials`
+    cap, not an ablation, and `--no-plan` not given."""
+    return bool(request.plan and request.timeout is not None and created and request.trials is None
+                and not ablation and not request.create_only)

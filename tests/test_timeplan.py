@@ -1,0 +1,258 @@
+"""Issue 28's time plan: cost-based rungs, the `timed` schedule, continuation trials and the plan
+that decides whether exploring pays (fake objectives for the orchestration, tiny models for
+what trains)."""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+import optuna
+import pytest
+
+from harness.common import attrs
+
+pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+# --- cost-based rungs -------------------------------------------------------------------------
+
+def _finished(study: optuna.Study, values: list[float], costs: list[float]) -> None:
+    dist = {}
+    study.add_trial(optuna.trial.create_trial(
+        value=max(values), params={}, distributions=dist, intermediate_values=dict(enumerate(values)),
+        user_attrs={attrs.EPOCH_COST: costs}))
+
+
+def _running(study: optuna.Study, values: list[float], costs: list[float]) -> optuna.trial.FrozenTrial:
+    trial = study.ask()
+    for epoch, value in enumerate(values):
+        trial.report(value, epoch)
+    trial.set_user_attr(attrs.EPOCH_COST, costs)
+    return next(t for t in study.get_trials(deepcopy=False) if t.number == trial.number)
+
+
+def test_a_slow_trial_is_judged_against_the_others_at_equal_cost() -> None:
+    from studies._pruners import CostHalvingPruner
+
+    pruner = CostHalvingPruner(first_rung=2.0, eta=3)
+    study = optuna.create_study(direction="maximize", pruner=pruner)
+    # two fast trials (cost 1 per epoch) reach 0.5 and 0.4 at cost 2 (their epoch 1); 0.1 at epoch 0
+    _finished(study, [0.1, 0.5, 0.6], [1.0, 2.0, 3.0])
+    _finished(study, [0.1, 0.4, 0.45], [1.0, 2.0, 3.0])
+    # a slow trial (cost 2 per epoch) crosses the rung at its epoch 0 with 0.45: third of three
+    # at equal cost (only the best of three goes on), though first at equal epochs
+    slow = _running(study, [0.45], [2.0])
+    assert pruner.prune(study, slow)
+    assert not optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3).prune(study, slow)
+    # the same slow trial at 0.55 is the best at equal cost: it goes on
+    better = _running(study, [0.55], [2.0])
+    assert not pruner.prune(study, better)
+
+
+def test_cost_rungs_act_only_at_the_epoch_that_crosses_them() -> None:
+    from studies._pruners import CostHalvingPruner, best_at_cost
+
+    pruner = CostHalvingPruner(first_rung=2.0, eta=3)
+    assert pruner.rungs_crossed(0.0, 1.9) == [] and pruner.rungs_crossed(1.9, 2.0) == [2.0]
+    assert pruner.rungs_crossed(1.0, 20.0) == [2.0, 6.0, 18.0] and pruner.rungs_crossed(2.0, 5.9) == []
+    assert best_at_cost({0: 0.3, 1: 0.2, 2: 0.9}, [1.0, 2.0, 3.0], 2.0) == 0.3  # best so far where it crossed
+    assert best_at_cost({0: 0.3}, [1.0], 2.0) is None
+    study = optuna.create_study(direction="maximize", pruner=pruner)
+    _finished(study, [0.9, 0.9, 0.9], [1.0, 2.0, 3.0])
+    _finished(study, [0.8, 0.8, 0.8], [1.0, 2.0, 3.0])
+    low = _running(study, [0.1, 0.1], [1.0, 2.0])  # crosses the rung at epoch 1: pruned there
+    assert pruner.prune(study, low)
+    past = _running(study, [0.1, 0.1, 0.1], [1.0, 2.0, 3.0])  # epoch 2 crosses no rung: not judged again
+    assert not pruner.prune(study, past)
+    first = optuna.create_study(direction="maximize", pruner=pruner)
+    assert not pruner.prune(first, _running(first, [0.01], [2.0]))  # the first arrival goes on (as SHA)
+
+
+def test_the_cost_pruner_never_prunes_a_continuation() -> None:
+    from studies._pruners import CostHalvingPruner
+
+    pruner = CostHalvingPruner(first_rung=2.0, eta=3)
+    study = optuna.create_study(direction="maximize", pruner=pruner)
+    _finished(study, [0.9, 0.9], [1.0, 2.0])
+    _finished(study, [0.8, 0.8], [1.0, 2.0])
+    trial = _running(study, [0.1, 0.1], [1.0, 2.0])
+    assert pruner.prune(study, trial)
+    study._storage.set_trial_user_attr(trial._trial_id, attrs.CONTINUES, {"trial": 0})
+    assert not pruner.prune(study, next(t for t in study.get_trials() if t.number == trial.number))
+
+
+# --- what the cost counts ----------------------------------------------------------------------
+
+def test_forward_gflop_counts_every_convolution() -> None:
+    import keras
+    from marsseg_models import forward_gflop
+
+    inputs = keras.Input((8, 8, 1))
+    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)  # 2 * 8*8 * 3*3 * 1*4 = 4608
+    x = keras.layers.Conv2DTranspose(2, 2, strides=2)(x)  # 2 * 8*8 (input) * 2*2 * 4*2 = 4096
+    x = keras.layers.DepthwiseConv2D(3, padding="same")(x)  # 2 * 16*16 * 3*3 * 2 = 9216
+    inner = keras.Model(inputs, x)
+    outer = keras.Model(inputs, keras.layers.Dense(1)(inner(inputs)))  # nested models count too
+    assert forward_gflop(outer) * 1e9 == pytest.approx(4608 + 4096 + 9216)
+
+
+def test_the_first_rung_is_four_thousand_images_of_the_budgets_unet() -> None:
+    from harness import BUDGETS, FIRST_RUNG_IMAGES, configs_from_params
+    from marsseg_models import build_model, forward_gflop
+    from search_spaces import table1_presets
+
+    (_, params), = table1_presets(["U-Net"])
+    budget = BUDGETS["cpu"]
+    configs = configs_from_params({**params, **budget.fixed_params}, budget)
+    unet = forward_gflop(build_model(configs.model, input_shape=(64, 128, 1), n_classes=5))
+    assert budget.first_rung_gflop == pytest.approx(FIRST_RUNG_IMAGES * unet, rel=1e-3)
+    assert BUDGETS["cpu"].pruner == "cost-sha"
+
+
+# --- the timed schedule ------------------------------------------------------------------------
+
+def timed_formula(fraction: float, lr: float) -> float:
+    """Linear warm-up over the first 5% of the time, then cosine to 1% of lr at the deadline."""
+    fraction = min(max(fraction, 0.0), 1.0)
+    if fraction < 0.05:
+        return lr * fraction / 0.05
+    t = (fraction - 0.05) / 0.95
+    return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def test_the_timed_schedule_is_a_cosine_over_the_time_to_the_deadline() -> None:
+    import keras
+
+    from harness import TimedCosine
+
+    now = [100.0]
+    seen: list[float] = []
+
+    class Tick(keras.callbacks.Callback):  # each batch takes 1 s; the LR is read as the batch starts
+        def on_train_batch_begin(self, batch, logs=None) -> None:
+            seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
+            now[0] += 1.0
+
+    timed = TimedCosine(2e-3, deadline=140.0, clock=lambda: now[0])
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.Adam(1.0), loss="mse")
+    model.fit(np.zeros((8, 2)), np.zeros((8, 1)), batch_size=2, epochs=12, verbose=0, callbacks=[timed, Tick()])
+    expected = [timed_formula(step / 40.0, 2e-3) for step in range(48)]  # 4 batches an epoch, past the deadline too
+    np.testing.assert_allclose(seen, expected, rtol=1e-5, atol=1e-12)
+    assert max(seen) == pytest.approx(2e-3, rel=0.05) and seen[-1] == pytest.approx(2e-5)
+
+
+# --- continuation trials -----------------------------------------------------------------------
+
+def _tiny(max_epochs: int, lr: float = 3e-3):
+    from harness import TrainConfig, TrialConfigs
+    from harness.data import DataConfig
+    from marsseg_models import LossConfig, ModelConfig
+
+    return TrialConfigs(model=ModelConfig(family="unet", base_filters=4, depth=2), loss=LossConfig(),
+                        data=DataConfig(geometric=False, max_train_images=16, max_val_images=8, seed=0),
+                        train=TrainConfig(lr=lr, batch_size=4, max_epochs=max_epochs, steps_per_epoch=3,
+                                          patience=10, seed=0))
+
+
+def _kernels(artifact_dir: Path, artifact_id: str, configs, tmp: Path) -> list[np.ndarray]:
+    from harness import load_inference_model
+
+    path = tmp / f"{artifact_id}.weights.h5"
+    path.write_bytes((artifact_dir / artifact_id).read_bytes())
+    model = load_inference_model(configs, str(path), (64, 128))
+    return [w for w in model.get_weights() if w.ndim == 4]  # conv kernels (BatchNorm's statistics move)
+
+
+def _iterations(artifact_dir: Path, artifact_id: str) -> int:
+    with np.load(artifact_dir / artifact_id) as state:
+        return int(state["arr_0"])  # Keras 3: the optimizer's first variable is its step count
+
+
+@pytest.mark.slow
+def test_a_continuation_resumes_its_source_weights_optimizer_step_and_curve(tmp_path: Path) -> None:
+    from harness import BUDGETS, Objective, ObjectiveContext, StudyPolicy
+    from harness.data import synthesize
+    from search_spaces import get_space
+
+    data = synthesize(n_train=30, n_test=0, seed=4)
+    objective = Objective(ObjectiveContext(get_space("smoke"), data, BUDGETS["tiny"], artifact_dir=str(tmp_path),
+                                           policy=StudyPolicy(continuable=True)))
+    study = optuna.create_study(direction="maximize")
+    study.enqueue_trial({}, user_attrs={attrs.PLANNED_CONFIGS: _tiny(2).to_dict()})
+    source = study.ask()
+    study.tell(source, objective(source))
+    src = study.trials[0]
+    assert _iterations(tmp_path, src.user_attrs[attrs.OPTIMIZER_ARTIFACT]) == 2 * 3
+    # a near-zero LR: the continuation's kernels stay its source's (a fresh start would not)
+    study.enqueue_trial({}, user_attrs={attrs.PLANNED_CONFIGS: _tiny(2, lr=1e-9).to_dict(), attrs.CONTINUES: {
+        "trial": 0, "weights": src.user_attrs[attrs.WEIGHTS_ARTIFACT],
+        "optimizer": src.user_attrs[attrs.OPTIMIZER_ARTIFACT], "epochs": 2, "cost": src.user_attrs[attrs.EPOCH_COST][-1]}})
+    cont = study.ask()
+    study.tell(cont, objective(cont))
+    done = study.trials[1]
+    assert sorted(done.intermediate_values) == [2, 3]  # its curve continues the source's epochs
+    assert done.user_attrs[attrs.EPOCH_COST][0] > src.user_attrs[attrs.EPOCH_COST][-1]
+    assert _iterations(tmp_path, done.user_attrs[attrs.OPTIMIZER_ARTIFACT]) == 2 * 3 + 2 * 3  # the step went on
+    before = _kernels(tmp_path, src.user_attrs[attrs.WEIGHTS_ARTIFACT], _tiny(2), tmp_path)
+    after = _kernels(tmp_path, done.user_attrs[attrs.WEIGHTS_ARTIFACT], _tiny(2), tmp_path)
+    assert all(np.allclose(a, b, atol=1e-5) for a, b in zip(before, after))
+    assert done.value == pytest.approx(max(done.intermediate_values.values()))
+
+
+# --- the plan ----------------------------------------------------------------------------------
+
+def _plan_search(tmp_path: Path, timeout: float, gflop_per_s: float, seconds: float = 0.0):
+    from studies import SearchRequest, run_search
+    from studies.testing import FakePlanObjective
+
+    journal = str(tmp_path / "plan.journal")
+    objective = functools.partial(FakePlanObjective, gflop_per_s=gflop_per_s, seconds=seconds)
+    start = time.time()
+    code = run_search(SearchRequest(study="p", storage=journal, space="smoke", budget="tiny", timeout=timeout,
+                                    objective=objective, evaluate_top=0, recycle=0))
+    from harness.common import open_storage
+
+    return code, start, optuna.load_study(study_name="p", storage=open_storage(journal))
+
+
+def test_with_too_little_time_the_plan_trains_the_anchor_to_the_end(tmp_path: Path) -> None:
+    code, start, study = _plan_search(tmp_path, timeout=30.0, gflop_per_s=1.0)  # 10 s x 1 GFLOP/s << 8 rungs
+    assert code == 0
+    (anchor,) = study.trials  # nothing else ran: no exploration, no continuation
+    ua = anchor.user_attrs
+    assert ua[attrs.PLAN_PHASE] == attrs.ANCHOR and ua[attrs.PRESET] == "U-Net"
+    assert ua[attrs.PLAN_DECISION]["decision"] == attrs.EXPLOIT
+    assert ua[attrs.PLAN_END] == pytest.approx(start + 30.0, abs=5.0)
+    train = ua[attrs.CONFIGS]["train"]
+    assert (train["schedule"], train["batch_size"], train["steps_per_epoch"]) == ("timed", 32, None)
+    plan = study.user_attrs[attrs.TIME_PLAN]
+    assert plan["decision"] == attrs.EXPLOIT and "explore_s" not in plan
+
+
+def test_the_plan_explores_until_its_planned_point_then_continues_the_best(tmp_path: Path) -> None:
+    timeout = 18.0
+    code, start, study = _plan_search(tmp_path, timeout=timeout, gflop_per_s=1e6, seconds=0.2)
+    assert code == 0
+    plan = study.user_attrs[attrs.TIME_PLAN]
+    assert plan["decision"] == attrs.EXPLORE and plan["explore_until"] == pytest.approx(plan["start"] + timeout / 3)
+    trials = study.trials
+    phases = [t.user_attrs.get(attrs.PLAN_PHASE) for t in trials]
+    assert phases[0] == attrs.ANCHOR and phases[-1] == attrs.EXPLOIT
+    explored = [t for t in trials[1:-1] if t.state.name == "COMPLETE"]
+    assert len(explored) >= 3
+    # no exploring trial started after the planned point
+    assert all(t.datetime_start.timestamp() <= plan["explore_until"] + 0.5 for t in explored)
+    # the continuation resumes the best trial that kept its weights, and trains to the end
+    cont = trials[-1]
+    best = max((t for t in trials[:-1] if t.state.name == "COMPLETE"), key=lambda t: t.value)
+    assert cont.user_attrs[attrs.CONTINUES]["trial"] == best.number
+    assert cont.user_attrs[attrs.CONTINUES]["weights"] == best.user_attrs[attrs.WEIGHTS_ARTIFACT]
+    assert cont.user_attrs[attrs.PLAN_END] == pytest.approx(plan["end"])
+    assert cont.user_attrs[attrs.CONFIGS]["train"]["schedule"] == "timed"
+    assert {"anchor_s", "explore_s", "exploit_s", "wall_s"} <= set(plan)
