@@ -23,6 +23,7 @@ class ProgressState:
     best_value: float | None
     best_number: int | None
     lost: int = 0  # FAIL caused by the infrastructure: not counted, retried
+    leader: tuple[int, int, float] | None = None  # the running trial furthest on: (number, epochs, best val_miou)
 
 
 def _state(trial: Any) -> str:
@@ -37,8 +38,12 @@ def collect_progress(study: Any) -> ProgressState:
     states = Counter(_state(t) for t in trials if not attrs.is_surplus(t))
     complete = [t for t in trials if t.state.name == "COMPLETE" and t.value is not None]
     best = max(complete, key=lambda t: t.value, default=None)
+    running = [t for t in trials if t.state.name == "RUNNING" and t.intermediate_values]
+    lead = max(running, key=lambda t: (max(t.intermediate_values), -t.number), default=None)
     return ProgressState(states["COMPLETE"], states["PRUNED"], states["FAIL"], states["RUNNING"],
-                         None if best is None else best.value, None if best is None else best.number, states["LOST"])
+                         None if best is None else best.value, None if best is None else best.number, states["LOST"],
+                         None if lead is None else (lead.number, max(lead.intermediate_values) + 1,
+                                                    max(lead.intermediate_values.values())))
 
 
 def _clock(seconds: float) -> str:
@@ -58,7 +63,9 @@ def render_progress(state: ProgressState, total: int | None, finished_at_start: 
     best = "-" if state.best_value is None else f"{state.best_value:.4f} (#{state.best_number})"
     line = (f"{head} done {state.complete} pruned {state.pruned} failed {state.failed} "
             f"running {state.running}" + (f" retried {state.lost}" if state.lost else "") +
-            f" | best val_miou {best} | {_clock(elapsed)}")
+            f" | best val_miou {best}"
+            + ("" if state.leader is None else " | #{} at epoch {}: {:.4f}".format(*state.leader))
+            + f" | {_clock(elapsed)}")
     ran = finished - finished_at_start
     if total is not None and ran > 0 and finished < total:
         line += f" ETA {_clock(elapsed / ran * (total - finished))}"

@@ -71,4 +71,4 @@ def test_a_new_study_defaults_to_the_cpu_budget_its_pruner_and_a_held_out_split(
     assert run_search(SearchRequest(study="s", storage=journal, space="smoke", data="synthetic:40", trials=1,
                                     objective=FakeObjective)) == 0
     stored = optuna.load_study(study_name="s", storage=open_storage(journal)).user_attrs
-    assert (stored["budget"], stored["pruner"], stored["heldout_fraction"]) == ("cpu", "sha", 0.1)
+    assert (stored["budget"], stored["pruner"], stored["heldout_fraction"]) == ("cpu", "cost-sha", 0.1)

@@ -86,3 +86,27 @@ def test_submissions_pair_image_by_image_against_the_labels(tmp_path: Path) -> N
     assert d.n_units == 12 and d.ci[0] > 0
     with pytest.raises(MarssegError, match="--labels"):
         compare(str(tmp_path / "good.npz"), str(tmp_path / "bad.npz"), "unused")
+
+
+def test_a_labels_file_with_its_images_is_scored_over_photographs(tmp_path) -> None:
+    from harness.data import label_groups, prediction_units, score_predictions
+
+    rng = np.random.default_rng(0)
+    masks = rng.integers(0, 5, size=(4, 64, 128), dtype=np.uint8)
+    masks[1] = masks[0]  # identical masks: one unit, as the split keeps them
+    images = rng.integers(0, 256, size=(4, 64, 128), dtype=np.uint8)
+    pred = np.where(rng.random(masks.shape) < 0.7, masks, 1).astype(np.uint8)
+    np.savez(tmp_path / "pred.npz", masks=pred)
+    np.savez(tmp_path / "plain.npz", masks=masks)
+    np.savez(tmp_path / "with_images.npz", masks=masks, test_set=images)
+    assert label_groups(tmp_path / "plain.npz") is None
+    groups = label_groups(tmp_path / "with_images.npz")
+    assert groups[0] == groups[1] and len(set(groups.tolist())) == 3
+    units = prediction_units(tmp_path / "pred.npz", tmp_path / "with_images.npz")
+    per_image = prediction_units(tmp_path / "pred.npz", tmp_path / "plain.npz")
+    assert units.shape == (3, 5, 5) and per_image.shape == (4, 5, 5)
+    np.testing.assert_array_equal(units.sum(axis=0), per_image.sum(axis=0))
+    np.testing.assert_array_equal(units[groups[0]], per_image[0] + per_image[1])
+    scored = score_predictions(tmp_path / "pred.npz", tmp_path / "with_images.npz")
+    assert (scored["n_images"], scored["n_units"]) == (4, 3)
+    assert scored["miou"] == score_predictions(tmp_path / "pred.npz", tmp_path / "plain.npz")["miou"]

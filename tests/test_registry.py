@@ -11,7 +11,8 @@ from studies import PRUNERS, SAMPLERS, make_pruner, make_sampler
 
 pytestmark = pytest.mark.filterwarnings("ignore::optuna.exceptions.ExperimentalWarning")
 EXPECTED_PRUNERS = {"median": "MedianPruner", "percentile": "PercentilePruner", "hyperband": "HyperbandPruner",
-                    "sha": "SuccessiveHalvingPruner", "patient": "PatientPruner", "none": "NopPruner"}
+                    "sha": "SuccessiveHalvingPruner", "patient": "PatientPruner", "cost-sha": "CostHalvingPruner",
+                    "none": "NopPruner"}
 
 
 MAX_EPOCHS = 9

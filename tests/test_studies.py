@@ -190,7 +190,23 @@ def test_passwords_are_redacted_and_never_in_storage_errors() -> None:
 def test_progress_line_shows_counts_best_and_eta() -> None:
     line = render_progress(ProgressState(3, 1, 1, 2, 0.4321, 2), total=10, finished_at_start=0, elapsed=50.0)
     assert "trials 5/10" in line and "pruned 1" in line and "failed 1" in line
-    assert "0.4321 (#2)" in line and "ETA 0m50s" in line
+    assert "0.4321 (#2)" in line and "ETA 0m50s" in line and "at epoch" not in line
+    led = render_progress(ProgressState(0, 0, 0, 1, None, None, leader=(0, 7, 0.4309)), total=None,
+                          finished_at_start=0, elapsed=50.0)
+    assert "#0 at epoch 7: 0.4309" in led  # a long trial shows its progress (a time plan's anchor)
+
+
+def test_progress_follows_the_running_trial_furthest_on() -> None:
+    import optuna
+
+    from studies._progress import collect_progress
+
+    study = optuna.create_study(direction="maximize")
+    for epochs in (2, 5):
+        trial = study.ask()
+        for epoch in range(epochs):
+            trial.report(0.1 * (epoch + 1) if epoch != 3 else 0.9, epoch)
+    assert collect_progress(study).leader == (1, 5, 0.9)
 
 
 def test_bruteforce_on_a_continuous_space_is_a_user_error() -> None:

@@ -256,3 +256,24 @@ def test_the_plan_explores_until_its_planned_point_then_continues_the_best(tmp_p
     assert cont.user_attrs[attrs.PLAN_END] == pytest.approx(plan["end"])
     assert cont.user_attrs[attrs.CONFIGS]["train"]["schedule"] == "timed"
     assert {"anchor_s", "explore_s", "exploit_s", "wall_s"} <= set(plan)
+
+
+def test_the_report_says_how_a_plans_time_went() -> None:
+    from harness import format_plan
+    from reports import collect_summary, read_trials
+    from reports._sections import _time_html
+
+    phases = {"start": 0.0, "end": 1800.0, "explore_until": 600.0, "anchor_s": 130.0, "explore_s": 470.0,
+              "exploit_s": 1195.0, "wall_s": 1801.0, "decision": attrs.EXPLORE, "reason": "it pays"}
+    assert format_plan(phases) == ("anchor 130 s, explore 470 s, continuation 1195 s of 1801 s wall clock; "
+                                   "it pays")
+    study = optuna.create_study(direction="maximize")
+    study.set_user_attr(attrs.TIME_PLAN, phases)
+    study.add_trial(optuna.trial.create_trial(value=0.4, params={}, distributions={},
+                                              intermediate_values={0: 0.4}, user_attrs={attrs.TRAIN_SECONDS: 10.0}))
+    summary = collect_summary(read_trials(study), "mem")
+    assert summary.plan == format_plan(phases)
+    assert "time plan" in _time_html(summary.time, summary.plan) and "continuation 1195 s" in _time_html(
+        summary.time, summary.plan)
+    study.set_user_attr(attrs.TIME_PLAN, {"start": 0.0, "end": 1.0, "explore_until": 0.3})  # still running
+    assert collect_summary(read_trials(study), "mem").plan == ""

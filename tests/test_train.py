@@ -148,6 +148,8 @@ def test_bad_train_requests_end_in_one_line(tmp_path: Path, capsys) -> None:
     err = one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net", "--timeout", "60", "--schedule",
                                    "cosine"])
     assert "schedule 'cosine' needs its length" in err and "--epochs" in err
+    err = one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net", "--epochs", "2", "--schedule", "timed"])
+    assert "runs to the --timeout" in err
     assert "--epochs E, --timeout S" in one_line_error(capsys, [*base, "--study", "a", "--preset", "U-Net"])
     with pytest.raises(SystemExit) as exited:  # argparse: one source only
         main([*base, "--study", "a", "--preset", "U-Net", "--params", "{}", "--epochs", "1"])
