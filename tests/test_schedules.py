@@ -105,3 +105,16 @@ def test_a_trial_trains_with_its_schedule_at_every_step(schedule: str) -> None:
     else:
         expected = [FORMULAS[schedule](s, epochs * steps) for s in range(epochs * steps)]
     np.testing.assert_allclose(seen, expected, rtol=1e-5, atol=1e-10)
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "timed", "plateau"])
+def test_a_refit_follows_the_trials_schedule_over_its_own_length(schedule: str) -> None:
+    import keras
+
+    from harness import refit_model
+
+    model, _ = refit_model(_tiny_configs(schedule, epochs=9), synthesize(n_train=30, n_test=0, seed=4), epochs=2)
+    lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+    # 2 epochs of 3 steps: cosine (and timed, refit as cosine) end at 1% of the peak; plateau stays
+    expected = LR if schedule == "plateau" else cosine_formula(6, 6)
+    assert lr == pytest.approx(expected, rel=1e-5)
