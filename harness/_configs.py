@@ -18,8 +18,8 @@ from harness.common._splits import SCENES, stored_split_groups
 class TrainConfig:
     """Optimiser and schedule of one trial: AdamW, early stopping, and the learning-rate
     `schedule` (`search_spaces.SCHEDULES`: `plateau` is ReduceLROnPlateau with `lr_patience`
-    and `lr_factor`; `cosine` and `onecycle` run over `max_epochs` epochs; `timed` is a cosine over
-    the wall-clock time to the trial's deadline; see `harness._schedules`)."""
+    and `lr_factor`; `cosine` and `onecycle` run over `max_epochs` epochs; `timed` holds `lr` over
+    the wall-clock time to the trial's deadline and anneals in its last fifth; see `harness._schedules`)."""
 
     lr: float = 1e-3
     weight_decay: float = 1e-4

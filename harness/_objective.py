@@ -300,7 +300,7 @@ class Objective(UsesContext):
         from search_spaces import TIMED_SCHEDULE
 
         from harness._callbacks import PlanCheck, StopAtDeadline
-        from harness._schedules import TimedCosine
+        from harness._schedules import TimedSchedule
 
         own = trial.user_attrs
         hard = own.get(PLAN_END, self.policy.deadline)
@@ -309,7 +309,7 @@ class Objective(UsesContext):
         if configs.train.schedule == TIMED_SCHEDULE:
             if deadline is None:
                 raise ValueError("the timed schedule needs a deadline (marsseg train --timeout, or a time plan)")
-            callbacks.append(TimedCosine(configs.train.lr, deadline))
+            callbacks.append(TimedSchedule(configs.train.lr, deadline))
         check = own.get(PLAN_CHECK)
         if check is not None:
             callbacks.append(PlanCheck(trial, cost, check))

@@ -11,9 +11,15 @@ schedule's last value.
   to `COSINE_FINAL * lr` at the last step (Keras' `CosineDecay` with `warmup_steps`/`warmup_target`).
 - `onecycle`: cosine rise from `lr / ONECYCLE_DIV` to `lr` over `ONECYCLE_PEAK_AT` of the steps,
   then cosine fall to `lr / ONECYCLE_DIV / ONECYCLE_FINAL_DIV` (PyTorch's `OneCycleLR` defaults).
-- `timed`: `cosine`'s shape over wall-clock time instead of steps, from when training starts to
-  the trial's deadline (`TimedCosine`, set before each batch): a run that only a time limit ends
-  (`marsseg train --timeout`, a time plan's trials) decays to its end whatever the machine's speed.
+- `timed`: warm-up, stable, decay over wall-clock time instead of steps, from when training
+  starts to the trial's deadline (`TimedSchedule`, set before each batch): linear warm-up over
+  `TIMED_WARMUP` of the time, `lr` until the last `TIMED_DECAY` of it, then cosine decay to
+  `COSINE_FINAL * lr` at the deadline. A run that only a time limit ends (`marsseg train
+  --timeout`, a time plan's trials) anneals at its end whatever the machine's speed. Holding
+  the peak (not a cosine over the whole time): 30 minutes of a U-Net on 2 cores is far from
+  converged, and a full-length cosine scored below a constant LR there (BENCHMARKS.md, "How good
+  is a search at equal time?"); a short final decay keeps the annealing gain (Hägele et al.
+  2024, warm-up-stable-decay).
 
 This module imports Keras at import time; `harness._training` imports it only when a trial trains.
 """
@@ -30,6 +36,8 @@ COSINE_FINAL = 0.01  # last LR as a share of the peak
 ONECYCLE_PEAK_AT = 0.3  # share of the steps spent rising
 ONECYCLE_DIV = 25.0  # peak / first LR
 ONECYCLE_FINAL_DIV = 1e4  # first LR / last LR
+TIMED_WARMUP = 0.02  # share of the time spent warming up (`timed`)
+TIMED_DECAY = 0.2  # share of the time, at its end, spent decaying (`timed`)
 
 
 class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
@@ -63,18 +71,20 @@ class OneCycle(keras.optimizers.schedules.LearningRateSchedule):
                 "final_div": self.final_div}
 
 
-def cosine_fraction(fraction: float, warmup: float = COSINE_WARMUP, final: float = COSINE_FINAL) -> float:
-    """The `cosine` schedule's LR, as a share of the peak, at `fraction` of its length (clipped to [0, 1])."""
+def timed_fraction(fraction: float) -> float:
+    """The `timed` schedule's LR, as a share of the peak, at `fraction` of the time (clipped to [0, 1])."""
     fraction = min(max(fraction, 0.0), 1.0)
-    if fraction < warmup:
-        return fraction / warmup
-    fall = (fraction - warmup) / (1.0 - warmup)
-    return final + (1.0 - final) * (1.0 + math.cos(math.pi * fall)) / 2.0
+    if fraction < TIMED_WARMUP:
+        return fraction / TIMED_WARMUP
+    if fraction <= 1.0 - TIMED_DECAY:
+        return 1.0
+    fall = (fraction - (1.0 - TIMED_DECAY)) / TIMED_DECAY
+    return COSINE_FINAL + (1.0 - COSINE_FINAL) * (1.0 + math.cos(math.pi * fall)) / 2.0
 
 
-class TimedCosine(keras.callbacks.Callback):
+class TimedSchedule(keras.callbacks.Callback):
     """The `timed` schedule: before each batch, set the optimizer's LR to `peak *
-    cosine_fraction(elapsed / (deadline - start))`, `start` being when training begins (or the
+    timed_fraction(elapsed / (deadline - start))`, `start` being when training begins (or the
     given time); `clock` is for tests."""
 
     def __init__(self, peak: float, deadline: float, start: float | None = None, clock: Any = None) -> None:
@@ -86,7 +96,7 @@ class TimedCosine(keras.callbacks.Callback):
 
     def lr_at(self, now: float) -> float:
         span = max(self.deadline - (self.start if self.start is not None else now), 1e-9)
-        return self.peak * cosine_fraction((now - self.start) / span if self.start is not None else 0.0)
+        return self.peak * timed_fraction((now - self.start) / span if self.start is not None else 0.0)
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.start is None:
@@ -102,7 +112,7 @@ def lr_schedule(train: Any, steps_per_epoch: int) -> float | keras.optimizers.sc
     if steps_per_epoch < 1:
         raise ValueError(f"steps_per_epoch must be >= 1, got {steps_per_epoch}")
     total = train.max_epochs * steps_per_epoch
-    if train.schedule in ("plateau", "timed"):  # `timed`: TimedCosine sets it before each batch
+    if train.schedule in ("plateau", "timed"):  # `timed`: TimedSchedule sets it before each batch
         return float(train.lr)
     if train.schedule == "cosine":
         warmup = max(1, int(COSINE_WARMUP * total))

@@ -21,7 +21,7 @@ from search_spaces._space import SearchSpace
 # The learning-rate schedules a trial may train with (`harness` builds them; `TrainConfig.schedule`):
 # ReduceLROnPlateau on val loss, linear warm-up then cosine decay, and one-cycle (up, then down).
 LR_SCHEDULES = ("plateau", "cosine", "onecycle")
-# Cosine over wall-clock time to a deadline known when training starts (`marsseg train --timeout`,
+# Warm-up, hold, anneal over wall-clock time to a deadline known when training starts (`marsseg train --timeout`,
 # a time plan's anchor and continuation): valid in a TrainConfig, never sampled.
 TIMED_SCHEDULE = "timed"
 SCHEDULES = (*LR_SCHEDULES, TIMED_SCHEDULE)

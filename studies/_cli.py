@@ -363,7 +363,7 @@ def _register_train(subparsers: argparse._SubParsersAction, precision_help: str)
                        help="end training with the epoch that crosses this many seconds")
     train.add_argument("--schedule", choices=SCHEDULES,
                        help="learning-rate schedule (default: the configuration's; cosine and onecycle need "
-                            "--epochs, timed (cosine over the time) needs --timeout)")
+                            "--epochs; timed (hold the LR, anneal in the last fifth of the time) needs --timeout)")
     train.add_argument("--data", help="an .npz file or 'synthetic[:N_TRAIN[:SEED]]' (new study default: synthetic)")
     train.add_argument("--budget", help="data subsets and fixed params: tiny | cpu | cpu_short | full "
                                         "(new study default: cpu)")

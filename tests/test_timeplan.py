@@ -117,18 +117,20 @@ def test_the_first_rung_is_four_thousand_images_of_the_budgets_unet() -> None:
 # --- the timed schedule ------------------------------------------------------------------------
 
 def timed_formula(fraction: float, lr: float) -> float:
-    """Linear warm-up over the first 5% of the time, then cosine to 1% of lr at the deadline."""
+    """Linear warm-up over the first 2% of the time, lr until 80%, then cosine to 1% of lr at the deadline."""
     fraction = min(max(fraction, 0.0), 1.0)
-    if fraction < 0.05:
-        return lr * fraction / 0.05
-    t = (fraction - 0.05) / 0.95
+    if fraction < 0.02:
+        return lr * fraction / 0.02
+    if fraction <= 0.8:
+        return lr
+    t = (fraction - 0.8) / 0.2
     return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
 def test_the_timed_schedule_is_a_cosine_over_the_time_to_the_deadline() -> None:
     import keras
 
-    from harness import TimedCosine
+    from harness import TimedSchedule
 
     now = [100.0]
     seen: list[float] = []
@@ -138,13 +140,14 @@ def test_the_timed_schedule_is_a_cosine_over_the_time_to_the_deadline() -> None:
             seen.append(float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)))
             now[0] += 1.0
 
-    timed = TimedCosine(2e-3, deadline=140.0, clock=lambda: now[0])
+    timed = TimedSchedule(2e-3, deadline=200.0, clock=lambda: now[0])
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.Adam(1.0), loss="mse")
-    model.fit(np.zeros((8, 2)), np.zeros((8, 1)), batch_size=2, epochs=12, verbose=0, callbacks=[timed, Tick()])
-    expected = [timed_formula(step / 40.0, 2e-3) for step in range(48)]  # 4 batches an epoch, past the deadline too
+    model.fit(np.zeros((8, 2)), np.zeros((8, 1)), batch_size=2, epochs=28, verbose=0, callbacks=[timed, Tick()])
+    expected = [timed_formula(step / 100.0, 2e-3) for step in range(112)]  # 4 batches an epoch, past the deadline too
     np.testing.assert_allclose(seen, expected, rtol=1e-5, atol=1e-12)
-    assert max(seen) == pytest.approx(2e-3, rel=0.05) and seen[-1] == pytest.approx(2e-5)
+    assert seen[1] == pytest.approx(1e-3) and seen[2] == seen[80] == pytest.approx(2e-3)  # warm-up, then held
+    assert seen[90] == pytest.approx(1.01e-3) and seen[-1] == pytest.approx(2e-5)  # half-way down, then the floor
 
 
 # --- continuation trials -----------------------------------------------------------------------
