@@ -33,7 +33,8 @@ from studies._search import SearchRequest, default_artifact_dir, resolve_data, r
 from studies._settings import PRUNERS, SAMPLERS, StudySettings
 from studies._study import create_or_resume, enqueue_presets, load_settings, remaining_trials
 from studies._summary import format_table, summary_rows
-from studies._train import RECIPE, TrainRecipe, TrainRequest, run_train
+from studies._recipe import RECIPE, TrainRecipe
+from studies._train import TrainRequest, run_train
 from studies._worker import WorkerSpec, run_worker, worker_seed
 
 __all__ = [

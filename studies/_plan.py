@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from harness.common import attrs
+from harness.common import MarssegError, attrs
 
 DEFAULT_ANCHOR = "U-Net"
 
@@ -37,14 +37,17 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     """Store the plan (read by every worker's `StudyPolicy`) and enqueue the anchor, before the
     space's presets, so that it runs first and stands for its row; returns its trial number."""
     from harness import EXPLORE_SHARE, get_budget
-    from search_spaces import TIMED_SCHEDULE
-    from studies._train import RECIPE, UNTIL_TIMEOUT_EPOCHS, TrainRequest, _source_configs
+    from search_spaces import TIMED_SCHEDULE, table1_presets
+    from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
     study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout,
                                           "explore_until": start + EXPLORE_SHARE * timeout})
     budget = get_budget(settings.budget)
-    configs, _ = _source_configs(TrainRequest(study=study.study_name, storage="", preset=label, timeout=timeout),
-                                 budget, settings)
+    try:
+        (_, params), = table1_presets([label])
+    except ValueError as exc:
+        raise MarssegError(f"--start-with: {exc}") from None
+    configs = budget_configs(dict(params), budget, settings)
     number = len(study.get_trials(deepcopy=False))
     configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS, TIMED_SCHEDULE)
     configs = dataclasses.replace(configs, train=dataclasses.replace(configs.train, seed=settings.seed + number))
@@ -113,7 +116,7 @@ def enqueue_continuation(study: Any, settings: Any, source: Any, end: float) -> 
     the recipe with the `timed` schedule to `end`; its number."""
     from harness import TrialConfigs, get_budget, with_budget
     from search_spaces import TIMED_SCHEDULE
-    from studies._train import RECIPE, UNTIL_TIMEOUT_EPOCHS
+    from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS
 
     ua = source.user_attrs
     configs = with_budget(TrialConfigs.from_dict(ua[attrs.CONFIGS]), get_budget(settings.budget))

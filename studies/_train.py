@@ -27,31 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.common import MarssegError, attrs
-
-UNTIL_TIMEOUT_EPOCHS = 10_000  # the epoch cap of a run that only `--timeout` (or early stopping) ends
-
-
-@dataclass(frozen=True)
-class TrainRecipe:
-    """How `marsseg train` trains one configuration (issue 28's measured single-model recipe:
-    a Table 1 U-Net so trained beat an hour of `--budget cpu` search on the real data)."""
-
-    batch_size: int = 32
-    patience: int = 20  # early stopping on val mIoU: generous (the U-Net's curve still climbs at epoch 35-50)
-    lr_patience: int = 4  # ReduceLROnPlateau on val loss (the `plateau` schedule)
-    lr_factor: float = 0.5
-
-    def apply(self, configs: Any, epochs: int, schedule: str | None = None) -> Any:
-        """`configs` (a `TrialConfigs`) trained this way for at most `epochs` epochs, each a full
-        pass over the training split; `schedule` None keeps the configuration's."""
-        train = dataclasses.replace(configs.train, batch_size=self.batch_size, steps_per_epoch=None, max_epochs=epochs,
-                                    patience=self.patience, lr_patience=self.lr_patience, lr_factor=self.lr_factor,
-                                    schedule=schedule or configs.train.schedule)
-        return dataclasses.replace(configs, train=train)
-
-
-RECIPE = TrainRecipe()
-
+from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
 @dataclass(frozen=True)
 class TrainRequest:
@@ -114,7 +90,7 @@ def _params_of(request: TrainRequest) -> dict[str, Any]:
 def _source_configs(request: TrainRequest, budget: Any, settings: Any) -> tuple[Any, str]:
     """(the `TrialConfigs` to train before the recipe (training seed: the study seed), a note on
     the given params the budget overrides, or "")."""
-    from harness import TrialConfigs, configs_from_params, with_budget
+    from harness import TrialConfigs, with_budget
     from harness.common import load_existing_study
 
     if request.from_trial is None:
@@ -123,11 +99,7 @@ def _source_configs(request: TrainRequest, budget: Any, settings: Any) -> tuple[
                       if k in params and params[k] != v and k != "train.batch_size"}  # the recipe sets the batch
         note = (f"budget {budget.name} fixes " + ", ".join(f"{k}={v!r} (not {p!r})" for k, (p, v) in overridden.items())
                 if overridden else "")
-        try:
-            return configs_from_params({**params, **budget.fixed_params}, budget, seed=settings.seed,
-                                       split_groups=settings.split_groups), note
-        except (TypeError, ValueError) as exc:
-            raise MarssegError(f"invalid configuration: {exc}") from None
+        return budget_configs(params, budget, settings), note
     name, _, number = request.from_trial.rpartition(":")
     if not name or not number.isdigit():
         raise MarssegError(f"--from-trial must be STUDY:N (a trial number), got {request.from_trial!r}")
