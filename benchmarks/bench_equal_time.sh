@@ -2,7 +2,7 @@
 # Issue 28's comparison at equal compute, one run after the other on one machine, same study
 # seed (so the same held-out split), nothing else running:
 #   a: `marsseg train --preset "U-Net" --timeout T` (the hand-tuning reference)
-#   b: the pre-plan recipe `marsseg search --budget cpu --timeout T --workers 2 --start-with "U-Net" --no-plan`
+#   b: the pre-plan recipe `marsseg search --budget cpu --pruner sha --timeout T --workers 2 --start-with "U-Net" --no-plan`
 #   c: the default search `marsseg search --timeout T --workers 2` (the time plan)
 # Each is scored on its held-out split as `marsseg predict --top-k 3 --tta flip` would submit
 # (bench_submission.py), then `marsseg compare` pairs c with a and b on the same photographs.
@@ -19,7 +19,7 @@ for run in $runs; do
   start=$(date +%s)
   case "$run" in
     a) marsseg train --study "$study" --storage "$journal" --data "$data" --preset "U-Net" --timeout "$t" ;;
-    b) marsseg search --study "$study" --storage "$journal" --data "$data" --budget cpu --timeout "$t" --workers 2 \
+    b) marsseg search --study "$study" --storage "$journal" --data "$data" --budget cpu --pruner sha --timeout "$t" --workers 2 \
          --start-with "U-Net" --no-plan ;;
     c) marsseg search --study "$study" --storage "$journal" --data "$data" --timeout "$t" --workers 2 ;;
   esac > "$out/$study.log" 2>&1

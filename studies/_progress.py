@@ -112,7 +112,7 @@ class ProgressBar:
                                time.time() - self._start)
         if self._tty:
             self._stream.write("\r" + line + "\033[K")
-        elif line.split(" | ")[:2] != self._last.split(" | ")[:2]:
+        elif line.rsplit(" | ", 1)[0] != self._last.rsplit(" | ", 1)[0]:  # a change other than the clock
             self._stream.write(line + "\n")
         self._last = line
         self._stream.flush()

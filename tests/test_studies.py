@@ -241,3 +241,22 @@ def test_study_attribute_names_are_the_settings_fields() -> None:
     from studies import StudySettings
 
     assert [f.name for f in dataclasses.fields(StudySettings)] == list(attrs.STUDY_SETTINGS)
+
+
+def test_progress_writes_a_line_per_epoch_of_a_long_trial_when_not_a_terminal() -> None:
+    import io
+
+    import optuna
+
+    from studies._progress import ProgressBar
+
+    study = optuna.create_study(direction="maximize")
+    trial = study.ask()
+    stream = io.StringIO()
+    bar = ProgressBar(study, None, stream=stream)
+    bar.draw()
+    bar.draw()  # nothing changed but the clock: no new line
+    trial.report(0.3, 0)
+    bar.draw()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and "#0 at epoch 1: 0.3000" in lines[1]
