@@ -15,11 +15,10 @@ schedule's last value.
   starts to the trial's deadline (`TimedSchedule`, set before each batch): linear warm-up over
   `TIMED_WARMUP` of the time, `lr` until the last `TIMED_DECAY` of it, then cosine decay to
   `COSINE_FINAL * lr` at the deadline. A run that only a time limit ends (`marsseg train
-  --timeout`, a time plan's trials) anneals at its end whatever the machine's speed. Holding
-  the peak (not a cosine over the whole time): 30 minutes of a U-Net on 2 cores is far from
-  converged, and a full-length cosine scored below a constant LR there (BENCHMARKS.md, "How good
-  is a search at equal time?"); a short final decay keeps the annealing gain (Hägele et al.
-  2024, warm-up-stable-decay).
+  --timeout`) anneals at its end whatever the machine's speed (warm-up-stable-decay, Hägele
+  et al. 2024). Measured once each for 30 minutes of a U-Net on 2 cores, this shape and a
+  cosine over the whole time both scored below ReduceLROnPlateau (BENCHMARKS.md, "How good is
+  a search at equal time?"), so nothing uses it by default.
 
 This module imports Keras at import time; `harness._training` imports it only when a trial trains.
 """

@@ -1,7 +1,7 @@
 """A `--timeout` search's time plan: the rule that decides whether exploring can pay.
 
 The plan (studies/_plan.py) first trains an anchor, a known-good configuration (Table 1's U-Net
-by default) on all cores with the `timed` schedule to the end. After its first epoch it knows
+by default) on all cores under `marsseg train`'s recipe until the end. After its first epoch it knows
 the machine's training rate. Exploring takes `EXPLORE_SHARE` of the time and must train at
 least `MIN_CANDIDATES` candidates to the first cost rung to inform a choice; if it cannot, the
 anchor trains to the end (on a slow machine or a short timeout, a search is a single

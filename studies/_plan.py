@@ -2,13 +2,15 @@
 exploring pays).
 
 1. Anchor: the first `--start-with` row (default Table 1's U-Net) under `marsseg train`'s recipe
-   with the `timed` schedule to the end, trained alone on all cores. After its first epoch it
+   (its own schedule: ReduceLROnPlateau for a Table 1 row) until the end, trained alone on all
+   cores. After its first epoch it
    decides whether exploring can pay on this machine; if not, it trains on to the end.
 2. Explore (only when it pays): the study's workers, sampler and cost-based pruner until
    `EXPLORE_SHARE` of the time; trials in flight stop at the first batch past that point.
 3. Exploit: the best trial so far (`harness.ranked_trials`) continues as a new trial linked to
    it (`attrs.CONTINUES`) from its kept weights and optimizer state, under the recipe with the
-   `timed` schedule to the end, on all cores.
+   its own schedule to the end, on all cores. (The `timed` schedule, fitted to the deadline,
+   scored below plateau in both measured 30-minute runs: BENCHMARKS.md.)
 
 The study records the plan and how its time went (`attrs.TIME_PLAN`); `marsseg report` and the
 search summary show it.
@@ -37,7 +39,7 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     """Store the plan (read by every worker's `StudyPolicy`) and enqueue the anchor, before the
     space's presets, so that it runs first and stands for its row; returns its trial number."""
     from harness import EXPLORE_SHARE, get_budget
-    from search_spaces import TIMED_SCHEDULE, table1_presets
+    from search_spaces import table1_presets
     from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
     study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout,
@@ -49,7 +51,7 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
         raise MarssegError(f"--start-with: {exc}") from None
     configs = budget_configs(dict(params), budget, settings)
     number = len(study.get_trials(deepcopy=False))
-    configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS, TIMED_SCHEDULE)
+    configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS)
     configs = dataclasses.replace(configs, train=dataclasses.replace(configs.train, seed=settings.seed + number))
     study.enqueue_trial({}, user_attrs={
         attrs.PRESET: label, attrs.REPEAT: 0, attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: attrs.ANCHOR,
@@ -68,7 +70,7 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[[Any], int]
     start, end, explore_until = phases["start"], phases["end"], phases["explore_until"]
     alone = dataclasses.replace(base, threads=available_cores(), deadline=None, recycle=0, max_trials=1)
     print(f"time plan: trial {anchor} ({_frozen(study, anchor).user_attrs[attrs.PRESET]}) trains on "
-          f"{alone.threads} thread(s), timed schedule to the end; after its first epoch it decides whether "
+          f"{alone.threads} thread(s) until the end; after its first epoch it decides whether "
           f"exploring pays", file=sys.stderr)
     code = _alone(alone, gpus)
     phases["anchor_s"] = round(time.time() - start, 1)
@@ -113,14 +115,13 @@ def continuation_source(study: Any) -> Any:
 
 def enqueue_continuation(study: Any, settings: Any, source: Any, end: float) -> int:
     """Enqueue the trial that resumes `source` (weights, optimizer state, epoch count, cost) under
-    the recipe with the `timed` schedule to `end`; its number."""
+    the recipe (the source's schedule) to `end`; its number."""
     from harness import TrialConfigs, get_budget, with_budget
-    from search_spaces import TIMED_SCHEDULE
     from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS
 
     ua = source.user_attrs
     configs = with_budget(TrialConfigs.from_dict(ua[attrs.CONFIGS]), get_budget(settings.budget))
-    configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS, TIMED_SCHEDULE)
+    configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS)
     costs = ua.get(attrs.EPOCH_COST) or [0.0]
     number = len(study.get_trials(deepcopy=False))
     study.enqueue_trial({}, user_attrs={

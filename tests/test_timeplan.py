@@ -127,7 +127,7 @@ def timed_formula(fraction: float, lr: float) -> float:
     return lr * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * t)))
 
 
-def test_the_timed_schedule_is_a_cosine_over_the_time_to_the_deadline() -> None:
+def test_the_timed_schedule_holds_then_anneals_to_the_deadline() -> None:
     import keras
 
     from harness import TimedSchedule
@@ -233,13 +233,13 @@ def test_with_too_little_time_the_plan_trains_the_anchor_to_the_end(tmp_path: Pa
     assert ua[attrs.PLAN_DECISION]["decision"] == attrs.EXPLOIT
     assert ua[attrs.PLAN_END] == pytest.approx(start + 30.0, abs=5.0)
     train = ua[attrs.CONFIGS]["train"]
-    assert (train["schedule"], train["batch_size"], train["steps_per_epoch"]) == ("timed", 32, None)
+    assert (train["schedule"], train["batch_size"], train["steps_per_epoch"]) == ("plateau", 32, None)
     plan = study.user_attrs[attrs.TIME_PLAN]
     assert plan["decision"] == attrs.EXPLOIT and "explore_s" not in plan
 
 
 def test_the_plan_explores_until_its_planned_point_then_continues_the_best(tmp_path: Path) -> None:
-    timeout = 18.0
+    timeout = 30.0  # 10 s of exploring, whatever the spawned anchor's start-up took
     code, start, study = _plan_search(tmp_path, timeout=timeout, gflop_per_s=1e6, seconds=0.2)
     assert code == 0
     plan = study.user_attrs[attrs.TIME_PLAN]
@@ -248,7 +248,7 @@ def test_the_plan_explores_until_its_planned_point_then_continues_the_best(tmp_p
     phases = [t.user_attrs.get(attrs.PLAN_PHASE) for t in trials]
     assert phases[0] == attrs.ANCHOR and phases[-1] == attrs.EXPLOIT
     explored = [t for t in trials[1:-1] if t.state.name == "COMPLETE"]
-    assert len(explored) >= 3
+    assert len(explored) >= 2
     # no exploring trial started after the planned point
     assert all(t.datetime_start.timestamp() <= plan["explore_until"] + 0.5 for t in explored)
     # the continuation resumes the best trial that kept its weights, and trains to the end
@@ -257,7 +257,7 @@ def test_the_plan_explores_until_its_planned_point_then_continues_the_best(tmp_p
     assert cont.user_attrs[attrs.CONTINUES]["trial"] == best.number
     assert cont.user_attrs[attrs.CONTINUES]["weights"] == best.user_attrs[attrs.WEIGHTS_ARTIFACT]
     assert cont.user_attrs[attrs.PLAN_END] == pytest.approx(plan["end"])
-    assert cont.user_attrs[attrs.CONFIGS]["train"]["schedule"] == "timed"
+    assert cont.user_attrs[attrs.CONFIGS]["train"]["batch_size"] == 32  # the recipe
     assert {"anchor_s", "explore_s", "exploit_s", "wall_s"} <= set(plan)
 
 
