@@ -11,6 +11,7 @@ from search_spaces import PARAM_SECTIONS, unknown_params
 # Rank agreement with the final ranking on the recorded real-data studies becomes usable after
 # 4-6 epochs of 800 images (BENCHMARKS.md): the first cost rung is 4,000 images of a U-Net.
 FIRST_RUNG_IMAGES = 4000
+UNET_GFLOP = 0.7545  # forward GFLOP per 64x128 image of the base-16 depth-4 U-Net (`marsseg_models.forward_gflop`)
 
 
 
@@ -55,7 +56,7 @@ class Budget:
     bn_momentum: float = 0.7
     pruner: str = "median"
     n_preview: int = 6
-    first_rung_gflop: float = 4000 * 0.7545  # FIRST_RUNG_IMAGES x the base-16 depth-4 U-Net's forward GFLOP
+    first_rung_gflop: float = FIRST_RUNG_IMAGES * UNET_GFLOP
 
     def __post_init__(self) -> None:
         if self.max_train_images is not None and self.max_train_images < 8:

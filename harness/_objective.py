@@ -246,7 +246,7 @@ class Objective(UsesContext):
         trial.set_user_attr(PRECISION, precision)
         cost = CostRecorder(trial, configs.train.batch_size, start=continues["cost"] if continues else 0.0)
         try:
-            timing = self._timing(trial, configs, plan, cost)
+            timing = self._timing(trial, own, configs, plan, cost)
             if continues:
                 resumed = self._resumed(configs, continues, precision)
                 fit = {**fit, **resumed, "callbacks": [*fit.get("callbacks", ()), *resumed["callbacks"]]}
@@ -293,7 +293,7 @@ class Objective(UsesContext):
             return self._keep(trial, built[0], ended[0], None)
         return self._keep(trial, result.model, result.recorder, result.info)
 
-    def _timing(self, trial: Any, configs: Any, plan: TrialPlan | None, cost: Any) -> list[Any]:
+    def _timing(self, trial: Any, own: dict[str, Any], configs: Any, plan: TrialPlan | None, cost: Any) -> list[Any]:
         """The callbacks of a time plan's trial: its hard deadline (`attrs.PLAN_END`, else the
         policy's end of exploration), the `timed` schedule to it (or to `plan.deadline`), and the
         anchor's check of whether exploring pays. ValueError: `timed` without a deadline."""
@@ -302,7 +302,6 @@ class Objective(UsesContext):
         from harness._callbacks import PlanCheck, StopAtDeadline
         from harness._schedules import TimedSchedule
 
-        own = trial.user_attrs
         hard = own.get(PLAN_END, self.policy.deadline)
         callbacks: list[Any] = [] if hard is None else [StopAtDeadline(hard, within_epoch=True)]
         deadline = hard if hard is not None else (plan.deadline if plan is not None else None)

@@ -94,8 +94,8 @@ class TimedSchedule(keras.callbacks.Callback):
         self.clock = clock or time.time
 
     def lr_at(self, now: float) -> float:
-        span = max(self.deadline - (self.start if self.start is not None else now), 1e-9)
-        return self.peak * timed_fraction((now - self.start) / span if self.start is not None else 0.0)
+        start = now if self.start is None else self.start
+        return self.peak * timed_fraction((now - start) / max(self.deadline - start, 1e-9))
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         if self.start is None:

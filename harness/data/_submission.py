@@ -172,10 +172,11 @@ def score_predictions(pred_path: str | os.PathLike, labels_path: str | os.PathLi
     LABELS.npz: the definition of `val_miou` (`marsseg_models.mean_iou` of the confusion matrix of all pixels);
     `interval`: 95% bootstrap over photographs where LABELS.npz holds the images, else over images (a plain
     submission has no scenes), `ScoreInterval.to_dict()`."""
-    from harness.analytics import score_interval
+    from harness.analytics import group_confusions, score_interval
     from marsseg_models import mean_iou, per_class_iou
 
-    units = prediction_units(pred_path, labels_path)
+    image_cms = prediction_confusions(pred_path, labels_path)
+    units = group_confusions(image_cms, label_groups(labels_path))
     cm = units.sum(axis=0)
-    return {"miou": mean_iou(cm), "per_class_iou": per_class_iou(cm), "n_images": len(load_masks(labels_path)),
+    return {"miou": mean_iou(cm), "per_class_iou": per_class_iou(cm), "n_images": len(image_cms),
             "n_units": len(units), "interval": score_interval(units).to_dict() if len(units) else None}
