@@ -32,6 +32,7 @@ from harness.common.attrs import (
     PREDICTIONS_ARTIFACT,
     PRUNED_REASON,
     TRAIN_SECONDS,
+    VAL_SCORE,
     WEIGHTS_ARTIFACT,
     WORKER,
 )
@@ -347,7 +348,15 @@ class Objective(UsesContext):
 
         if recorder.best_confusion is not None:
             trial.set_user_attr(CONFUSION_MATRIX, recorder.best_confusion.tolist())
-        self._save_artifacts(trial, inference_model(model), info, model.optimizer)
+        model, optimizer, preview = inference_model(model), model.optimizer, None
+        if info is not None:  # the val split scored per photograph with the kept (best epoch's) weights
+            from harness._heldout import split_record
+
+            labels = _predicted_labels(model, info.val_images)
+            trial.set_user_attr(VAL_SCORE, split_record(info.val_images, info.val_masks, labels))
+            k = min(self.budget.n_preview, len(labels))
+            preview = {"images": info.val_images[:k], "masks": info.val_masks[:k], "preds": labels[:k]}
+        self._save_artifacts(trial, model, preview, optimizer)
         return float(recorder.best_value)
 
     @staticmethod
@@ -361,21 +370,20 @@ class Objective(UsesContext):
             ious = per_class_iou(recorder.best_confusion)
             trial.set_user_attr(PER_CLASS_IOU, {k: (None if math.isnan(v) else round(v, 6)) for k, v in ious.items()})
 
-    def _save_artifacts(self, trial: Any, model: Any, info: Any, optimizer: Any = None) -> None:
-        """Store the model's weights, in a time plan's study the `optimizer`'s state and, given the
-        datasets' `info`, a preview of its val predictions, as trial artifacts; a failure (full
-        disk, unwritable folder) is recorded on the trial and keeps its value. Nothing without an
-        artifact store."""
+    def _save_artifacts(self, trial: Any, model: Any, preview: dict[str, np.ndarray] | None,
+                        optimizer: Any = None) -> None:
+        """Store the model's weights, in a time plan's study the `optimizer`'s state and the
+        `preview` of its val predictions ({"images", "masks", "preds"}), as trial artifacts; a
+        failure (full disk, unwritable folder) is recorded on the trial and keeps its value.
+        Nothing without an artifact store."""
         if not self.artifact_dir:
             return
         try:
-            self._upload(trial, model, info, optimizer if self.policy.continuable else None)
+            self._upload(trial, model, preview, optimizer if self.policy.continuable else None)
         except Exception as exc:
             record_artifact_error(trial, exc)
 
-    def _upload(self, trial: Any, model: Any, info: Any, optimizer: Any) -> None:
-        from marsseg_models import predict_labels
-
+    def _upload(self, trial: Any, model: Any, preview: dict[str, np.ndarray] | None, optimizer: Any) -> None:
         from harness._callbacks import optimizer_state
         from harness.common import upload
 
@@ -387,13 +395,19 @@ class Objective(UsesContext):
                 state = Path(tmp) / f"trial{trial.number}_optimizer.npz"
                 np.savez(state, *optimizer_state(optimizer))
                 trial.set_user_attr(OPTIMIZER_ARTIFACT, upload(self.artifact_dir, state, trial))
-            if info is None:
+            if preview is None:
                 return
-            k = min(self.budget.n_preview, len(info.val_images))
-            images, masks = info.val_images[:k], info.val_masks[:k]
-            # A direct (eager) call: `predict` would trace a new function for three images (0.3 s a trial).
-            probs = np.asarray(model(scale_images(images), training=False))
-            preds = predict_labels(probs).astype(np.uint8)
-            preview = Path(tmp) / f"trial{trial.number}_predictions.npz"
-            np.savez_compressed(preview, images=images, masks=masks, preds=preds)
-            trial.set_user_attr(PREDICTIONS_ARTIFACT, upload(self.artifact_dir, preview, trial))
+            path = Path(tmp) / f"trial{trial.number}_predictions.npz"
+            np.savez_compressed(path, **preview)
+            trial.set_user_attr(PREDICTIONS_ARTIFACT, upload(self.artifact_dir, path, trial))
+
+
+def _predicted_labels(model: Any, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """(N, H, W) uint8 class labels of `model` on `images`, by direct (eager) calls: `predict` would
+    trace a new function for every trial's model."""
+    from marsseg_models import predict_labels
+
+    if not len(images):
+        return np.zeros(images.shape[:3], np.uint8)
+    return np.concatenate([predict_labels(np.asarray(model(scale_images(images[i:i + batch_size]), training=False)))
+                           for i in range(0, len(images), batch_size)]).astype(np.uint8)

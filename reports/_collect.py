@@ -58,6 +58,7 @@ class VariantRow(NamedTuple):
     best_state: str = "complete"  # the best trial's state, lower case
     best_after: int | None = None  # epochs trained when the best trial reached `best`
     heldout_ci: tuple[float, float] | None = None  # 95% bootstrap interval of `heldout` over photographs
+    best_ci: tuple[float, float] | None = None  # that of `best` (a complete best trial's `attrs.VAL_SCORE`)
 
 
 def variant_label(params: dict[str, Any]) -> str:
@@ -132,14 +133,23 @@ def collect_comparison(table: TrialTable) -> list[VariantRow]:
             best_state=str(state[pick]).lower(),
             best_after=None if _int_or_none(best_row[BEST_STEP]) is None else int(best_row[BEST_STEP]) + 1,
             heldout_ci=_heldout_ci(table, int(best_row["number"])),
+            best_ci=_val_ci(table.trials[pick]),
         ))
     return rows
 
 
 def _heldout_ci(table: TrialTable, number: int) -> tuple[float, float] | None:
     """The stored 95% interval of trial `number`'s held-out mIoU (None: not scored, or scored before intervals)."""
-    ci = ((attrs.heldout_scores(table.user_attrs).get(number) or {}).get("interval") or {}).get("miou")
-    return None if ci is None else (float(ci[0]), float(ci[1]))
+    from harness.analytics import stored_ci
+
+    return stored_ci(attrs.heldout_scores(table.user_attrs).get(number))
+
+
+def _val_ci(trial: Any) -> tuple[float, float] | None:
+    """The 95% interval over photographs of a trial's val mIoU (None: not stored, e.g. a pruned trial)."""
+    from harness.analytics import stored_ci
+
+    return stored_ci(trial.user_attrs.get(attrs.VAL_SCORE))
 
 
 class HeldoutRow(NamedTuple):
@@ -153,6 +163,7 @@ class HeldoutRow(NamedTuple):
     heldout: float
     per_class: dict[str, float | None]
     interval: dict | None = None  # 95% bootstrap over photographs (`ScoreInterval.to_dict()`); None: scored before
+    val_ci: tuple[float, float] | None = None  # 95% interval of `val` over the val photographs (complete trials)
 
 
 def collect_heldout(table: TrialTable) -> list[HeldoutRow]:
@@ -170,7 +181,8 @@ def collect_heldout(table: TrialTable) -> list[HeldoutRow]:
         i, score = row_of[t.number], scores[t.number]
         rows.append(HeldoutRow(t.number, t.state.name.lower(), variant_label(keys.iloc[i].to_dict()),
                                _int_or_none(table.frame[attrs.EPOCHS_RUN].iloc[i]), float(best_val(t)),
-                               float(score["miou"]), dict(score.get("per_class_iou") or {}), score.get("interval")))
+                               float(score["miou"]), dict(score.get("per_class_iou") or {}), score.get("interval"),
+                               _val_ci(t)))
     return rows
 
 

@@ -17,7 +17,7 @@ from reports._importance import RungImportance
 from reports._predictions import Predictions
 from reports._rungs import LOW_FIDELITY_NOTE, Fidelities
 from reports._summary import BUDGET, SEARCHED, SECTIONS, STUDY_ATTRS, Summary, TimeSpent
-from reports._tables import HEADER, fmt, table_rows
+from reports._tables import HEADER, table_rows
 from reports._trials import SCORED_NAMES, TrialTable
 
 NO_SCORED = "No complete or pruned trial reported a val mIoU yet."
@@ -96,7 +96,8 @@ def comparison_html(rows: list[VariantRow], exports: list[str]) -> str:
                    "val mIoU it reported, after the epochs given. Rows and each row's best trial follow the ranking "
                    "of marsseg evaluate and predict. Per-class IoU, params and epochs run are the best trial's; the "
                    "mean ± std is over the complete trials' final values. Val mIoU is what the search optimised "
-                   "(the split that drove early stopping, pruning and selection); held-out mIoU is the best trial "
+                   "(the split that drove early stopping, pruning and selection; its brackets, where the best trial "
+                   "completed: 95% bootstrap over the val photographs); held-out mIoU is the best trial "
                    "scored on images the search never saw: believe that one. The last column is the test mIoU the "
                    "course report (Table 1) published for the same architecture, on the course data: compare it "
                    "with the held-out column only.")
@@ -112,7 +113,7 @@ def heldout_html(rows: list[HeldoutRow]) -> str:
     def with_ci(value: float | None, ci: Any, digits: int) -> str:
         return format_value_ci(value, ci, digits, missing="")
 
-    cells = [(r.number, r.state, r.variant, "" if r.epochs is None else r.epochs, fmt(r.val),
+    cells = [(r.number, r.state, r.variant, "" if r.epochs is None else r.epochs, with_ci(r.val, r.val_ci, 4),
               with_ci(r.heldout, (r.interval or {}).get("miou"), 4),
               *(with_ci(r.per_class.get(c), (r.interval or {}).get("per_class_iou", {}).get(c), 3) for c in SCORED_NAMES))
              for r in rows]
@@ -122,7 +123,8 @@ def heldout_html(rows: list[HeldoutRow]) -> str:
             + note("The trials marsseg evaluate scored, best val mIoU first. A pruned trial is scored with the "
                    "weights of its best reported epoch (its val mIoU here), kept when it was pruned. Brackets: 95% "
                    "percentile bootstrap interval over the held-out photographs (the two bands of a photograph "
-                   "drawn together; scores made before intervals were stored show none: `marsseg evaluate --force`). "
+                   "drawn together; scores made before intervals were stored show none: `marsseg evaluate --force`); "
+                   "beside a complete trial's val mIoU, the same over the val photographs. "
                    "`marsseg compare STUDY:A STUDY:B` gives the paired difference of two trials."))
 
 

@@ -10,7 +10,7 @@ from reports._collect import VariantRow
 from reports._trials import SCORED_NAMES
 
 REPORTED_HEADER = "reported mIoU (course data; compare with held-out)"
-HEADER = ("variant", "complete / pruned", "best val mIoU", "reached after (epochs)", "best trial", "held-out mIoU [95% CI]",
+HEADER = ("variant", "complete / pruned", "best val mIoU [95% CI]", "reached after (epochs)", "best trial", "held-out mIoU [95% CI]",
           "final val mIoU of complete (mean ± std)", *(f"IoU {c.replace('_', ' ')}" for c in SCORED_NAMES),
           "params", "epochs run", REPORTED_HEADER)
 
@@ -32,7 +32,7 @@ def table_rows(rows: list[VariantRow]) -> list[list[str]]:
     out = []
     for r in rows:
         spread = "" if r.mean != r.mean else f"{r.mean:.4f} ± {r.std:.4f}" if r.std == r.std else f"{r.mean:.4f}"
-        out.append([r.variant, f"{r.n} / {r.n_pruned}", fmt(r.best), "" if r.best_after is None else str(r.best_after),
+        out.append([r.variant, f"{r.n} / {r.n_pruned}", _with_ci(r.best, r.best_ci), "" if r.best_after is None else str(r.best_after),
                     f"{r.best_number} ({r.best_state})", _with_ci(r.heldout, r.heldout_ci), spread,
                     *(fmt(r.per_class.get(c), 3) for c in SCORED_NAMES),
                     "" if r.n_params is None else f"{r.n_params:,}", "" if r.epochs is None else str(r.epochs),

@@ -20,6 +20,11 @@ MAX_RETRIES = 2
 _PENDING = ("RUNNING", "WAITING")
 
 
+def trial_of(study: Any, number: int) -> Any:
+    """Trial `number` of `study` as stored now (None: there is none)."""
+    return next((t for t in study.get_trials(deepcopy=False) if t.number == number), None)
+
+
 def is_finished(trial: Any) -> bool:
     """Whether `trial` counts against `--trials`."""
     state = trial.state.name

@@ -58,20 +58,23 @@ def evaluate_study(study: Any, settings: Any, *, top: int | None = attrs.TOP_TRI
     for trial in ready:
         scores[trial.number] = _score(trial, settings, heldout)
         study.set_user_attr(attrs.heldout_key(trial.number), scores[trial.number])
-        print(format_heldout(trial.number, scores[trial.number], best_val(trial)), file=sys.stderr)
+        print(format_heldout(trial.number, scores[trial.number], best_val(trial), trial.user_attrs.get(attrs.VAL_SCORE)),
+              file=sys.stderr)
     return scores
 
 
-def format_heldout(number: int, score: dict[str, Any], val: float | None = None) -> str:
-    """One line: held-out mIoU with its 95% interval over photographs, then each class IoU with its interval."""
-    from harness.analytics import INTERVAL, format_value_ci as cell
+def format_heldout(number: int, score: dict[str, Any], val: float | None = None,
+                   val_score: dict[str, Any] | None = None) -> str:
+    """One line: held-out mIoU with its 95% interval over photographs, the val mIoU (with the interval of
+    `val_score`, its `attrs.VAL_SCORE`, where stored), then each class IoU with its interval."""
+    from harness.analytics import INTERVAL, format_value_ci as cell, stored_ci
 
     ci = score.get(INTERVAL) or {}
     class_ci = ci.get("per_class_iou", {})
 
     classes = ", ".join(f"{name} {cell(v, class_ci.get(name), 3)}" for name, v in score.get("per_class_iou", {}).items())
     units = f", {ci['n_units']} photographs" if ci else ", no interval: scored before intervals were stored"
-    val_text = "" if val is None else f"val {val:.4f}, "
+    val_text = "" if val is None else f"val {cell(val, stored_ci(val_score), 4)}, "
     return (f"held-out mIoU of trial {number}: {cell(score['miou'], ci.get('miou'), 4)} "
             f"({val_text}{score['n_images']} images{units}); {classes}")
 

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from harness.common import MarssegError, attrs
+from studies._accounting import trial_of
 
 DEFAULT_ANCHOR = "U-Net"
 
@@ -69,12 +70,12 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[[Any], int]
     phases: dict[str, Any] = {**study.user_attrs[attrs.TIME_PLAN], "anchor": anchor}
     start, end, explore_until = phases["start"], phases["end"], phases["explore_until"]
     alone = dataclasses.replace(base, threads=available_cores(), deadline=None, recycle=0, max_trials=1)
-    print(f"time plan: trial {anchor} ({_frozen(study, anchor).user_attrs[attrs.PRESET]}) trains on "
+    print(f"time plan: trial {anchor} ({trial_of(study, anchor).user_attrs[attrs.PRESET]}) trains on "
           f"{alone.threads} thread(s) until the end; after its first epoch it decides whether "
           f"exploring pays", file=sys.stderr)
     code = _alone(alone, gpus)
     phases["anchor_s"] = round(time.time() - start, 1)
-    decision = _frozen(study, anchor).user_attrs.get(attrs.PLAN_DECISION) or {}
+    decision = trial_of(study, anchor).user_attrs.get(attrs.PLAN_DECISION) or {}
     phases["decision"], phases["reason"] = decision.get("decision", attrs.EXPLOIT), decision.get("reason", "")
     if code or phases["decision"] != attrs.EXPLORE:
         return _record(study, phases, code)
@@ -172,10 +173,6 @@ def _record(study: Any, phases: dict[str, Any], code: int) -> int:
     study.set_user_attr(attrs.TIME_PLAN, phases)
     print(f"time plan: {format_plan(phases)}", file=sys.stderr)
     return code
-
-
-def _frozen(study: Any, number: int) -> Any:
-    return next(t for t in study.get_trials(deepcopy=False) if t.number == number)
 
 
 def plans(request: Any, created: bool, ablation: bool) -> bool:

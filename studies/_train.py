@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.common import MarssegError, attrs
+from studies._accounting import trial_of
 from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ def _source_configs(request: TrainRequest, budget: Any, settings: Any) -> tuple[
     if not name or not number.isdigit():
         raise MarssegError(f"--from-trial must be STUDY:N (a trial number), got {request.from_trial!r}")
     source = load_existing_study(name, request.storage)
-    trial = _frozen(source, int(number))
+    trial = trial_of(source, int(number))
     if trial is None or attrs.CONFIGS not in trial.user_attrs:
         raise MarssegError(f"study {name!r} has no trial {number} with stored configs")
     configs = with_budget(TrialConfigs.from_dict(trial.user_attrs[attrs.CONFIGS]), budget)
@@ -226,17 +227,12 @@ def run_train(request: TrainRequest) -> int:
         value = _run(study, trial, objective, plan, liveness, request.preset)
     finally:
         stop.restore()
-    ua = _frozen(study, trial.number).user_attrs
+    ua = trial_of(study, trial.number).user_attrs
     print(f"trial {trial.number}: val mIoU {value:.4f} at epoch {ua.get(attrs.BEST_EPOCH, 0) + 1} of "
           f"{ua.get(attrs.EPOCHS_RUN, '?')} ({ua.get(attrs.TRAIN_SECONDS, 0):.0f} s)"
           + ("; interrupted: the best epoch is kept" if stop.is_set() else ""), file=sys.stderr)
     evaluate_study(study, settings, numbers=[trial.number], data=data)
     return 0
-
-
-def _frozen(study: Any, number: int) -> Any:
-    """Trial `number` of `study` (None: there is none)."""
-    return next((t for t in study.get_trials(deepcopy=False) if t.number == number), None)
 
 
 def _run(study: Any, trial: Any, objective: Any, plan: Any, liveness: Any, preset: str | None) -> float:
@@ -258,7 +254,7 @@ def _run(study: Any, trial: Any, objective: Any, plan: Any, liveness: Any, prese
         except BaseException as exc:
             study.tell(trial, state=TrialState.FAIL)
             if isinstance(exc, Exception) and not isinstance(exc, MarssegError):
-                reason = _frozen(study, trial.number).user_attrs.get(attrs.FAIL_REASON, exc)
+                reason = trial_of(study, trial.number).user_attrs.get(attrs.FAIL_REASON, exc)
                 raise MarssegError(f"trial {trial.number} failed: {reason}") from exc
             raise
     study.tell(trial, value)

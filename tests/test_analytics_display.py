@@ -1,4 +1,4 @@
-"""Every place a held-out score is shown carries its interval: the search summary, `marsseg evaluate`,
+"""Every place a held-out or val score is shown carries its interval: the search summary, `marsseg evaluate`,
 the report's held-out and comparison tables, the benchmark's held-out column."""
 
 from __future__ import annotations
@@ -24,6 +24,54 @@ def _study_with_scores():
         study.set_user_attr(attrs.heldout_key(t.number), {"miou": 0.5, "per_class_iou": {"soil": 0.6, "sand": None},
                                                           "n_images": 30, **record})
     return study, done, record
+
+
+def _with_val_scores(study, done):
+    """`study` rebuilt with a val score (`attrs.VAL_SCORE`, 20 photographs) on its complete trials."""
+    import copy
+
+    import optuna
+
+    cms = np.random.default_rng(1).integers(0, 60, (20, 5, 5)) + np.diag([0, 200, 300, 30, 20])
+    val = interval_record(cms, None, "val-digest")
+    numbers = {t.number for t in done}
+    trials = [copy.deepcopy(t) for t in study.get_trials()]
+    for t in trials:
+        if t.number in numbers:
+            t.user_attrs[attrs.VAL_SCORE] = val
+    rebuilt = optuna.create_study(direction="maximize")
+    rebuilt.add_trials(trials)
+    for key, value in study.user_attrs.items():
+        rebuilt.set_user_attr(key, value)
+    return rebuilt, tuple(val["interval"]["miou"])
+
+
+def test_val_scores_are_shown_with_their_interval_where_stored() -> None:
+    from reports._collect import collect_comparison, collect_heldout
+    from reports._sections import heldout_html
+    from reports._tables import table_rows
+    from reports._trials import read_trials
+    from studies import format_table, summary_rows
+    from studies._evaluate import format_heldout
+
+    study, done, record = _study_with_scores()
+    study, (lo, hi) = _with_val_scores(study, done)
+    ci = f"[{lo:.4f}, {hi:.4f}]"
+    rows = summary_rows(study)
+    assert {r["#"] for r in rows if r["val_ci"] == (lo, hi)} == {t.number for t in done}
+    assert all(r["val_ci"] is None for r in rows if r["#"] not in {t.number for t in done})
+    assert format_table(rows).count(ci) == len(done)
+    val = done[0].value
+    assert f"val {val:.4f} {ci}" in format_heldout(done[0].number, {"miou": 0.5, "n_images": 30, **record}, val,
+                                                   study.trials[done[0].number].user_attrs[attrs.VAL_SCORE])
+    table = read_trials(study)
+    scored = collect_heldout(table)
+    assert scored and all(r.val_ci == (lo, hi) for r in scored) and ci in heldout_html(scored)
+    variants = collect_comparison(table)
+    complete = [r for r in variants if r.best_state == "complete"]
+    assert complete and all(r.best_ci == (lo, hi) for r in complete)
+    assert all(r.best_ci is None for r in variants if r.best_state != "complete")
+    assert any(ci in cell for row in table_rows(complete) for cell in row)
 
 
 def test_the_search_summary_shows_held_out_scores_with_their_interval() -> None:

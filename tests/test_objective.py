@@ -56,6 +56,15 @@ def test_complete_trial_records_every_contract_attribute(data, tmp_path) -> None
     with store.open_reader(attrs["predictions_artifact_id"]) as f:
         preview = dict(np.load(f))
     assert preview["preds"].dtype == np.uint8 and preview["preds"].shape == preview["masks"].shape
+    # the val split scored per photograph with the kept weights: its photographs add up to the
+    # confusion matrix the streaming metric kept at the best epoch, and its interval holds the value
+    from harness.analytics import stored_units
+    from marsseg_models import mean_iou
+    units = stored_units(attrs["val_score"])
+    assert units.shape[1:] == (5, 5) and 1 <= len(units) <= 32 and (units.sum(axis=0) == cm).all()
+    lo, hi = attrs["val_score"]["interval"]["miou"]
+    assert mean_iou(units.sum(axis=0)) == pytest.approx(trial.value, abs=1e-5)
+    assert lo <= trial.value <= hi and lo < hi
     # the weights artifact is the model that made the preview: reloaded as `predict` does, it agrees
     weights = tmp_path / "w.weights.h5"
     optuna.artifacts.download_artifact(artifact_store=store, artifact_id=attrs["weights_artifact_id"],

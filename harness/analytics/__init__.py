@@ -72,6 +72,7 @@ from harness.analytics._store import (
     images_digest,
     interval_record,
     paired_units,
+    stored_ci,
     stored_units,
 )
 
@@ -139,6 +140,7 @@ __all__ = [
     "score_interval",
     "seeds_needed",
     "spearman_rows",
+    "stored_ci",
     "stored_units",
     "t_interval",
 ]

@@ -58,6 +58,14 @@ def interval_record(image_cms: np.ndarray, groups: np.ndarray | None, digest: st
             UNIT_CONFUSION: encode_matrices(units), IMAGES_DIGEST: digest}
 
 
+def stored_ci(score: dict[str, Any] | None, name: str = "miou") -> tuple[float, float] | None:
+    """The stored 95% interval of a score's mIoU (`name` "miou") or of a class IoU (a class name);
+    None when there is none (no score, scored before intervals, a class absent from the split)."""
+    ci = ((score or {}).get(INTERVAL) or {})
+    ci = ci.get("miou") if name == "miou" else (ci.get("per_class_iou") or {}).get(name)
+    return None if ci is None else (float(ci[0]), float(ci[1]))
+
+
 def stored_units(score: dict[str, Any]) -> np.ndarray | None:
     """The unit matrices of a stored score (None: scored before they were stored)."""
     text = score.get(UNIT_CONFUSION)

@@ -51,12 +51,15 @@ PLAN_END = "plan_end"  # a time plan's anchor or continuation: time.time() at wh
 PLAN_CHECK = "plan_check"  # the anchor: {"explore_s", "first_rung"}: after its first epoch, whether to explore
 PLAN_DECISION = "plan_decision"  # what the anchor decided: EXPLORE or EXPLOIT, and why
 ANCHOR, EXPLORE, EXPLOIT = "anchor", "explore", "exploit"
+# A trial that ended with its datasets: its val split scored per photograph with its kept weights,
+# the fields of `harness.analytics.interval_record` ("interval", "unit_confusion", "images_digest").
+VAL_SCORE = "val_score"
 
 ATTR_NAMES = (PER_CLASS_IOU, EPOCHS_RUN, BEST_EPOCH, TRAIN_SECONDS, N_PARAMS, WORKER, CONFUSION_MATRIX,
               WEIGHTS_ARTIFACT, PREDICTIONS_ARTIFACT, FAIL_REASON, PRUNED_REASON, CONFIGS, PLANNED_CONFIGS,
               ABLATION_TOGGLE, ABLATION_SEED, FAIL_KIND, HEARTBEAT, ARTIFACT_ERROR, PRESET, REPEAT, PRECISION,
               WORKER_RSS_MB, BUDGET_STOPPED, WORKER_NAME, EPOCH_COST, OPTIMIZER_ARTIFACT, CONTINUES, PLAN_PHASE,
-              PLAN_END, PLAN_CHECK, PLAN_DECISION)
+              PLAN_END, PLAN_CHECK, PLAN_DECISION, VAL_SCORE)
 
 # Study user attributes: the fields of `studies.StudySettings` (a test keeps the two equal).
 SPACE = "space"
