@@ -24,7 +24,7 @@ def explore_pays(explore_s: float, gflop_per_s: float, first_rung_gflop: float,
     """(whether exploring `explore_s` seconds at `gflop_per_s` of training brings `candidates`
     to the first rung, the reason in words)."""
     reach = explore_s * gflop_per_s / first_rung_gflop
-    said = (f"exploring {explore_s:.0f} s at {gflop_per_s:.1f} GFLOP/s of training brings {reach:.1f} "
+    said = (f"exploring {explore_s:.0f} s at {gflop_per_s:.1f} GFLOP/s of training brings {reach:.2f} "
             f"candidate(s) to the first rung ({first_rung_gflop:.0f} GFLOP)")
     if reach >= candidates:
         return True, f"{said}: explore"
