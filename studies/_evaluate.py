@@ -70,12 +70,10 @@ def format_heldout(number: int, score: dict[str, Any], val: float | None = None,
     from harness.analytics import INTERVAL, format_value_ci as cell, stored_ci
 
     ci = score.get(INTERVAL) or {}
-    class_ci = ci.get("per_class_iou", {})
-
-    classes = ", ".join(f"{name} {cell(v, class_ci.get(name), 3)}" for name, v in score.get("per_class_iou", {}).items())
+    classes = ", ".join(f"{name} {cell(v, stored_ci(score, name), 3)}" for name, v in score.get("per_class_iou", {}).items())
     units = f", {ci['n_units']} photographs" if ci else ", no interval: scored before intervals were stored"
     val_text = "" if val is None else f"val {cell(val, stored_ci(val_score), 4)}, "
-    return (f"held-out mIoU of trial {number}: {cell(score['miou'], ci.get('miou'), 4)} "
+    return (f"held-out mIoU of trial {number}: {cell(score['miou'], stored_ci(score), 4)} "
             f"({val_text}{score['n_images']} images{units}); {classes}")
 
 

@@ -8,7 +8,7 @@ exploring pays).
 2. Explore (only when it pays): the study's workers, sampler and cost-based pruner until
    `EXPLORE_SHARE` of the time; trials in flight stop at the first batch past that point.
 3. Exploit: the best trial so far (`harness.ranked_trials`) continues as a new trial linked to
-   it (`attrs.CONTINUES`) from its kept weights and optimizer state, under the recipe with the
+   it (`attrs.CONTINUES`) from its kept weights and optimizer state, under the recipe with
    its own schedule to the end, on all cores. (The `timed` schedule, fitted to the deadline,
    scored below plateau in both measured 30-minute runs: BENCHMARKS.md.)
 
