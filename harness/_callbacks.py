@@ -130,11 +130,26 @@ class CostRecorder(keras.callbacks.Callback):
         self.trial.set_user_attr(EPOCH_COST, self.costs)
 
 
+class StopAtCost(keras.callbacks.Callback):
+    """A time plan's exploring trial: training ends after the first epoch whose cumulative cost
+    (`cost`'s recorder) reaches `cap` (the first rung), so that the plan compares every
+    candidate at the same cost, whatever its family costs per image."""
+
+    def __init__(self, cost: CostRecorder, cap: float) -> None:
+        super().__init__()
+        self.cost, self.cap = cost, float(cap)
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        if self.cost.cost >= self.cap:
+            self.model.stop_training = True
+
+
 class PlanCheck(keras.callbacks.Callback):
     """A time plan's anchor: after the first epoch, whether exploring can pay at the training rate
     measured (`harness._timeplan.plan_decision` of its `check`); it records the decision
-    (`attrs.PLAN_DECISION`) and, to explore, ends training there. Place it after `cost`'s
-    recorder; `clock` is for tests."""
+    (`attrs.PLAN_DECISION`) and, to explore, ends training after the epoch that reaches the first
+    rung (`check["first_rung"]`), so that the anchor is screened at the same cost as the
+    candidates. Place it after `cost`'s recorder; `clock` is for tests."""
 
     def __init__(self, trial: Any, cost: CostRecorder, check: dict[str, Any], clock: Any = None) -> None:
         super().__init__()
@@ -144,6 +159,7 @@ class PlanCheck(keras.callbacks.Callback):
         self.clock = clock or time.time
         self.started = 0.0
         self.decided = False
+        self.explores = False
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.started = self.clock()
@@ -152,12 +168,12 @@ class PlanCheck(keras.callbacks.Callback):
         from harness._timeplan import plan_decision
         from harness.common.attrs import EXPLORE, PLAN_DECISION
 
-        if self.decided:
-            return
-        self.decided = True
-        decision = plan_decision(self.check, (self.cost.cost - self.cost.start) / max(self.clock() - self.started, 1e-9))
-        self.trial.set_user_attr(PLAN_DECISION, decision)
-        if decision["decision"] == EXPLORE:
+        if not self.decided:
+            self.decided = True
+            decision = plan_decision(self.check, (self.cost.cost - self.cost.start) / max(self.clock() - self.started, 1e-9))
+            self.trial.set_user_attr(PLAN_DECISION, decision)
+            self.explores = decision["decision"] == EXPLORE
+        if self.explores and self.cost.cost >= self.check["first_rung"]:
             self.model.stop_training = True
 
 

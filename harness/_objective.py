@@ -95,7 +95,9 @@ class StudyPolicy:
     epoch reached `value` ranks among the study's best, so that it keeps its weights (None: always);
     deadline: a time plan's end of exploration (`time.time()`): training stops at the first batch
     past it (a trial's own `attrs.PLAN_END` wins); continuable: a time plan's study, whose kept
-    trials also keep their optimizer's state, so that a continuation trial can resume them.
+    trials also keep their optimizer's state, so that a continuation trial can resume them;
+    explore_cost: a time plan's exploring trials (those without their own `attrs.PLAN_END`) end
+    after the epoch whose cumulative training cost reaches it, the first rung (None: no cap).
     """
 
     planned_only: bool = False
@@ -103,6 +105,7 @@ class StudyPolicy:
     keeps_weights: Callable[[int, float], bool] | None = None
     deadline: float | None = None
     continuable: bool = False
+    explore_cost: float | None = None
 
 
 @dataclass(frozen=True)
@@ -296,15 +299,18 @@ class Objective(UsesContext):
 
     def _timing(self, trial: Any, own: dict[str, Any], configs: Any, plan: TrialPlan | None, cost: Any) -> list[Any]:
         """The callbacks of a time plan's trial: its hard deadline (`attrs.PLAN_END`, else the
-        policy's end of exploration), the `timed` schedule to it (or to `plan.deadline`), and the
-        anchor's check of whether exploring pays. ValueError: `timed` without a deadline."""
+        policy's end of exploration, and the policy's cost cap), the `timed` schedule to it (or to
+        `plan.deadline`), and the anchor's check of whether exploring pays. ValueError: `timed`
+        without a deadline."""
         from search_spaces import TIMED_SCHEDULE
 
-        from harness._callbacks import PlanCheck, StopAtDeadline
+        from harness._callbacks import PlanCheck, StopAtCost, StopAtDeadline
         from harness._schedules import TimedSchedule
 
         hard = own.get(PLAN_END, self.policy.deadline)
         callbacks: list[Any] = [] if hard is None else [StopAtDeadline(hard, within_epoch=True)]
+        if PLAN_END not in own and self.policy.explore_cost is not None:
+            callbacks.append(StopAtCost(cost, self.policy.explore_cost))
         deadline = hard if hard is not None else (plan.deadline if plan is not None else None)
         if configs.train.schedule == TIMED_SCHEDULE:
             if deadline is None:

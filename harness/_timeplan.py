@@ -5,8 +5,9 @@ by default) on all cores under `marsseg train`'s recipe until the end. After its
 the machine's training rate. Exploring takes `EXPLORE_SHARE` of the time and must train at
 least `MIN_CANDIDATES` candidates to the first cost rung to inform a choice; if it cannot, the
 anchor trains to the end (on a slow machine or a short timeout, a search is a single
-well-scheduled run). Otherwise the anchor stops, the workers explore until the planned point,
-and the best trial so far continues from its kept weights and optimizer state to the end.
+well-scheduled run). Otherwise the anchor trains on to the first rung and stops, the workers
+screen candidates at that same cost until the planned point, and the best of them (one per
+worker) continue from their kept weights and optimizer state to the end.
 """
 
 from __future__ import annotations

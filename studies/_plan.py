@@ -5,12 +5,17 @@ exploring pays).
    (its own schedule: ReduceLROnPlateau for a Table 1 row) until the end, trained alone on all
    cores. After its first epoch it
    decides whether exploring can pay on this machine; if not, it trains on to the end.
-2. Explore (only when it pays): the study's workers, sampler and cost-based pruner until
-   `EXPLORE_SHARE` of the time; trials in flight stop at the first batch past that point.
-3. Exploit: the best trial so far (`harness.ranked_trials`) continues as a new trial linked to
-   it (`attrs.CONTINUES`) from its kept weights and optimizer state, under the recipe with
-   its own schedule to the end, on all cores. (The `timed` schedule, fitted to the deadline,
-   scored below plateau in both measured 30-minute runs: BENCHMARKS.md.)
+2. Explore (only when it pays): the study's workers until `EXPLORE_SHARE` of the time, on
+   Table 1's other rows first (`plan_rows`), then on what the sampler proposes. The anchor trains
+   on to the first rung, and every candidate trains to the first cost rung and stops there (`StudyPolicy.explore_cost`),
+   so all are compared at the same training cost whatever their family costs per image; trials
+   in flight stop at the first batch past the planned point.
+3. Exploit: the best candidates at the first rung, one per worker (`continuation_sources`),
+   continue as new trials linked to them (`attrs.CONTINUES`) from their kept weights and
+   optimizer state, under the recipe with their own schedule to the end, side by side (one
+   candidate alone takes all cores); `marsseg predict --top-k` then ensembles them on val.
+   (The `timed` schedule, fitted to the deadline, scored below plateau in both measured
+   30-minute runs: BENCHMARKS.md.)
 
 The study records the plan and how its time went (`attrs.TIME_PLAN`); `marsseg report` and the
 search summary show it.
@@ -36,6 +41,22 @@ def anchor_label(start_with: tuple[str, ...]) -> str:
     return start_with[0] if start_with else DEFAULT_ANCHOR
 
 
+def plan_rows(start_with: tuple[str, ...], space: Any) -> tuple[str, ...]:
+    """The Table 1 rows a time plan enqueues: the `--start-with` rows, then every other row that
+    `space` holds, so that the exploration screens the course's hand-tuned configurations before
+    what the sampler proposes (the anchor stands for its own row)."""
+    from search_spaces import TABLE1_PRESETS
+
+    def fits(params: Any) -> bool:
+        try:
+            space.check(params)
+        except ValueError:
+            return False
+        return True
+
+    return tuple(dict.fromkeys([*start_with, *(name for name, params in TABLE1_PRESETS if fits(params))]))
+
+
 def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: float) -> int:
     """Store the plan (read by every worker's `StudyPolicy`) and enqueue the anchor, before the
     space's presets, so that it runs first and stands for its row; returns its trial number."""
@@ -43,9 +64,9 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     from search_spaces import table1_presets
     from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
-    study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout,
-                                          "explore_until": start + EXPLORE_SHARE * timeout})
     budget = get_budget(settings.budget)
+    study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout, "first_rung": budget.first_rung_gflop,
+                                          "explore_until": start + EXPLORE_SHARE * timeout})
     try:
         (_, params), = table1_presets([label])
     except ValueError as exc:
@@ -61,10 +82,11 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     return number
 
 
-def run_plan(base: Any, study: Any, settings: Any, explore: Callable[[Any], int], gpus: list[str],
-             anchor: int) -> int:
-    """Run the anchor, then (when it says exploring pays) the exploration and the continuation;
-    returns the exit code. `base`: the workers' `WorkerSpec`; `explore(spec)` runs the workers."""
+def run_plan(base: Any, study: Any, settings: Any, explore: Callable[..., int], gpus: list[str],
+             anchor: int, workers: int = 1) -> int:
+    """Run the anchor, then (when it says exploring pays) the exploration and the continuations;
+    returns the exit code. `base`: the workers' `WorkerSpec`; `explore(spec, n=workers)` runs `n`
+    worker processes."""
     from harness import available_cores
 
     phases: dict[str, Any] = {**study.user_attrs[attrs.TIME_PLAN], "anchor": anchor}
@@ -83,21 +105,25 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[[Any], int]
     code = _explore(base, study, explore, explore_until, phases)
     if code:
         return _record(study, phases, code)
-    source = continuation_source(study)
-    if source is None:
-        print("time plan: no explored trial kept its weights; nothing to continue", file=sys.stderr)
+    sources = continuation_sources(study, phases["first_rung"], workers)
+    if not sources:
+        print("time plan: no explored trial reached the first rung with its weights; nothing to continue",
+              file=sys.stderr)
         return _record(study, phases, 0)
-    number = enqueue_continuation(study, settings, source, end)
-    phases["continuation"] = number
-    print(f"time plan: trial {number} continues trial {source.number} (val mIoU {source.value:.4f}) to the end",
-          file=sys.stderr)
+    phases["continuation"] = [enqueue_continuation(study, settings, source, end) for source in sources]
+    for number, source in zip(phases["continuation"], sources):
+        print(f"time plan: trial {number} continues trial {source.number} (val mIoU {source.value:.4f} at the "
+              f"first rung) to the end", file=sys.stderr)
     t0 = time.time()
-    code = _alone(alone, gpus)
+    if len(sources) > 1:  # side by side, one process each, the cores shared out
+        code = explore(dataclasses.replace(alone, threads=max(1, alone.threads // len(sources))), len(sources))
+    else:
+        code = _alone(alone, gpus)
     phases["exploit_s"] = round(time.time() - t0, 1)
     return _record(study, phases, code)
 
 
-def _explore(base: Any, study: Any, explore: Callable[[Any], int], explore_until: float,
+def _explore(base: Any, study: Any, explore: Callable[..., int], explore_until: float,
              phases: dict[str, Any]) -> int:
     t0 = time.time()
     code = explore(dataclasses.replace(base, deadline=explore_until))
@@ -106,12 +132,21 @@ def _explore(base: Any, study: Any, explore: Callable[[Any], int], explore_until
     return code
 
 
-def continuation_source(study: Any) -> Any:
-    """The best trial (the ranking rule) that kept its weights and is not itself a continuation's source."""
-    from harness import ranked_trials
+def continuation_sources(study: Any, first_rung: float, k: int) -> list[Any]:
+    """The `k` best trials at equal training cost: by their best val mIoU up to the epoch that
+    reached `first_rung` (`best_at_cost`), among those that reached it and kept their weights
+    (never a continuation)."""
+    from studies._pruners import best_at_cost
 
-    return next((t for t in ranked_trials(study.get_trials(deepcopy=False))
-                 if attrs.WEIGHTS_ARTIFACT in t.user_attrs and attrs.CONFIGS in t.user_attrs), None)
+    scored = []
+    for t in study.get_trials(deepcopy=False):
+        ua = t.user_attrs
+        if attrs.WEIGHTS_ARTIFACT not in ua or attrs.CONFIGS not in ua or attrs.CONTINUES in ua:
+            continue
+        value = best_at_cost(t.intermediate_values, ua.get(attrs.EPOCH_COST) or [], first_rung)
+        if value is not None:
+            scored.append((value, -t.number, t))
+    return [t for *_, t in sorted(scored, key=lambda x: x[:2], reverse=True)[:k]]
 
 
 def enqueue_continuation(study: Any, settings: Any, source: Any, end: float) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 from harness.common import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MarssegError, attrs, stored_split_groups
 from studies._registry import make_sampler
 from studies._settings import StudySettings
-from studies._plan import anchor_label, begin_plan, plans, run_plan
+from studies._plan import anchor_label, begin_plan, plan_rows, plans, run_plan
 from studies._study import remaining_trials
 from studies._summary import format_table, summary_rows
 from studies._worker import (DEFAULT_RECYCLE, WorkerSpec, interrupt_on_sigterm, process_main, run_worker,
@@ -162,6 +162,7 @@ def run_search(request: SearchRequest) -> int:
     from harness import quiet_optuna
     from harness.common import ensure_writable_dir, open_storage
     from harness.data import load_data
+    from search_spaces import get_space
     from studies._study import create_or_resume, enqueue_presets
 
     _check_request(request)
@@ -182,6 +183,7 @@ def run_search(request: SearchRequest) -> int:
     anchor = None
     if plans(request, created, attrs.ABLATION_OF in study.user_attrs):  # the anchor stands for its row
         anchor = begin_plan(study, settings, anchor_label(request.start_with), time.time(), request.timeout)
+        space = _search_space(settings, plan_rows(request.start_with, get_space(settings.space)))
     added = 0 if attrs.ABLATION_OF in study.user_attrs else enqueue_presets(study, space, settings.repeats)
     threads, gpus = _announce(request, settings, created, dead, added)
     if request.create_only:
@@ -253,8 +255,8 @@ def _run_trials(request: SearchRequest, settings: StudySettings, study: Any, thr
     with ProgressBar(study, settings.n_trials):
         if anchor is not None:
             code = _run_workers(lambda: run_plan(base, study, settings,
-                                                 lambda spec: _start_and_wait(spec, request.workers, gpus, None),
-                                                 gpus, anchor))
+                                                 lambda spec, n=request.workers: _start_and_wait(spec, n, gpus, None),
+                                                 gpus, anchor, request.workers))
         else:
             code = _run_workers(lambda: _start_and_wait(base, request.workers, gpus, data))
     if code == 130:

@@ -74,7 +74,8 @@ def study_policy(study: Any) -> Any:
     """The `harness.StudyPolicy` of `study`, what its trials' objective must obey: an ablation runs
     only its enqueued cells; a benchmark run stops at its equal budget of epochs; a pruned trial
     keeps its weights only while it ranks among the study's `attrs.TOP_TRIALS` best; in a time plan's
-    study, exploring trials stop at its planned point and kept trials keep their optimizer state."""
+    study, exploring trials stop at its planned point or at the first rung, and kept trials keep
+    their optimizer state."""
     from harness import StudyPolicy, epochs_consumed, ranks_among_top
 
     def trials() -> list[Any]:
@@ -86,4 +87,5 @@ def study_policy(study: Any) -> Any:
         planned_only=attrs.ABLATION_OF in study.user_attrs,
         epochs_left=None if budget is None else (lambda: int(budget) - epochs_consumed(trials())),
         keeps_weights=lambda number, value: ranks_among_top(trials(), number, value, attrs.TOP_TRIALS),
-        deadline=None if plan is None else plan.get("explore_until"), continuable=plan is not None)
+        deadline=None if plan is None else plan.get("explore_until"), continuable=plan is not None,
+        explore_cost=None if plan is None else plan.get("first_rung"))

@@ -75,7 +75,9 @@ class FakeObjective(_FakeBase):
 @dataclass
 class FakePlanObjective(FakeObjective):
     """`FakeObjective` in a time plan: an anchor decides as `harness.Objective`'s does, at
-    `gflop_per_s` of training; every trial takes `seconds` and keeps (fake) weights."""
+    `gflop_per_s` of training; every trial takes `seconds`, reports its value after one epoch
+    whose cost is the policy's cap (an exploring trial's first rung; else 1 GFLOP), and keeps
+    (fake) weights."""
 
     gflop_per_s: float = 1.0
     seconds: float = 0.0
@@ -88,6 +90,8 @@ class FakePlanObjective(FakeObjective):
             trial.set_user_attr(attrs.PLAN_DECISION, plan_decision(check, self.gflop_per_s))
         time.sleep(self.seconds)
         value = super().__call__(trial)
+        trial.report(value, 0)
+        trial.set_user_attr(attrs.EPOCH_COST, [self.context.policy.explore_cost or 1.0])
         trial.set_user_attr(attrs.WEIGHTS_ARTIFACT, f"fake-weights-{trial.number}")
         return value
 

@@ -208,17 +208,79 @@ def test_a_continuation_resumes_its_source_weights_optimizer_step_and_curve(tmp_
     assert done.value == pytest.approx(max(done.intermediate_values.values()))
 
 
+@pytest.mark.slow
+def test_exploring_trials_stop_at_the_cost_cap_and_keep_what_a_continuation_needs(tmp_path: Path) -> None:
+    from harness import BUDGETS, Objective, ObjectiveContext, StudyPolicy
+    from harness.data import synthesize
+    from search_spaces import get_space
+
+    data = synthesize(n_train=30, n_test=0, seed=4)
+    objective = Objective(ObjectiveContext(get_space("smoke"), data, BUDGETS["tiny"], artifact_dir=str(tmp_path),
+                                           policy=StudyPolicy(continuable=True, explore_cost=1e-6)))
+    study = optuna.create_study(direction="maximize")
+    study.enqueue_trial({}, user_attrs={attrs.PLANNED_CONFIGS: _tiny(3).to_dict()})  # an exploring trial
+    study.enqueue_trial({}, user_attrs={attrs.PLANNED_CONFIGS: _tiny(2).to_dict(),  # a trial with its own end
+                                        attrs.PLAN_END: time.time() + 3600})
+    for _ in range(2):
+        trial = study.ask()
+        study.tell(trial, objective(trial))
+    explored, own = study.trials
+    assert explored.state.name == "COMPLETE" and explored.user_attrs[attrs.EPOCHS_RUN] == 1  # stopped at the cap
+    assert {attrs.WEIGHTS_ARTIFACT, attrs.OPTIMIZER_ARTIFACT} <= set(explored.user_attrs)
+    assert own.user_attrs[attrs.EPOCHS_RUN] == 2  # the cap is the exploration's only
+
+
+def test_the_anchor_decides_after_one_epoch_and_when_exploring_trains_on_to_the_first_rung() -> None:
+    from harness._callbacks import CostRecorder, PlanCheck
+
+    class Model:
+        stop_training = False
+
+    def run(explore_s: float) -> tuple[list[bool], dict]:
+        trial = optuna.create_study().ask()
+        cost = CostRecorder(trial, batch_size=10)
+        cost.gflop_per_image = 1.0
+        now = [0.0]
+        check = PlanCheck(trial, cost, {"explore_s": explore_s, "first_rung": 25.0}, clock=lambda: now[0])
+        check.set_model(Model())
+        check.on_train_begin()
+        stopped = []
+        for epoch in range(4):
+            cost.images += 10  # 10 GFLOP an epoch, in 1 s: 10 GFLOP/s
+            now[0] += 1.0
+            check.on_epoch_end(epoch)
+            stopped.append(check.model.stop_training)
+        return stopped, trial.user_attrs[attrs.PLAN_DECISION]
+
+    stopped, decision = run(explore_s=20.0)  # 20 s x 10 GFLOP/s = 200 GFLOP: 8 rungs of 25
+    assert decision["decision"] == attrs.EXPLORE and decision["gflop_per_s"] == pytest.approx(10.0)
+    assert stopped == [False, False, True, True]  # 10, 20 < 25 <= 30: screened at the first rung
+    stopped, decision = run(explore_s=19.0)  # 7.6 rungs: the anchor trains on
+    assert decision["decision"] == attrs.EXPLOIT and stopped == [False] * 4
+
+
+def test_a_plan_screens_the_table1_rows_its_space_holds_after_the_start_rows() -> None:
+    from search_spaces import TABLE1_PRESETS, get_space
+    from studies._plan import plan_rows
+
+    names = [name for name, _ in TABLE1_PRESETS]
+    assert plan_rows((), get_space("paper")) == tuple(names)
+    assert plan_rows((names[3], names[0]), get_space("paper")) == (names[3], names[0], *names[1:3], *names[4:])
+    assert plan_rows((), get_space("smoke")) == ()  # no row fits the smoke space
+
+
 # --- the plan ----------------------------------------------------------------------------------
 
-def _plan_search(tmp_path: Path, timeout: float, gflop_per_s: float, seconds: float = 0.0):
+def _plan_search(tmp_path: Path, timeout: float, gflop_per_s: float, seconds: float = 0.0, workers: int = 1,
+                 space: str = "smoke"):
     from studies import SearchRequest, run_search
     from studies.testing import FakePlanObjective
 
     journal = str(tmp_path / "plan.journal")
     objective = functools.partial(FakePlanObjective, gflop_per_s=gflop_per_s, seconds=seconds)
     start = time.time()
-    code = run_search(SearchRequest(study="p", storage=journal, space="smoke", budget="tiny", timeout=timeout,
-                                    objective=objective, evaluate_top=0, recycle=0))
+    code = run_search(SearchRequest(study="p", storage=journal, space=space, budget="tiny", timeout=timeout,
+                                    objective=objective, evaluate_top=0, recycle=0, workers=workers))
     from harness.common import open_storage
 
     return code, start, optuna.load_study(study_name="p", storage=open_storage(journal))
@@ -238,27 +300,81 @@ def test_with_too_little_time_the_plan_trains_the_anchor_to_the_end(tmp_path: Pa
     assert plan["decision"] == attrs.EXPLOIT and "explore_s" not in plan
 
 
-def test_the_plan_explores_until_its_planned_point_then_continues_the_best(tmp_path: Path) -> None:
+def test_the_plan_explores_until_its_planned_point_then_continues_the_best_side_by_side(tmp_path: Path) -> None:
+    from search_spaces import get_space
+    from studies._plan import plan_rows
+
     timeout = 30.0  # 10 s of exploring, whatever the spawned anchor's start-up took
-    code, start, study = _plan_search(tmp_path, timeout=timeout, gflop_per_s=1e6, seconds=0.2)
+    code, start, study = _plan_search(tmp_path, timeout=timeout, gflop_per_s=1e6, seconds=0.2, workers=2,
+                                      space="paper")
     assert code == 0
     plan = study.user_attrs[attrs.TIME_PLAN]
     assert plan["decision"] == attrs.EXPLORE and plan["explore_until"] == pytest.approx(plan["start"] + timeout / 3)
     trials = study.trials
     phases = [t.user_attrs.get(attrs.PLAN_PHASE) for t in trials]
-    assert phases[0] == attrs.ANCHOR and phases[-1] == attrs.EXPLOIT
-    explored = [t for t in trials[1:-1] if t.state.name == "COMPLETE"]
+    assert phases[0] == attrs.ANCHOR and phases[-2:] == [attrs.EXPLOIT, attrs.EXPLOIT]
+    explored = [t for t in trials[1:-2] if t.state.name == "COMPLETE"]
     assert len(explored) >= 2
+    # Table 1's other rows are screened first, in order, then the sampler's proposals
+    rows = [name for name in plan_rows((), get_space("paper")) if name != "U-Net"]
+    assert [t.user_attrs.get(attrs.PRESET) for t in trials[1:1 + len(rows)]] == rows
+    assert all(attrs.PRESET not in t.user_attrs for t in trials[1 + len(rows):-2])
     # no exploring trial started after the planned point
     assert all(t.datetime_start.timestamp() <= plan["explore_until"] + 0.5 for t in explored)
-    # the continuation resumes the best trial that kept its weights, and trains to the end
-    cont = trials[-1]
-    best = max((t for t in trials[:-1] if t.state.name == "COMPLETE"), key=lambda t: t.value)
-    assert cont.user_attrs[attrs.CONTINUES]["trial"] == best.number
-    assert cont.user_attrs[attrs.CONTINUES]["weights"] == best.user_attrs[attrs.WEIGHTS_ARTIFACT]
-    assert cont.user_attrs[attrs.PLAN_END] == pytest.approx(plan["end"])
-    assert cont.user_attrs[attrs.CONFIGS]["train"]["batch_size"] == 32  # the recipe
+    # one continuation per worker, of the two best trials at the first rung, each to the end
+    conts = trials[-2:]
+    best = sorted(explored, key=lambda t: t.value, reverse=True)[:2]
+    assert [c.user_attrs[attrs.CONTINUES]["trial"] for c in conts] == [t.number for t in best]
+    assert [c.user_attrs[attrs.CONTINUES]["weights"] for c in conts] == [t.user_attrs[attrs.WEIGHTS_ARTIFACT]
+                                                                         for t in best]
+    assert plan["continuation"] == [c.number for c in conts]
+    assert len({c.user_attrs[attrs.WORKER] for c in conts}) == 2  # side by side, in two processes
+    for cont in conts:
+        assert cont.state.name == "COMPLETE"
+        assert cont.user_attrs[attrs.PLAN_END] == pytest.approx(plan["end"])
+        assert cont.user_attrs[attrs.CONFIGS]["train"]["batch_size"] == 32  # the recipe
     assert {"anchor_s", "explore_s", "exploit_s", "wall_s"} <= set(plan)
+
+
+def test_continuations_are_chosen_at_equal_cost_among_trials_that_reached_the_first_rung() -> None:
+    from studies._plan import continuation_sources
+
+    study = optuna.create_study(direction="maximize")
+
+    def add(values: list[float], costs: list[float], weights: bool = True, **extra: object) -> None:
+        kept = {attrs.CONFIGS: {}, **({attrs.WEIGHTS_ARTIFACT: "w"} if weights else {})}
+        study.add_trial(optuna.trial.create_trial(
+            value=max(values), params={}, distributions={}, intermediate_values=dict(enumerate(values)),
+            user_attrs={attrs.EPOCH_COST: costs, **kept, **extra}))
+
+    add([0.20, 0.30], [50.0, 100.0])            # 0: 0.30 at the rung
+    add([0.25], [100.0])                        # 1: 0.25
+    add([0.40], [60.0])                         # 2: stopped short of the rung (0.40, but cheaper): never
+    add([0.10, 0.28, 0.50], [90.0, 180.0, 270.0])  # 3: 0.28 at the rung; its later 0.50 cost more
+    add([0.60], [100.0], **{attrs.CONTINUES: {"trial": 0}})  # 4: a continuation: never a source
+    add([0.29], [100.0], weights=False)         # 5: kept no weights
+    assert [t.number for t in continuation_sources(study, 100.0, 3)] == [0, 3, 1]
+    assert [t.number for t in continuation_sources(study, 100.0, 1)] == [0]
+    assert continuation_sources(study, 1000.0, 2) == []
+
+
+def test_an_exploring_trial_stops_at_the_epoch_that_reaches_the_first_rung() -> None:
+    from harness._callbacks import CostRecorder, StopAtCost
+
+    class Model:
+        stop_training = False
+
+    trial = optuna.create_study().ask()
+    cost = CostRecorder(trial, batch_size=4)
+    cost.gflop_per_image = 2.0
+    stop = StopAtCost(cost, cap=30.0)
+    stop.set_model(Model())
+    stopped = []
+    for epoch in range(4):
+        cost.images += 4  # one batch: 8 GFLOP an epoch
+        stop.on_epoch_end(epoch)
+        stopped.append(stop.model.stop_training)
+    assert stopped == [False, False, False, True]  # 8, 16, 24 < 30 <= 32
 
 
 def test_the_report_says_how_a_plans_time_went() -> None:
