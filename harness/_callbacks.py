@@ -131,15 +131,16 @@ class CostRecorder(keras.callbacks.Callback):
 
 
 class StopAtCost(keras.callbacks.Callback):
-    """A time plan's exploring trial: training ends after the first epoch whose cumulative cost
-    (`cost`'s recorder) reaches `cap` (the first rung), so that the plan compares every
-    candidate at the same cost, whatever its family costs per image."""
+    """A time plan's exploring trial: training ends at the batch whose cumulative cost (`cost`'s
+    recorder) reaches `cap` (the first rung), and that epoch is validated there, so that the
+    plan compares every candidate at the same cost, whatever its family costs per image. Place
+    it after `cost`'s recorder."""
 
     def __init__(self, cost: CostRecorder, cap: float) -> None:
         super().__init__()
         self.cost, self.cap = cost, float(cap)
 
-    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
         if self.cost.cost >= self.cap:
             self.model.stop_training = True
 
@@ -147,7 +148,7 @@ class StopAtCost(keras.callbacks.Callback):
 class PlanCheck(keras.callbacks.Callback):
     """A time plan's anchor: after the first epoch, whether exploring can pay at the training rate
     measured (`harness._timeplan.plan_decision` of its `check`); it records the decision
-    (`attrs.PLAN_DECISION`) and, to explore, ends training after the epoch that reaches the first
+    (`attrs.PLAN_DECISION`) and, to explore, ends training at the batch that reaches the first
     rung (`check["first_rung"]`), so that the anchor is screened at the same cost as the
     candidates. Place it after `cost`'s recorder; `clock` is for tests."""
 
@@ -164,17 +165,22 @@ class PlanCheck(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.started = self.clock()
 
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        if self.explores and self.cost.cost >= self.check["first_rung"]:
+            self.model.stop_training = True
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from harness._timeplan import plan_decision
         from harness.common.attrs import EXPLORE, PLAN_DECISION
 
         if not self.decided:
             self.decided = True
-            decision = plan_decision(self.check, (self.cost.cost - self.cost.start) / max(self.clock() - self.started, 1e-9))
+            now = self.clock()
+            rate = (self.cost.cost - self.cost.start) / max(now - self.started, 1e-9)
+            decision = plan_decision(self.check, rate, self.cost.cost - self.cost.start, now)
             self.trial.set_user_attr(PLAN_DECISION, decision)
             self.explores = decision["decision"] == EXPLORE
-        if self.explores and self.cost.cost >= self.check["first_rung"]:
-            self.model.stop_training = True
+        self.on_train_batch_end(-1)
 
 
 class RestoreOptimizer(keras.callbacks.Callback):

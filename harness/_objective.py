@@ -97,7 +97,7 @@ class StudyPolicy:
     past it (a trial's own `attrs.PLAN_END` wins); continuable: a time plan's study, whose kept
     trials also keep their optimizer's state, so that a continuation trial can resume them;
     explore_cost: a time plan's exploring trials (those without their own `attrs.PLAN_END`) end
-    after the epoch whose cumulative training cost reaches it, the first rung (None: no cap).
+    at the batch whose cumulative training cost reaches it, the first rung (None: no cap).
     """
 
     planned_only: bool = False
@@ -256,8 +256,9 @@ class Objective(UsesContext):
                 fit = {**fit, **resumed, "callbacks": [*fit.get("callbacks", ()), *resumed["callbacks"]]}
         except ValueError as exc:
             raise _rejected(trial, exc) from None
-        # the cost is recorded before the pruner reads it; a continuation is only reported, never pruned
-        callbacks = [*fit.pop("callbacks", ()), *timing, cost, LoudPruningCallback(trial, VAL_MIOU, prune=not continues)]
+        # the cost is recorded before the plan's callbacks and the pruner read it; a continuation is
+        # only reported, never pruned
+        callbacks = [*fit.pop("callbacks", ()), cost, *timing, LoudPruningCallback(trial, VAL_MIOU, prune=not continues)]
         if self.policy.epochs_left is not None:  # a benchmark run: stop where its equal budget ends
             callbacks.append(StopAtEpochBudget(trial, self.policy.epochs_left))
         built: list[Any] = []

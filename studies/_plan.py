@@ -7,9 +7,9 @@ exploring pays).
    decides whether exploring can pay on this machine; if not, it trains on to the end.
 2. Explore (only when it pays): the study's workers until `EXPLORE_SHARE` of the time, on
    Table 1's other rows first (`plan_rows`), then on what the sampler proposes. The anchor trains
-   on to the first rung, and every candidate trains to the first cost rung and stops there (`StudyPolicy.explore_cost`),
-   so all are compared at the same training cost whatever their family costs per image; trials
-   in flight stop at the first batch past the planned point.
+   on to the first cost rung, and every candidate trains to it and stops there, mid-epoch
+   (`StudyPolicy.explore_cost`), so all are compared at the same training cost whatever their
+   family costs per image; trials in flight stop at the first batch past the planned point.
 3. Exploit: the best candidates at the first rung, one per worker (`continuation_sources`),
    continue as new trials linked to them (`attrs.CONTINUES`) from their kept weights and
    optimizer state, under the recipe with their own schedule to the end, side by side (one
@@ -78,7 +78,7 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     study.enqueue_trial({}, user_attrs={
         attrs.PRESET: label, attrs.REPEAT: 0, attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: attrs.ANCHOR,
         attrs.PLAN_END: start + timeout,
-        attrs.PLAN_CHECK: {"explore_s": EXPLORE_SHARE * timeout, "first_rung": budget.first_rung_gflop}})
+        attrs.PLAN_CHECK: {"explore_until": start + EXPLORE_SHARE * timeout, "first_rung": budget.first_rung_gflop}})
     return number
 
 

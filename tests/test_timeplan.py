@@ -230,33 +230,59 @@ def test_exploring_trials_stop_at_the_cost_cap_and_keep_what_a_continuation_need
     assert own.user_attrs[attrs.EPOCHS_RUN] == 2  # the cap is the exploration's only
 
 
+class _Model:
+    stop_training = False
+
+
+def _batches(cost, callback, epochs: int, batches: int, clock: list[float] | None = None) -> list[tuple[int, int]]:
+    """Feed `epochs` x `batches` batches of `cost.batch_size` images (1 s an epoch on `clock`)
+    through `cost` then `callback`, as Keras would; the (epoch, batch) at which training stops."""
+    callback.set_model(_Model())
+    callback.on_train_begin()
+    for epoch in range(epochs):
+        for batch in range(batches):
+            cost.on_train_batch_end(batch)
+            callback.on_train_batch_end(batch)
+            if callback.model.stop_training:
+                return [(epoch, batch)]
+        if clock is not None:
+            clock[0] += 1.0
+        cost.on_epoch_end(epoch)
+        callback.on_epoch_end(epoch)
+        if callback.model.stop_training:
+            return [(epoch, batches - 1)]
+    return []
+
+
+def test_an_exploring_trial_stops_at_the_batch_that_reaches_the_first_rung() -> None:
+    from harness._callbacks import CostRecorder, StopAtCost
+
+    cost = CostRecorder(optuna.create_study().ask(), batch_size=4)
+    cost.gflop_per_image = 2.0  # 8 GFLOP a batch, 2 batches an epoch
+    assert _batches(cost, StopAtCost(cost, cap=30.0), epochs=4, batches=2) == [(1, 1)]  # 8, 16, 24 < 30 <= 32
+    cost.on_epoch_end(1)  # Keras validates the stopped epoch and ends it: its cost is the rung's
+    assert cost.costs == [16.0, 32.0]
+
+
 def test_the_anchor_decides_after_one_epoch_and_when_exploring_trains_on_to_the_first_rung() -> None:
     from harness._callbacks import CostRecorder, PlanCheck
 
-    class Model:
-        stop_training = False
-
-    def run(explore_s: float) -> tuple[list[bool], dict]:
+    def run(explore_until: float) -> tuple[list[tuple[int, int]], dict]:
         trial = optuna.create_study().ask()
-        cost = CostRecorder(trial, batch_size=10)
-        cost.gflop_per_image = 1.0
-        now = [0.0]
-        check = PlanCheck(trial, cost, {"explore_s": explore_s, "first_rung": 25.0}, clock=lambda: now[0])
-        check.set_model(Model())
-        check.on_train_begin()
-        stopped = []
-        for epoch in range(4):
-            cost.images += 10  # 10 GFLOP an epoch, in 1 s: 10 GFLOP/s
-            now[0] += 1.0
-            check.on_epoch_end(epoch)
-            stopped.append(check.model.stop_training)
-        return stopped, trial.user_attrs[attrs.PLAN_DECISION]
+        cost = CostRecorder(trial, batch_size=5)
+        cost.gflop_per_image = 1.0  # 10 GFLOP an epoch of 2 batches, 1 s: 10 GFLOP/s
+        clock = [0.0]
+        check = PlanCheck(trial, cost, {"explore_until": explore_until, "first_rung": 25.0}, clock=lambda: clock[0])
+        return _batches(cost, check, epochs=5, batches=2, clock=clock), trial.user_attrs[attrs.PLAN_DECISION]
 
-    stopped, decision = run(explore_s=20.0)  # 20 s x 10 GFLOP/s = 200 GFLOP: 8 rungs of 25
+    # after 1 s (10 GFLOP) the anchor needs 1.5 s more to the rung; then the workers screen
+    # (T - 2.5 s) x 10 GFLOP/s / 25 more: with the anchor, 8 candidates from T = 20 s
+    stopped, decision = run(explore_until=20.0)
     assert decision["decision"] == attrs.EXPLORE and decision["gflop_per_s"] == pytest.approx(10.0)
-    assert stopped == [False, False, True, True]  # 10, 20 < 25 <= 30: screened at the first rung
-    stopped, decision = run(explore_s=19.0)  # 7.6 rungs: the anchor trains on
-    assert decision["decision"] == attrs.EXPLOIT and stopped == [False] * 4
+    assert "8.00 candidate(s)" in decision["reason"]
+    assert stopped == [(2, 0)]  # 10, 20 < 25 <= 25: screened at the first rung, mid-epoch
+    stopped, decision = run(explore_until=19.9)  # 7.96: the anchor trains on
+    assert decision["decision"] == attrs.EXPLOIT and stopped == []
 
 
 def test_a_plan_screens_the_table1_rows_its_space_holds_after_the_start_rows() -> None:
@@ -356,25 +382,6 @@ def test_continuations_are_chosen_at_equal_cost_among_trials_that_reached_the_fi
     assert [t.number for t in continuation_sources(study, 100.0, 3)] == [0, 3, 1]
     assert [t.number for t in continuation_sources(study, 100.0, 1)] == [0]
     assert continuation_sources(study, 1000.0, 2) == []
-
-
-def test_an_exploring_trial_stops_at_the_epoch_that_reaches_the_first_rung() -> None:
-    from harness._callbacks import CostRecorder, StopAtCost
-
-    class Model:
-        stop_training = False
-
-    trial = optuna.create_study().ask()
-    cost = CostRecorder(trial, batch_size=4)
-    cost.gflop_per_image = 2.0
-    stop = StopAtCost(cost, cap=30.0)
-    stop.set_model(Model())
-    stopped = []
-    for epoch in range(4):
-        cost.images += 4  # one batch: 8 GFLOP an epoch
-        stop.on_epoch_end(epoch)
-        stopped.append(stop.model.stop_training)
-    assert stopped == [False, False, False, True]  # 8, 16, 24 < 30 <= 32
 
 
 def test_the_report_says_how_a_plans_time_went() -> None:

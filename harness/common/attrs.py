@@ -48,7 +48,7 @@ OPTIMIZER_ARTIFACT = "optimizer_artifact_id"  # a time plan's kept trials: the o
 CONTINUES = "continues"  # a continuation trial: {"trial", "weights", "optimizer", "epochs"} of the trial it resumes
 PLAN_PHASE = "plan_phase"  # a time plan's trial: ANCHOR, EXPLORE or EXPLOIT
 PLAN_END = "plan_end"  # a time plan's anchor or continuation: time.time() at which its training ends
-PLAN_CHECK = "plan_check"  # the anchor: {"explore_s", "first_rung"}: after its first epoch, whether to explore
+PLAN_CHECK = "plan_check"  # the anchor: {"explore_until", "first_rung"}: after its first epoch, whether to explore
 PLAN_DECISION = "plan_decision"  # what the anchor decided: EXPLORE or EXPLOIT, and why
 ANCHOR, EXPLORE, EXPLOIT = "anchor", "explore", "exploit"
 # A trial that ended with its datasets: its val split scored per photograph with its kept weights,
