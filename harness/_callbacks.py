@@ -165,9 +165,12 @@ class PlanCheck(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.started = self.clock()
 
-    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+    def _stop_at_rung(self) -> None:
         if self.explores and self.cost.cost >= self.check["first_rung"]:
             self.model.stop_training = True
+
+    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
+        self._stop_at_rung()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from harness._timeplan import plan_decision
@@ -180,7 +183,7 @@ class PlanCheck(keras.callbacks.Callback):
             decision = plan_decision(self.check, rate, self.cost.cost - self.cost.start, now)
             self.trial.set_user_attr(PLAN_DECISION, decision)
             self.explores = decision["decision"] == EXPLORE
-        self.on_train_batch_end(-1)
+        self._stop_at_rung()
 
 
 class RestoreOptimizer(keras.callbacks.Callback):

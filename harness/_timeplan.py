@@ -19,7 +19,11 @@ from typing import Any
 from harness.common import attrs
 
 EXPLORE_SHARE = 1 / 3  # of the time, spent exploring when exploring pays
-MIN_CANDIDATES = 8  # candidates the exploration must bring to the first rung
+# Candidates the exploration must bring to the first rung. On 2 CPU cores every exploring run
+# measured, with 8 to 16 candidates, scored below the anchor trained alone (BENCHMARKS.md, "How
+# good is a search at equal time?"): rankings at the first rung were noise, and the continuations
+# trained less than the anchor would have. Higher reaches are unmeasured.
+MIN_CANDIDATES = 24
 
 
 def explore_pays(left_s: float, gflop_per_s: float, first_rung_gflop: float, spent_gflop: float = 0.0,

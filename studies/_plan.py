@@ -65,8 +65,8 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
     budget = get_budget(settings.budget)
-    study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout, "first_rung": budget.first_rung_gflop,
-                                          "explore_until": start + EXPLORE_SHARE * timeout})
+    check = {"explore_until": start + EXPLORE_SHARE * timeout, "first_rung": budget.first_rung_gflop}
+    study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout, **check})
     try:
         (_, params), = table1_presets([label])
     except ValueError as exc:
@@ -78,7 +78,7 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     study.enqueue_trial({}, user_attrs={
         attrs.PRESET: label, attrs.REPEAT: 0, attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: attrs.ANCHOR,
         attrs.PLAN_END: start + timeout,
-        attrs.PLAN_CHECK: {"explore_until": start + EXPLORE_SHARE * timeout, "first_rung": budget.first_rung_gflop}})
+        attrs.PLAN_CHECK: check})
     return number
 
 

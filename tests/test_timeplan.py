@@ -265,6 +265,7 @@ def test_an_exploring_trial_stops_at_the_batch_that_reaches_the_first_rung() -> 
 
 
 def test_the_anchor_decides_after_one_epoch_and_when_exploring_trains_on_to_the_first_rung() -> None:
+    from harness import MIN_CANDIDATES
     from harness._callbacks import CostRecorder, PlanCheck
 
     def run(explore_until: float) -> tuple[list[tuple[int, int]], dict]:
@@ -276,12 +277,13 @@ def test_the_anchor_decides_after_one_epoch_and_when_exploring_trains_on_to_the_
         return _batches(cost, check, epochs=5, batches=2, clock=clock), trial.user_attrs[attrs.PLAN_DECISION]
 
     # after 1 s (10 GFLOP) the anchor needs 1.5 s more to the rung; then the workers screen
-    # (T - 2.5 s) x 10 GFLOP/s / 25 more: with the anchor, 8 candidates from T = 20 s
-    stopped, decision = run(explore_until=20.0)
+    # (T - 2.5 s) x 10 GFLOP/s / 25 more: with the anchor, MIN_CANDIDATES from T = 2.5 + (MIN - 1) / 0.4
+    threshold = 2.5 + (MIN_CANDIDATES - 1) / 0.4
+    stopped, decision = run(explore_until=threshold)
     assert decision["decision"] == attrs.EXPLORE and decision["gflop_per_s"] == pytest.approx(10.0)
-    assert "8.00 candidate(s)" in decision["reason"]
+    assert f"{MIN_CANDIDATES:.2f} candidate(s)" in decision["reason"]
     assert stopped == [(2, 0)]  # 10, 20 < 25 <= 25: screened at the first rung, mid-epoch
-    stopped, decision = run(explore_until=19.9)  # 7.96: the anchor trains on
+    stopped, decision = run(explore_until=threshold - 0.1)  # 0.04 short: the anchor trains on
     assert decision["decision"] == attrs.EXPLOIT and stopped == []
 
 
