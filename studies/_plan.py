@@ -110,9 +110,9 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[..., int], 
         print("time plan: no explored trial reached the first rung with its weights; nothing to continue",
               file=sys.stderr)
         return _record(study, phases, 0)
-    phases["continuation"] = [enqueue_continuation(study, settings, source, end) for source in sources]
-    for number, source in zip(phases["continuation"], sources):
-        print(f"time plan: trial {number} continues trial {source.number} (val mIoU {source.value:.4f} at the "
+    phases["continuation"] = [enqueue_continuation(study, settings, source, end) for source, _ in sources]
+    for number, (source, value) in zip(phases["continuation"], sources):
+        print(f"time plan: trial {number} continues trial {source.number} (val mIoU {value:.4f} at the "
               f"first rung) to the end", file=sys.stderr)
     t0 = time.time()
     if len(sources) > 1:  # side by side, one process each, the cores shared out
@@ -132,10 +132,10 @@ def _explore(base: Any, study: Any, explore: Callable[..., int], explore_until: 
     return code
 
 
-def continuation_sources(study: Any, first_rung: float, k: int) -> list[Any]:
-    """The `k` best trials at equal training cost: by their best val mIoU up to the epoch that
-    reached `first_rung` (`best_at_cost`), among those that reached it and kept their weights
-    (never a continuation)."""
+def continuation_sources(study: Any, first_rung: float, k: int) -> list[tuple[Any, float]]:
+    """The `k` best trials at equal training cost, each with its value there: their best val mIoU
+    up to the epoch that reached `first_rung` (`best_at_cost`), among those that reached it and
+    kept their weights (never a continuation)."""
     from studies._pruners import best_at_cost
 
     scored = []
@@ -146,7 +146,7 @@ def continuation_sources(study: Any, first_rung: float, k: int) -> list[Any]:
         value = best_at_cost(t.intermediate_values, ua.get(attrs.EPOCH_COST) or [], first_rung)
         if value is not None:
             scored.append((value, -t.number, t))
-    return [t for *_, t in sorted(scored, key=lambda x: x[:2], reverse=True)[:k]]
+    return [(t, value) for value, _, t in sorted(scored, key=lambda x: x[:2], reverse=True)[:k]]
 
 
 def enqueue_continuation(study: Any, settings: Any, source: Any, end: float) -> int:

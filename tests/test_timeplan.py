@@ -381,8 +381,8 @@ def test_continuations_are_chosen_at_equal_cost_among_trials_that_reached_the_fi
     add([0.10, 0.28, 0.50], [90.0, 180.0, 270.0])  # 3: 0.28 at the rung; its later 0.50 cost more
     add([0.60], [100.0], **{attrs.CONTINUES: {"trial": 0}})  # 4: a continuation: never a source
     add([0.29], [100.0], weights=False)         # 5: kept no weights
-    assert [t.number for t in continuation_sources(study, 100.0, 3)] == [0, 3, 1]
-    assert [t.number for t in continuation_sources(study, 100.0, 1)] == [0]
+    assert [(t.number, v) for t, v in continuation_sources(study, 100.0, 3)] == [(0, 0.30), (3, 0.28), (1, 0.25)]
+    assert [t.number for t, _ in continuation_sources(study, 100.0, 1)] == [0]
     assert continuation_sources(study, 1000.0, 2) == []
 
 
