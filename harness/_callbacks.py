@@ -145,32 +145,25 @@ class StopAtCost(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-class PlanCheck(keras.callbacks.Callback):
+class PlanCheck(StopAtCost):
     """A time plan's anchor: after the first epoch, whether exploring can pay at the training rate
     measured (`harness._timeplan.plan_decision` of its `check`); it records the decision
     (`attrs.PLAN_DECISION`) and, to explore, ends training at the batch that reaches the first
-    rung (`check["first_rung"]`), so that the anchor is screened at the same cost as the
-    candidates. Place it after `cost`'s recorder; `clock` is for tests."""
+    rung (`check["first_rung"]`: `StopAtCost`'s cap from then on), so that the anchor is screened
+    at the same cost as the candidates. Place it after `cost`'s recorder; `clock` is for tests."""
 
     def __init__(self, trial: Any, cost: CostRecorder, check: dict[str, Any], clock: Any = None) -> None:
-        super().__init__()
+        import math
         import time
 
-        self.trial, self.cost, self.check = trial, cost, check
+        super().__init__(cost, math.inf)  # no cap until the anchor decides to explore
+        self.trial, self.check = trial, check
         self.clock = clock or time.time
         self.started = 0.0
         self.decided = False
-        self.explores = False
 
     def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
         self.started = self.clock()
-
-    def _stop_at_rung(self) -> None:
-        if self.explores and self.cost.cost >= self.check["first_rung"]:
-            self.model.stop_training = True
-
-    def on_train_batch_end(self, batch: int, logs: Any = None) -> None:
-        self._stop_at_rung()
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from harness._timeplan import plan_decision
@@ -182,8 +175,9 @@ class PlanCheck(keras.callbacks.Callback):
             rate = (self.cost.cost - self.cost.start) / max(now - self.started, 1e-9)
             decision = plan_decision(self.check, rate, self.cost.cost - self.cost.start, now)
             self.trial.set_user_attr(PLAN_DECISION, decision)
-            self.explores = decision["decision"] == EXPLORE
-        self._stop_at_rung()
+            if decision["decision"] == EXPLORE:
+                self.cap = float(self.check["first_rung"])
+        self.on_train_batch_end(epoch)
 
 
 class RestoreOptimizer(keras.callbacks.Callback):

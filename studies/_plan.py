@@ -3,8 +3,8 @@ exploring pays).
 
 1. Anchor: the first `--start-with` row (default Table 1's U-Net) under `marsseg train`'s recipe
    (its own schedule: ReduceLROnPlateau for a Table 1 row) until the end, trained alone on all
-   cores. After its first epoch it
-   decides whether exploring can pay on this machine; if not, it trains on to the end.
+   cores. After its first epoch it decides whether exploring can pay on this machine; if not,
+   it trains on to the end.
 2. Explore (only when it pays): the study's workers until `EXPLORE_SHARE` of the time, on
    Table 1's other rows first (`plan_rows`), then on what the sampler proposes. The anchor trains
    on to the first cost rung, and every candidate trains to it and stops there, mid-epoch
