@@ -146,18 +146,21 @@ class StopAtCost(keras.callbacks.Callback):
 
 
 class PlanCheck(StopAtCost):
-    """A time plan's anchor: after the first epoch, whether exploring can pay at the training rate
-    measured (`harness._timeplan.plan_decision` of its `check`); it records the decision
-    (`attrs.PLAN_DECISION`) and, to explore, ends training at the batch that reaches the first
-    rung (`check["first_rung"]`: `StopAtCost`'s cap from then on), so that the anchor is screened
-    at the same cost as the candidates. Place it after `cost`'s recorder; `clock` is for tests."""
+    """A time plan's anchor: after the first epoch, what the plan does at the training rate and
+    pass time measured (`harness._timeplan.plan_decision` of its `check`); it records the decision
+    (`attrs.PLAN_DECISION`). To explore, it ends training at the batch that reaches the first rung
+    (`check["first_rung"]`: `StopAtCost`'s cap from then on), so that the anchor is screened at the
+    same cost as the candidates; for an ensemble, it moves `deadline` (the anchor's
+    `StopAtDeadline`) to the end of the anchor's share. Place it after `cost`'s recorder; `clock`
+    is for tests."""
 
-    def __init__(self, trial: Any, cost: CostRecorder, check: dict[str, Any], clock: Any = None) -> None:
+    def __init__(self, trial: Any, cost: CostRecorder, check: dict[str, Any], clock: Any = None,
+                 deadline: StopAtDeadline | None = None) -> None:
         import math
         import time
 
         super().__init__(cost, math.inf)  # no cap until the anchor decides to explore
-        self.trial, self.check = trial, check
+        self.trial, self.check, self.deadline = trial, check, deadline
         self.clock = clock or time.time
         self.started = 0.0
         self.decided = False
@@ -167,16 +170,22 @@ class PlanCheck(StopAtCost):
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         from harness._timeplan import plan_decision
-        from harness.common.attrs import EXPLORE, PLAN_DECISION
+        from harness.common.attrs import ENSEMBLE, EXPLORE, PLAN_DECISION, PLAN_END
 
         if not self.decided:
             self.decided = True
             now = self.clock()
             rate = (self.cost.cost - self.cost.start) / max(now - self.started, 1e-9)
-            decision = plan_decision(self.check, rate, self.cost.cost - self.cost.start, now)
+            decision = plan_decision(self.check, rate, self.cost.cost - self.cost.start, now,
+                                     pass_s=now - self.started)
             self.trial.set_user_attr(PLAN_DECISION, decision)
             if decision["decision"] == EXPLORE:
                 self.cap = float(self.check["first_rung"])
+            elif decision["decision"] == ENSEMBLE and self.deadline is not None:
+                self.deadline.deadline = decision["end"]
+                self.trial.set_user_attr(PLAN_END, decision["end"])
+                if now >= decision["end"]:
+                    self.model.stop_training = True
         self.on_train_batch_end(epoch)
 
 

@@ -301,15 +301,16 @@ class Objective(UsesContext):
     def _timing(self, trial: Any, own: dict[str, Any], configs: Any, plan: TrialPlan | None, cost: Any) -> list[Any]:
         """The callbacks of a time plan's trial: its hard deadline (`attrs.PLAN_END`, else the
         policy's end of exploration, and the policy's cost cap), the `timed` schedule to it (or to
-        `plan.deadline`), and the anchor's check of whether exploring pays. ValueError: `timed`
-        without a deadline."""
+        `plan.deadline`), and the anchor's check of what the plan does (which may move that
+        deadline). ValueError: `timed` without a deadline."""
         from search_spaces import TIMED_SCHEDULE
 
         from harness._callbacks import PlanCheck, StopAtCost, StopAtDeadline
         from harness._schedules import TimedSchedule
 
         hard = own.get(PLAN_END, self.policy.deadline)
-        callbacks: list[Any] = [] if hard is None else [StopAtDeadline(hard, within_epoch=True)]
+        stop = None if hard is None else StopAtDeadline(hard, within_epoch=True)
+        callbacks: list[Any] = [] if stop is None else [stop]
         if PLAN_END not in own and self.policy.explore_cost is not None:
             callbacks.append(StopAtCost(cost, self.policy.explore_cost))
         deadline = hard if hard is not None else (plan.deadline if plan is not None else None)
@@ -319,7 +320,7 @@ class Objective(UsesContext):
             callbacks.append(TimedSchedule(configs.train.lr, deadline))
         check = own.get(PLAN_CHECK)
         if check is not None:
-            callbacks.append(PlanCheck(trial, cost, check))
+            callbacks.append(PlanCheck(trial, cost, check, deadline=stop))
         return callbacks
 
     def _resumed(self, configs: Any, continues: dict[str, Any], precision: str) -> dict[str, Any]:

@@ -4,7 +4,10 @@ exploring pays).
 1. Anchor: the first `--start-with` row (default Table 1's U-Net) under `marsseg train`'s recipe
    (its own schedule: ReduceLROnPlateau for a Table 1 row) until the end, trained alone on all
    cores. After its first epoch it decides whether exploring can pay on this machine; if not,
-   it trains on to the end.
+   it trains on to the end, or, where the time holds several runs to the row's plateau
+   (`harness.ensemble_members`), to the end of its share, and further members (the same row,
+   each with its own seed) share out the rest one after the other; `marsseg predict --top-k`
+   ensembles them on val.
 2. Explore (only when it pays): the study's workers until `EXPLORE_SHARE` of the time, on
    Table 1's other rows first (`plan_rows`), then on what the sampler proposes. The anchor trains
    on to the first cost rung, and every candidate trains to it and stops there, mid-epoch
@@ -61,24 +64,33 @@ def begin_plan(study: Any, settings: Any, label: str, start: float, timeout: flo
     """Store the plan (read by every worker's `StudyPolicy`) and enqueue the anchor, before the
     space's presets, so that it runs first and stands for its row; returns its trial number."""
     from harness import EXPLORE_SHARE, get_budget
+
+    budget = get_budget(settings.budget)
+    check = {"start": start, "end": start + timeout, "explore_until": start + EXPLORE_SHARE * timeout,
+             "first_rung": budget.first_rung_gflop}
+    study.set_user_attr(attrs.TIME_PLAN, check)
+    return _enqueue_row(study, settings, label, 0, attrs.ANCHOR, start + timeout, {attrs.PLAN_CHECK: check})
+
+
+def _enqueue_row(study: Any, settings: Any, label: str, repeat: int, phase: str, end: float,
+                 extra: dict[str, Any] | None = None) -> int:
+    """Enqueue Table 1's row `label` under `marsseg train`'s recipe until `end`, with the trial seed
+    of its number (`repeat`: which copy of the row); returns that number."""
+    from harness import get_budget
     from search_spaces import table1_presets
     from studies._recipe import RECIPE, UNTIL_TIMEOUT_EPOCHS, budget_configs
 
-    budget = get_budget(settings.budget)
-    check = {"explore_until": start + EXPLORE_SHARE * timeout, "first_rung": budget.first_rung_gflop}
-    study.set_user_attr(attrs.TIME_PLAN, {"start": start, "end": start + timeout, **check})
     try:
         (_, params), = table1_presets([label])
     except ValueError as exc:
         raise MarssegError(f"--start-with: {exc}") from None
-    configs = budget_configs(dict(params), budget, settings)
+    configs = budget_configs(dict(params), get_budget(settings.budget), settings)
     number = len(study.get_trials(deepcopy=False))
     configs = RECIPE.apply(configs, UNTIL_TIMEOUT_EPOCHS)
     configs = dataclasses.replace(configs, train=dataclasses.replace(configs.train, seed=settings.seed + number))
     study.enqueue_trial({}, user_attrs={
-        attrs.PRESET: label, attrs.REPEAT: 0, attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: attrs.ANCHOR,
-        attrs.PLAN_END: start + timeout,
-        attrs.PLAN_CHECK: check})
+        attrs.PRESET: label, attrs.REPEAT: repeat, attrs.PLANNED_CONFIGS: configs.to_dict(), attrs.PLAN_PHASE: phase,
+        attrs.PLAN_END: end, **(extra or {})})
     return number
 
 
@@ -99,6 +111,9 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[..., int], 
     phases["anchor_s"] = round(time.time() - start, 1)
     decision = trial_of(study, anchor).user_attrs.get(attrs.PLAN_DECISION) or {}
     phases["decision"], phases["reason"] = decision.get("decision", attrs.EXPLOIT), decision.get("reason", "")
+    if not code and phases["decision"] == attrs.ENSEMBLE:
+        print(f"time plan: {phases['reason']}", file=sys.stderr)
+        return _record(study, phases, _members(alone, study, settings, gpus, decision["members"], phases))
     if code or phases["decision"] != attrs.EXPLORE:
         return _record(study, phases, code)
     print(f"time plan: {phases['reason']}", file=sys.stderr)
@@ -121,6 +136,25 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[..., int], 
         code = _alone(alone, gpus)
     phases["exploit_s"] = round(time.time() - t0, 1)
     return _record(study, phases, code)
+
+
+def _members(alone: Any, study: Any, settings: Any, gpus: list[str], members: int, phases: dict[str, Any]) -> int:
+    """An ensemble plan's further members, one after the other on all cores: each a copy of the
+    anchor's row with its own seed, sharing out the time left equally; the exit code."""
+    anchor = trial_of(study, phases["anchor"]).user_attrs
+    phases["members"], phases["members_s"] = [], []
+    for repeat in range(1, members):
+        now = time.time()
+        end = now + (phases["end"] - now) / (members - repeat)
+        number = _enqueue_row(study, settings, anchor[attrs.PRESET], repeat, attrs.ENSEMBLE, end)
+        print(f"time plan: trial {number}, member {repeat + 1} of {members} (seed "
+              f"{settings.seed + number}), trains until {end - phases['start']:.0f} s", file=sys.stderr)
+        phases["members"].append(number)
+        code = _alone(alone, gpus)
+        phases["members_s"].append(round(time.time() - now, 1))
+        if code:
+            return code
+    return 0
 
 
 def _explore(base: Any, study: Any, explore: Callable[..., int], explore_until: float,

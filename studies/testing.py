@@ -75,19 +75,20 @@ class FakeObjective(_FakeBase):
 @dataclass
 class FakePlanObjective(FakeObjective):
     """`FakeObjective` in a time plan: an anchor decides as `harness.Objective`'s does, at
-    `gflop_per_s` of training; every trial takes `seconds`, reports its value after one epoch
-    whose cost is the policy's cap (an exploring trial's first rung; else 1 GFLOP), and keeps
-    (fake) weights."""
+    `gflop_per_s` of training and `pass_s` seconds a pass (0: unknown, no ensemble); every trial
+    takes `seconds`, reports its value after one epoch whose cost is the policy's cap (an exploring
+    trial's first rung; else 1 GFLOP), and keeps (fake) weights."""
 
     gflop_per_s: float = 1.0
     seconds: float = 0.0
+    pass_s: float = 0.0
 
     def __call__(self, trial: Any) -> float:
         from harness import plan_decision
 
         check = trial.user_attrs.get(attrs.PLAN_CHECK)
         if check is not None:
-            trial.set_user_attr(attrs.PLAN_DECISION, plan_decision(check, self.gflop_per_s))
+            trial.set_user_attr(attrs.PLAN_DECISION, plan_decision(check, self.gflop_per_s, pass_s=self.pass_s))
         time.sleep(self.seconds)
         value = super().__call__(trial)
         trial.report(value, 0)

@@ -236,20 +236,26 @@ class _Model:
 
 def _batches(cost, callback, epochs: int, batches: int, clock: list[float] | None = None) -> list[tuple[int, int]]:
     """Feed `epochs` x `batches` batches of `cost.batch_size` images (1 s an epoch on `clock`)
-    through `cost` then `callback`, as Keras would; the (epoch, batch) at which training stops."""
-    callback.set_model(_Model())
-    callback.on_train_begin()
+    through `cost` then `callback` (or a list of callbacks, in order), as Keras would; the
+    (epoch, batch) at which training stops."""
+    callbacks = callback if isinstance(callback, list) else [callback]
+    model = _Model()
+    for c in callbacks:
+        c.set_model(model)
+        c.on_train_begin()
     for epoch in range(epochs):
         for batch in range(batches):
             cost.on_train_batch_end(batch)
-            callback.on_train_batch_end(batch)
-            if callback.model.stop_training:
+            for c in callbacks:
+                c.on_train_batch_end(batch)
+            if model.stop_training:
                 return [(epoch, batch)]
         if clock is not None:
             clock[0] += 1.0
         cost.on_epoch_end(epoch)
-        callback.on_epoch_end(epoch)
-        if callback.model.stop_training:
+        for c in callbacks:
+            c.on_epoch_end(epoch)
+        if model.stop_training:
             return [(epoch, batches - 1)]
     return []
 
@@ -273,7 +279,8 @@ def test_the_anchor_decides_after_one_epoch_and_when_exploring_trains_on_to_the_
         cost = CostRecorder(trial, batch_size=5)
         cost.gflop_per_image = 1.0  # 10 GFLOP an epoch of 2 batches, 1 s: 10 GFLOP/s
         clock = [0.0]
-        check = PlanCheck(trial, cost, {"explore_until": explore_until, "first_rung": 25.0}, clock=lambda: clock[0])
+        check = PlanCheck(trial, cost, {"start": 0.0, "end": 3 * explore_until, "explore_until": explore_until,
+                                        "first_rung": 25.0}, clock=lambda: clock[0])
         return _batches(cost, check, epochs=5, batches=2, clock=clock), trial.user_attrs[attrs.PLAN_DECISION]
 
     # after 1 s (10 GFLOP) the anchor needs 1.5 s more to the rung; then the workers screen
@@ -284,7 +291,42 @@ def test_the_anchor_decides_after_one_epoch_and_when_exploring_trains_on_to_the_
     assert f"{MIN_CANDIDATES:.2f} candidate(s)" in decision["reason"]
     assert stopped == [(2, 0)]  # 10, 20 < 25 <= 25: screened at the first rung, mid-epoch
     stopped, decision = run(explore_until=threshold - 0.1)  # 0.04 short: the anchor trains on
-    assert decision["decision"] == attrs.EXPLOIT and stopped == []
+    assert decision["decision"] != attrs.EXPLORE and stopped == []  # (the time holds an ensemble of 3)
+
+
+def test_an_ensemble_plan_holds_as_many_runs_to_the_plateau_as_the_time_does() -> None:
+    from harness import MAX_MEMBERS, MEMBER_PASSES, ensemble_members
+
+    assert (MEMBER_PASSES, MAX_MEMBERS) == (20, 3)
+    assert ensemble_members(1800.0, 40.0) == 2  # 1800 // 800
+    assert ensemble_members(1799.0, 45.0) == 1  # 1799 // 900
+    assert ensemble_members(2700.0, 45.0) == 3
+    assert ensemble_members(3600.0, 40.0) == 3  # 4 runs fit: at most 3
+    assert ensemble_members(3600.0, 0.0) == 1  # no pass measured
+    assert ensemble_members(300.0, 5.0, passes=10, most=8) == 6
+
+
+def test_the_anchor_of_an_ensemble_plan_ends_at_its_share_of_the_time() -> None:
+    from harness._callbacks import CostRecorder, PlanCheck, StopAtDeadline
+
+    def run(end: float) -> tuple[list[tuple[int, int]], optuna.trial.Trial]:
+        trial = optuna.create_study().ask()
+        cost = CostRecorder(trial, batch_size=5)
+        cost.gflop_per_image = 1.0  # 10 GFLOP an epoch of 2 batches, 1 s: a pass is 1 s
+        clock = [0.0]
+        deadline = StopAtDeadline(end, clock=lambda: clock[0], within_epoch=True)
+        check = PlanCheck(trial, cost, {"start": 0.0, "end": end, "explore_until": end / 3, "first_rung": 1e9},
+                          clock=lambda: clock[0], deadline=deadline)
+        return _batches(cost, [deadline, check], epochs=100, batches=2, clock=clock), trial
+
+    stopped, trial = run(end=40.0)  # two runs of 20 passes of 1 s
+    decision = trial.user_attrs[attrs.PLAN_DECISION]
+    assert (decision["decision"], decision["members"], decision["end"]) == (attrs.ENSEMBLE, 2, 20.0)
+    assert trial.user_attrs[attrs.PLAN_END] == 20.0
+    assert stopped == [(19, 1)]  # the epoch that ends at 20 s
+    stopped, trial = run(end=39.9)  # one run only: the anchor trains to the end
+    assert trial.user_attrs[attrs.PLAN_DECISION]["decision"] == attrs.EXPLOIT
+    assert attrs.PLAN_END not in trial.user_attrs and stopped == [(39, 1)]
 
 
 def test_a_plan_screens_the_table1_rows_its_space_holds_after_the_start_rows() -> None:
@@ -300,12 +342,12 @@ def test_a_plan_screens_the_table1_rows_its_space_holds_after_the_start_rows() -
 # --- the plan ----------------------------------------------------------------------------------
 
 def _plan_search(tmp_path: Path, timeout: float, gflop_per_s: float, seconds: float = 0.0, workers: int = 1,
-                 space: str = "smoke"):
+                 space: str = "smoke", pass_s: float = 0.0):
     from studies import SearchRequest, run_search
     from studies.testing import FakePlanObjective
 
     journal = str(tmp_path / "plan.journal")
-    objective = functools.partial(FakePlanObjective, gflop_per_s=gflop_per_s, seconds=seconds)
+    objective = functools.partial(FakePlanObjective, gflop_per_s=gflop_per_s, seconds=seconds, pass_s=pass_s)
     start = time.time()
     code = run_search(SearchRequest(study="p", storage=journal, space=space, budget="tiny", timeout=timeout,
                                     objective=objective, evaluate_top=0, recycle=0, workers=workers))
@@ -326,6 +368,29 @@ def test_with_too_little_time_the_plan_trains_the_anchor_to_the_end(tmp_path: Pa
     assert (train["schedule"], train["batch_size"], train["steps_per_epoch"]) == ("plateau", 32, None)
     plan = study.user_attrs[attrs.TIME_PLAN]
     assert plan["decision"] == attrs.EXPLOIT and "explore_s" not in plan
+
+
+def test_an_ensemble_plan_trains_further_seeds_of_the_anchors_row_sharing_out_the_time(tmp_path: Path) -> None:
+    timeout = 30.0
+    code, start, study = _plan_search(tmp_path, timeout=timeout, gflop_per_s=1.0, pass_s=0.5)  # 30 // 10: 3 runs
+    assert code == 0
+    plan = study.user_attrs[attrs.TIME_PLAN]
+    assert plan["decision"] == attrs.ENSEMBLE and "explore_s" not in plan
+    trials = study.trials
+    assert [t.user_attrs[attrs.PLAN_PHASE] for t in trials] == [attrs.ANCHOR, attrs.ENSEMBLE, attrs.ENSEMBLE]
+    assert [t.user_attrs[attrs.PRESET] for t in trials] == ["U-Net"] * 3
+    assert [t.user_attrs[attrs.REPEAT] for t in trials] == [0, 1, 2]
+    assert [t.user_attrs[attrs.CONFIGS]["train"]["seed"] for t in trials] == [0, 1, 2]  # the study seed + number
+    assert all(t.state.name == "COMPLETE" for t in trials)
+    assert plan["members"] == [1, 2] and len(plan["members_s"]) == 2
+    # each member is given an equal share of what is left when it starts; the last ends with the plan
+    ends = [t.user_attrs[attrs.PLAN_END] for t in trials[1:]]
+    assert ends[-1] == pytest.approx(start + timeout, abs=2.0)
+    started = trials[1].datetime_start.timestamp()
+    assert ends[0] == pytest.approx(started + (start + timeout - started) / 2, abs=2.0)
+    from harness import format_plan
+
+    assert "2 more member(s)" in format_plan(plan)
 
 
 def test_the_plan_explores_until_its_planned_point_then_continues_the_best_side_by_side(tmp_path: Path) -> None:

@@ -46,11 +46,12 @@ BUDGET_STOPPED = "budget_stopped"  # True: its benchmark run's epoch budget ran 
 EPOCH_COST = "epoch_cost"  # training cost after each epoch, cumulative: forward GFLOP x images trained
 OPTIMIZER_ARTIFACT = "optimizer_artifact_id"  # a time plan's kept trials: the optimizer's state (its step too)
 CONTINUES = "continues"  # a continuation trial: {"trial", "weights", "optimizer", "epochs"} of the trial it resumes
-PLAN_PHASE = "plan_phase"  # a time plan's trial: ANCHOR, EXPLORE or EXPLOIT
-PLAN_END = "plan_end"  # a time plan's anchor or continuation: time.time() at which its training ends
-PLAN_CHECK = "plan_check"  # the anchor: {"explore_until", "first_rung"}: after its first epoch, whether to explore
-PLAN_DECISION = "plan_decision"  # what the anchor decided: EXPLORE or EXPLOIT, and why
-ANCHOR, EXPLORE, EXPLOIT = "anchor", "explore", "exploit"
+PLAN_PHASE = "plan_phase"  # a time plan's trial: ANCHOR, EXPLORE, EXPLOIT or ENSEMBLE (a further member)
+PLAN_END = "plan_end"  # a time plan's anchor, continuation or member: time.time() at which its training ends
+# the anchor: {"start", "end", "explore_until", "first_rung"}: after its first epoch, what the plan does
+PLAN_CHECK = "plan_check"
+PLAN_DECISION = "plan_decision"  # what the anchor decided: EXPLORE, EXPLOIT or ENSEMBLE, and why
+ANCHOR, EXPLORE, EXPLOIT, ENSEMBLE = "anchor", "explore", "exploit", "ensemble"
 # A trial that ended with its datasets: its val split scored per photograph with its kept weights,
 # the fields of `harness.analytics.interval_record` ("interval", "unit_confusion", "images_digest").
 VAL_SCORE = "val_score"
