@@ -142,6 +142,7 @@ def _members(alone: Any, study: Any, settings: Any, gpus: list[str], members: in
     """An ensemble plan's further members, one after the other on all cores: each a copy of the
     anchor's row with its own seed, sharing out the time left equally; the exit code."""
     anchor = trial_of(study, phases["anchor"]).user_attrs
+    close_queue(study, "queued for an exploration the time plan did not run")  # the space's presets
     phases["members"], phases["members_s"] = [], []
     for repeat in range(1, members):
         now = time.time()
