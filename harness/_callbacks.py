@@ -33,7 +33,7 @@ class LoudPruningCallback(KerasPruningCallback):
     def __init__(self, trial: Any, monitor: str, prune: bool = True) -> None:
         super().__init__(trial, monitor)
         self.missing = False
-        self.prune = prune  # False: only report (a continuation, which its plan chose to finish)
+        self.prune = prune  # False: only report (a trial its time plan trains to its own end)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         monitor = self._monitor

@@ -256,9 +256,10 @@ class Objective(UsesContext):
                 fit = {**fit, **resumed, "callbacks": [*fit.get("callbacks", ()), *resumed["callbacks"]]}
         except ValueError as exc:
             raise _rejected(trial, exc) from None
-        # the cost is recorded before the plan's callbacks and the pruner read it; a continuation is
-        # only reported, never pruned
-        callbacks = [*fit.pop("callbacks", ()), cost, *timing, LoudPruningCallback(trial, VAL_MIOU, prune=not continues)]
+        # the cost is recorded before the plan's callbacks and the pruner read it; a trial that a
+        # time plan trains to its own end (anchor, continuation, ensemble member) is only reported
+        callbacks = [*fit.pop("callbacks", ()), cost, *timing,
+                     LoudPruningCallback(trial, VAL_MIOU, prune=PLAN_END not in own)]
         if self.policy.epochs_left is not None:  # a benchmark run: stop where its equal budget ends
             callbacks.append(StopAtEpochBudget(trial, self.policy.epochs_left))
         built: list[Any] = []

@@ -230,6 +230,34 @@ def test_exploring_trials_stop_at_the_cost_cap_and_keep_what_a_continuation_need
     assert own.user_attrs[attrs.EPOCHS_RUN] == 2  # the cap is the exploration's only
 
 
+@pytest.mark.slow
+def test_a_trial_the_plan_trains_to_its_own_end_is_never_pruned(tmp_path: Path) -> None:
+    from harness import BUDGETS, Objective, ObjectiveContext, StudyPolicy
+    from harness.data import synthesize
+    from search_spaces import get_space
+
+    class Always(optuna.pruners.BasePruner):
+        def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+            return True
+
+    data = synthesize(n_train=30, n_test=0, seed=4)
+    objective = Objective(ObjectiveContext(get_space("smoke"), data, BUDGETS["tiny"], artifact_dir=str(tmp_path),
+                                           policy=StudyPolicy(continuable=True)))
+    study = optuna.create_study(direction="maximize", pruner=Always())
+    study.enqueue_trial({}, user_attrs={attrs.PLANNED_CONFIGS: _tiny(2).to_dict()})
+    study.enqueue_trial({}, user_attrs={attrs.PLANNED_CONFIGS: _tiny(2).to_dict(), attrs.PLAN_END: time.time() + 3600,
+                                        attrs.PLAN_PHASE: attrs.ENSEMBLE})
+    for _ in range(2):
+        trial = study.ask()
+        try:
+            study.tell(trial, objective(trial))
+        except optuna.TrialPruned:
+            study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+    plain, member = study.trials
+    assert plain.state.name == "PRUNED" and sorted(plain.intermediate_values) == [0]
+    assert member.state.name == "COMPLETE" and sorted(member.intermediate_values) == [0, 1]
+
+
 class _Model:
     stop_training = False
 
