@@ -74,7 +74,8 @@ def _hours(seconds: float) -> str:
 def _time_html(t: TimeSpent | None, plan: str = "") -> str:
     if t is None:
         return ""
-    rows = ([("time plan (anchor, exploration, continuation)", plan)] if plan else []) + [("exploring (fit time of every other trial)", _hours(t.exploring)),
+    rows = ([("time plan (anchor; exploration and continuation, or further ensemble members)", plan)]
+            if plan else []) + [("exploring (fit time of every other trial)", _hours(t.exploring)),
             ("training the winner (its fit time)", _hours(t.winner)),
             ("overhead (wall time outside fit)", _hours(t.overhead)),
             (f"wall clock, first start to last end ({t.n_workers} worker{'s' if t.n_workers != 1 else ''})",
