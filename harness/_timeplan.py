@@ -42,17 +42,17 @@ def ensemble_members(total_s: float, pass_s: float, passes: int = MEMBER_PASSES,
 
 
 def explore_pays(left_s: float, gflop_per_s: float, first_rung_gflop: float, spent_gflop: float = 0.0,
-                 candidates: int = MIN_CANDIDATES) -> tuple[bool, str]:
+                 candidates: int = MIN_CANDIDATES, otherwise: str = "the anchor trains to the end") -> tuple[bool, str]:
     """(whether the `left_s` seconds of exploring left, at `gflop_per_s` of training, bring
     `candidates` to the first rung: the anchor, which has trained `spent_gflop`, and those the
-    workers screen after it; the reason in words)."""
+    workers screen after it; the reason in words, ending with `otherwise` where it does not)."""
     finish_s = max(first_rung_gflop - spent_gflop, 0.0) / gflop_per_s  # the anchor on to the rung
     reach = 1 + max(left_s - finish_s, 0.0) * gflop_per_s / first_rung_gflop
     said = (f"{left_s:.0f} s of exploring left at {gflop_per_s:.1f} GFLOP/s of training bring {reach:.2f} "
             f"candidate(s), the anchor included, to the first rung ({first_rung_gflop:.0f} GFLOP)")
     if reach >= candidates:
         return True, f"{said}: explore"
-    return False, f"{said}, fewer than {candidates}: the anchor trains to the end"
+    return False, f"{said}, fewer than {candidates}: {otherwise}"
 
 
 def plan_decision(check: dict[str, Any], gflop_per_s: float, spent_gflop: float = 0.0,
@@ -62,16 +62,16 @@ def plan_decision(check: dict[str, Any], gflop_per_s: float, spent_gflop: float 
     clock): EXPLORE, else ENSEMBLE (with "members" and the anchor's new "end") where the plan's
     time holds two members or more, else EXPLOIT."""
     left_s = check["explore_until"] - (time.time() if now is None else now)
-    explore, reason = explore_pays(left_s, gflop_per_s, check["first_rung"], spent_gflop)
-    decided = {"decision": attrs.EXPLORE if explore else attrs.EXPLOIT, "reason": reason,
-               "gflop_per_s": round(gflop_per_s, 3)}
     total_s = check["end"] - check["start"]
     members = ensemble_members(total_s, pass_s)
+    ensemble = (f"{total_s:.0f} s at {pass_s:.0f} s a pass hold {members} runs of {MEMBER_PASSES} passes or more: "
+                f"an ensemble of {members} seeds of the anchor's row, one after the other")
+    explore, reason = explore_pays(left_s, gflop_per_s, check["first_rung"], spent_gflop,
+                                   **({"otherwise": ensemble} if members > 1 else {}))
+    decided = {"decision": attrs.EXPLORE if explore else attrs.EXPLOIT, "reason": reason,
+               "gflop_per_s": round(gflop_per_s, 3)}
     if not explore and members > 1:
-        decided.update(decision=attrs.ENSEMBLE, members=members, end=check["start"] + total_s / members,
-                       reason=f"{reason.removesuffix(': the anchor trains to the end')}; {total_s:.0f} s at "
-                              f"{pass_s:.0f} s a pass hold {members} runs of {MEMBER_PASSES} passes or more: "
-                              f"an ensemble of {members} seeds of the anchor's row, one after the other")
+        decided.update(decision=attrs.ENSEMBLE, members=members, end=check["start"] + total_s / members)
     return decided
 
 
