@@ -184,8 +184,7 @@ class PlanCheck(StopAtCost):
             elif decision["decision"] == ENSEMBLE and self.deadline is not None:
                 self.deadline.deadline = decision["end"]
                 self.trial.set_user_attr(PLAN_END, decision["end"])
-                if now >= decision["end"]:
-                    self.model.stop_training = True
+                self.deadline.on_epoch_end(epoch)  # its rule, at the moved deadline
         self.on_train_batch_end(epoch)
 
 
