@@ -7,7 +7,7 @@ exploring pays).
    it trains on to the end, or, where the time holds several runs to the row's plateau
    (`harness.ensemble_members`), to the end of its share, and further members (the same row,
    each with its own seed) share out the rest one after the other; `marsseg predict --top-k`
-   ensembles them on val.
+   ensembles them on val. Either way the space's queued presets are closed as surplus.
 2. Explore (only when it pays): the study's workers until `EXPLORE_SHARE` of the time, on
    Table 1's other rows first (`plan_rows`), then on what the sampler proposes. The anchor trains
    on to the first cost rung, and every candidate trains to it and stops there, mid-epoch
@@ -111,6 +111,8 @@ def run_plan(base: Any, study: Any, settings: Any, explore: Callable[..., int], 
     phases["anchor_s"] = round(time.time() - start, 1)
     decision = trial_of(study, anchor).user_attrs.get(attrs.PLAN_DECISION) or {}
     phases["decision"], phases["reason"] = decision.get("decision", attrs.EXPLOIT), decision.get("reason", "")
+    if not code and phases["decision"] != attrs.EXPLORE:
+        close_queue(study, "queued for an exploration the time plan did not run")  # the space's presets
     if not code and phases["decision"] == attrs.ENSEMBLE:
         print(f"time plan: {phases['reason']}", file=sys.stderr)
         return _record(study, phases, _members(alone, study, settings, gpus, decision["members"], phases))
@@ -142,7 +144,6 @@ def _members(alone: Any, study: Any, settings: Any, gpus: list[str], members: in
     """An ensemble plan's further members, one after the other on all cores: each a copy of the
     anchor's row with its own seed, sharing out the time left equally; the exit code."""
     anchor = trial_of(study, phases["anchor"]).user_attrs
-    close_queue(study, "queued for an exploration the time plan did not run")  # the space's presets
     phases["members"], phases["members_s"] = [], []
     for repeat in range(1, members):
         now = time.time()
