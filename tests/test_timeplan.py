@@ -262,8 +262,10 @@ class _Model:
     stop_training = False
 
 
-def _batches(cost, callback, epochs: int, batches: int, clock: list[float] | None = None) -> list[tuple[int, int]]:
-    """Feed `epochs` x `batches` batches of `cost.batch_size` images (1 s an epoch on `clock`)
+def _batches(cost, callback, epochs: int, batches: int, clock: list[float] | None = None,
+             first_s: float = 0.0) -> list[tuple[int, int]]:
+    """Feed `epochs` x `batches` batches of `cost.batch_size` images (1 s an epoch on `clock`,
+    shared out over its batches; the very first batch `first_s` more, as tracing the graph costs)
     through `cost` then `callback` (or a list of callbacks, in order), as Keras would; the
     (epoch, batch) at which training stops."""
     callbacks = callback if isinstance(callback, list) else [callback]
@@ -273,13 +275,13 @@ def _batches(cost, callback, epochs: int, batches: int, clock: list[float] | Non
         c.on_train_begin()
     for epoch in range(epochs):
         for batch in range(batches):
+            if clock is not None:
+                clock[0] += 1.0 / batches + (first_s if epoch == batch == 0 else 0.0)
             cost.on_train_batch_end(batch)
             for c in callbacks:
                 c.on_train_batch_end(batch)
             if model.stop_training:
                 return [(epoch, batch)]
-        if clock is not None:
-            clock[0] += 1.0
         cost.on_epoch_end(epoch)
         for c in callbacks:
             c.on_epoch_end(epoch)
@@ -355,6 +357,27 @@ def test_the_anchor_of_an_ensemble_plan_ends_at_its_share_of_the_time() -> None:
     stopped, trial = run(end=39.9)  # one run only: the anchor trains to the end
     assert trial.user_attrs[attrs.PLAN_DECISION]["decision"] == attrs.EXPLOIT
     assert attrs.PLAN_END not in trial.user_attrs and stopped == [(39, 1)]
+
+
+def test_the_anchor_leaves_the_first_batchs_one_off_cost_out_of_its_pass_time() -> None:
+    from harness._callbacks import CostRecorder, PlanCheck
+
+    def decision(batches: int, first_s: float) -> dict:
+        trial = optuna.create_study().ask()
+        cost = CostRecorder(trial, batch_size=5)
+        cost.gflop_per_image = 1.0
+        clock = [0.0]
+        check = PlanCheck(trial, cost, {"start": 0.0, "end": 40.0, "explore_until": 40.0 / 3, "first_rung": 1e9},
+                          clock=lambda: clock[0])
+        _batches(cost, check, epochs=1, batches=batches, clock=clock, first_s=first_s)
+        return trial.user_attrs[attrs.PLAN_DECISION]
+
+    # a 1 s pass whose first batch costs 0.5 s more: the first epoch takes 1.5 s, but 40 s hold
+    # two runs of 20 passes, as at 1 s a pass without that cost
+    assert (decision(batches=4, first_s=0.5)["members"], decision(batches=4, first_s=0.0)["members"]) == (2, 2)
+    assert "at 1 s a pass" in decision(batches=4, first_s=0.5)["reason"]
+    # one batch an epoch: nothing to tell the one-off cost apart; the first epoch counts whole
+    assert decision(batches=1, first_s=0.5)["decision"] == attrs.EXPLOIT
 
 
 def test_a_plan_screens_the_table1_rows_its_space_holds_after_the_start_rows() -> None:
