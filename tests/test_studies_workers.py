@@ -8,7 +8,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from harness.common import open_storage
+from harness.common import attrs, open_storage
 from studies import SearchRequest, run_search
 
 pytestmark = [pytest.mark.slow, pytest.mark.services,
@@ -26,9 +26,11 @@ def test_two_worker_processes_on_postgres_run_the_requested_total(postgres_url: 
         trials = study.get_trials(deepcopy=False)
         finished = [t for t in trials if t.state in (TrialState.COMPLETE, TrialState.PRUNED)]
         assert len(finished) == 3, [(t.state, t.user_attrs.get("fail_reason")) for t in trials]
-        # a worker that asked for a trial when the other had taken the last slot gives it back
-        # unused (WAITING, no params): never RUNNING, never trained
-        assert all(t.state == TrialState.WAITING and not t.params for t in trials if t not in finished)
+        # a worker that asked for a trial when the other had taken the last place closes it unrun
+        # (`ask_within_cap`): a surplus FAIL without params, never RUNNING, never trained
+        unrun = [t for t in trials if t not in finished]
+        assert all(attrs.is_surplus(t) and not t.params and not t.intermediate_values for t in unrun), \
+            [(t.state, t.user_attrs) for t in unrun]
         assert len({t.user_attrs["worker"] for t in finished}) == 2  # both processes trained
     finally:
         try:
