@@ -6,6 +6,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from harness.common import attrs
+from search_spaces import FAMILY_PARAM
 
 from reports._config import ReportConfig
 from reports._table1 import ARCH_PARAMS, FAMILY_LABELS, match_table1
@@ -66,7 +67,7 @@ def variant_label(params: dict[str, Any]) -> str:
     `harness.TOGGLE_REGISTRY`)."""
     from harness import toggle_label
 
-    family = params.get("model.family")
+    family = params.get(FAMILY_PARAM)
     parts = [FAMILY_LABELS.get(str(family), str(family))]
     if _on(params.get("model.residual")):
         parts.append(toggle_label("residual"))

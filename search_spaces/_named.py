@@ -16,6 +16,7 @@ from marsseg_models import (  # plain data, no Keras
     Table1Entry,
 )
 from search_spaces._dimensions import Categorical, Condition, Dimension, FloatRange, IntRange
+from search_spaces._params import FAMILY_PARAM
 from search_spaces._space import SearchSpace
 
 # The learning-rate schedules a trial may train with (`harness` builds them; `TrainConfig.schedule`):
@@ -41,7 +42,7 @@ def _bool(name: str, *when: Condition) -> Categorical:
 
 
 _PAPER: tuple[Dimension, ...] = (
-    Categorical("model.family", choices=FAMILY_NAMES),
+    Categorical(FAMILY_PARAM, choices=FAMILY_NAMES),
     _bool("model.residual"),
     IntRange("model.se_levels", low=0, high=2),
     Categorical("model.bottleneck", choices=BOTTLENECKS),
@@ -111,7 +112,7 @@ def _table1_dimensions() -> tuple[Dimension, ...]:
 
 
 _SMOKE: tuple[Dimension, ...] = (
-    Categorical("model.family", choices=("unet", "double_unet")),
+    Categorical(FAMILY_PARAM, choices=("unet", "double_unet")),
     _bool("model.residual"),
     IntRange("model.se_levels", low=0, high=1),
     _fixed("model.bottleneck", "dilated"),

@@ -12,6 +12,7 @@ from typing import Any
 # param prefix -> the section of the `configs` attribute (TrialConfigs) that holds its field;
 # augmentation switches live in the data config.
 PARAM_SECTIONS: Mapping[str, str] = {"model": "model", "loss": "loss", "aug": "data", "data": "data", "train": "train"}
+FAMILY_PARAM = "model.family"  # the network family: every space searches it, per-family views group by it
 
 
 def unknown_params(names: Iterable[str]) -> list[str]:

@@ -318,7 +318,8 @@ def _replay(args: argparse.Namespace) -> int:
     results, n_curves = run_replay(args.study, args.storage, pruners=_names(args.pruners),
                                    samplers=_names(args.samplers), workers=args.workers, seed=args.seed)
     print(format_replays(results, n_curves))
-    print(format_agreement_note(study_agreement(args.study, args.storage, seed=args.seed)))
+    overall, by_family = study_agreement(args.study, args.storage, seed=args.seed)
+    print(format_agreement_note(overall, by_family=by_family))
     print(f"replayed in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0
 

@@ -16,16 +16,18 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from harness.common import MarssegError, attrs
+from search_spaces import FAMILY_PARAM
 
 RECORDED = "recorded"  # the order the curves were recorded in, no sampler
 
 
 class Curve(NamedTuple):
-    """One recorded trial: its number, val mIoU per epoch, and seconds per epoch."""
+    """One recorded trial: its number, val mIoU per epoch, seconds per epoch, and network family."""
 
     number: int
     values: tuple[float, ...]
     seconds: tuple[float, ...]
+    family: str | None = None
 
     @property
     def best(self) -> float:
@@ -53,7 +55,7 @@ def complete_curves(study: Any) -> list[Curve]:
             continue
         values = tuple(float(t.intermediate_values[k]) for k in sorted(t.intermediate_values))
         per_epoch = float(t.user_attrs.get(attrs.TRAIN_SECONDS, len(values))) / len(values)
-        curves.append(Curve(t.number, values, (per_epoch,) * len(values)))
+        curves.append(Curve(t.number, values, (per_epoch,) * len(values), t.params.get(FAMILY_PARAM)))
     return curves
 
 
@@ -159,20 +161,38 @@ def curve_agreement(curves: Sequence[Curve], *, n_boot: int = 1000, seed: int = 
     return rank_agreement([c.values for c in curves], [c.best for c in curves], n_boot=n_boot, seed=seed)
 
 
-def study_agreement(study_name: str, storage: str, *, n_boot: int = 1000, seed: int = 0) -> list[Any]:
-    """`curve_agreement` of the complete trials of a stored study (any pruner: only complete curves count)."""
+def family_agreement(curves: Sequence[Curve], *, n_boot: int = 1000, seed: int = 0) -> dict[str, list[Any]]:
+    """`curve_agreement` within each family that holds at least `harness.analytics.MIN_TRIALS` curves
+    (a search compares trials across families, a family's own rungs rank its variants)."""
+    from harness.analytics import MIN_TRIALS
+
+    families = sorted({c.family for c in curves if c.family is not None})
+    groups = {f: [c for c in curves if c.family == f] for f in families}
+    return {f: curve_agreement(group, n_boot=n_boot, seed=seed) for f, group in groups.items() if len(group) >= MIN_TRIALS}
+
+
+def study_agreement(study_name: str, storage: str, *, n_boot: int = 1000,
+                    seed: int = 0) -> tuple[list[Any], dict[str, list[Any]]]:
+    """(`curve_agreement`, `family_agreement`) of the complete trials of a stored study (any pruner:
+    only complete curves count)."""
     from harness.common import load_existing_study
 
-    return curve_agreement(complete_curves(load_existing_study(study_name, storage)), n_boot=n_boot, seed=seed)
+    curves = complete_curves(load_existing_study(study_name, storage))
+    return curve_agreement(curves, n_boot=n_boot, seed=seed), family_agreement(curves, n_boot=n_boot, seed=seed)
 
 
-def format_agreement_note(rows: Sequence[Any], rungs: Sequence[int] = ()) -> str:
-    """The agreement table of `curve_agreement` under a heading that says how to read it."""
+def format_agreement_note(rows: Sequence[Any], rungs: Sequence[int] = (),
+                          by_family: dict[str, Sequence[Any]] | None = None) -> str:
+    """The agreement table of `curve_agreement` under a heading that says how to read it, then one
+    table per family of `family_agreement`."""
     from harness.analytics import format_agreement
 
     marks = f" Pruners of this budget decide at epochs {', '.join(str(r + 1) for r in rungs)}." if rungs else ""
-    return ("Rank agreement of each epoch's ranking with the final one (best val mIoU), over the trials that reached "
-            f"the epoch; 95% bootstrap intervals over trials.{marks}\n" + format_agreement(rows))
+    parts = ["Rank agreement of each epoch's ranking with the final one (best val mIoU), over the trials that reached "
+             f"the epoch; 95% bootstrap intervals over trials.{marks}\n" + format_agreement(rows)]
+    parts += [f"Within family {family} ({max((r.n for r in fam_rows), default=0)} trials):\n" + format_agreement(fam_rows)
+              for family, fam_rows in (by_family or {}).items()]
+    return "\n".join(parts)
 
 
 def run_replay(study_name: str, storage: str, *, pruners: Sequence[str] = REPLAY_PRUNERS,

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.common import attrs
+from search_spaces import FAMILY_PARAM
 from studies._accounting import is_lost
 
 _COLUMNS = (("#", 4), ("state", 8), ("val_miou", 25), ("family", 20), ("res", 5), ("se", 2),
@@ -30,7 +31,7 @@ def summary_rows(study: Any) -> list[dict[str, Any]]:
         p = {**t.params, **{f"model.{k}": v for k, v in model.items()}}
         rows.append({"#": t.number, "state": "lost" if is_lost(t) else t.state.name.lower(), "val_miou": best_val(t),
                      "val_ci": stored_ci(a.get(attrs.VAL_SCORE)),
-                     "family": p.get("model.family", "-"), "res": p.get("model.residual", "-"),
+                     "family": p.get(FAMILY_PARAM, "-"), "res": p.get("model.residual", "-"),
                      "se": p.get("model.se_levels", "-"), "bottleneck": p.get("model.bottleneck", "-"),
                      "epochs": a.get(attrs.EPOCHS_RUN, "-"), "seconds": a.get(attrs.TRAIN_SECONDS, "-"),
                      "params": a.get(attrs.N_PARAMS, "-"), "held-out [95% CI]": _heldout_cell(heldout.get(t.number))})

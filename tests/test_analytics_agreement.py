@@ -73,3 +73,31 @@ def test_replay_prints_the_rank_agreement_beside_the_replayed_pruners(tmp_path, 
     expected = rank_agreement(CURVES, n_boot=1000, seed=0)[1]
     assert "Rank agreement" in out and "median" in out
     assert f"{expected.spearman:+.2f} [{expected.spearman_ci[0]:+.2f}, {expected.spearman_ci[1]:+.2f}]" in out
+
+
+def test_replay_prints_the_agreement_within_each_family_that_has_enough_trials(tmp_path, capsys) -> None:
+    import optuna
+    from optuna.distributions import CategoricalDistribution
+    from optuna.trial import TrialState, create_trial
+
+    from harness.common import open_storage
+    from studies.cli import main
+
+    journal = str(tmp_path / "j.journal")
+    study = optuna.create_study(study_name="np", storage=open_storage(journal), direction="maximize")
+    for key, value in {"pruner": "none", "budget": "tiny"}.items():
+        study.set_user_attr(key, value)
+    families = ["unet", "unet_pp", "unet", "unet_pp", "unet"]  # U-Net: curves 0, 2, 4; U-Net++: 1, 3 (too few)
+    dist = {"model.family": CategoricalDistribution(["unet", "unet_pp"])}
+    for curve, family in zip(CURVES, families):
+        study.add_trial(create_trial(state=TrialState.COMPLETE, value=max(curve), params={"model.family": family},
+                                     distributions=dist, intermediate_values=dict(enumerate(curve))))
+    assert main(["replay", "--study", "np", "--storage", journal, "--pruners", "median"]) == 0
+    out = capsys.readouterr().out
+    assert "Within family unet (3 trials)" in out and "Within family unet_pp" not in out
+    unet = [CURVES[i] for i in (0, 2, 4)]
+    x, y = [c[1] for c in unet], [max(c) for c in unet]  # epoch 2, computed here by scipy
+    row = out.split("Within family unet (3 trials)")[1].splitlines()[3]
+    assert row.split()[:2] == ["2", "3"]
+    assert float(row.split()[2]) == pytest.approx(stats.spearmanr(x, y).statistic, abs=0.005)
+    assert float(row.split("]")[1].split()[0]) == pytest.approx(stats.kendalltau(x, y).statistic, abs=0.005)
