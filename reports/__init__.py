@@ -29,7 +29,7 @@ from reports._collect import (
 )
 from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, PairedEffect, collect_controlled, find_ablation
-from reports._importance import Importance, RungImportance, collect_importances, rung_study
+from reports._importance import EpochAgreement, Importance, RungImportance, collect_epoch_agreement, collect_importances, rung_study
 from reports._predictions import Predictions, collect_predictions
 from reports._report import ReportData, collect_report, render_report, write_report, write_study_report
 from reports._rungs import Fidelities, Rung, collect_rungs
@@ -74,6 +74,8 @@ __all__ = [
     "collect_heldout",
     "collect_history",
     "collect_importances",
+    "collect_epoch_agreement",
+    "EpochAgreement",
     "collect_parallel",
     "collect_predictions",
     "collect_report",

@@ -16,7 +16,7 @@ from marsseg_models import CLASS_COLORS, CLASS_NAMES
 
 from reports._ablation import Effect
 from reports._collect import CompareSeries, Curves, History, ParallelCoords, Timeline
-from reports._importance import Importance
+from reports._importance import EpochAgreement, Importance
 from reports._predictions import Predictions
 from reports._trials import TrialTable, sampled_study
 
@@ -73,6 +73,26 @@ def _optuna_plot(plot: Callable[..., Any], table: TrialTable, numbers: Sequence[
     trials = [t for t in table.trials if t.number in wanted]
     fig = plot(sampled_study(trials, table.direction, params=params, curves=curves), **kwargs)
     fig.update_layout(title=None, **_LAYOUT)
+    return fig
+
+
+def agreement_figure(a: EpochAgreement) -> Any:
+    """Spearman's rho of each epoch's ranking with the end, with its interval: all complete trials,
+    then each family with enough of them."""
+    go = _go()
+    fig = go.Figure()
+    groups = [(f"all ({max(r.n for r in a.overall)} trials)", a.overall)]
+    groups += [(f"{family} ({max(r.n for r in rows)})", rows) for family, rows in a.by_family.items()]
+    for name, rows in groups:
+        shown = [r for r in rows if r.spearman_ci is not None]
+        fig.add_trace(go.Scatter(
+            x=[r.epoch + 1 for r in shown], y=[r.spearman for r in shown], mode="lines+markers", name=name,
+            error_y={"type": "data", "symmetric": False, "array": [r.spearman_ci[1] - r.spearman for r in shown],
+                     "arrayminus": [r.spearman - r.spearman_ci[0] for r in shown]},
+            text=[f"{r.n} trials" for r in shown], hoverinfo="x+y+text+name"))
+    fig.add_hline(y=0, line_dash="dot", line_color="#888")
+    fig.update_layout(height=380, xaxis_title="epoch", yaxis_title="Spearman with the end", yaxis_range=[-1.05, 1.05],
+                      **_LAYOUT)
     return fig
 
 

@@ -44,10 +44,44 @@ def rung_agreement(table: TrialTable, rung: Rung, seed: int = 0) -> Any:
     deeper = [k for k, i in enumerate(rung.rows) if len(table.curves[i][1]) > rung.step + 1]
     if len(deeper) < MIN_TRIALS:
         return None
-    if len(deeper) > AGREEMENT_TRIALS:
-        deeper = sorted(np.random.default_rng(seed).choice(deeper, AGREEMENT_TRIALS, replace=False))
+    deeper = _at_most(np.random.default_rng(seed), deeper, AGREEMENT_TRIALS)
     finals = [float(table.curves[rung.rows[k]][1].max()) for k in deeper]
     return rank_agreement([[rung.values[k]] for k in deeper], finals, seed=seed)[0]
+
+
+class EpochAgreement(NamedTuple):
+    """Rank agreement of each epoch with the end over the complete trials' curves (`overall`) and
+    within each family holding enough of them (`by_family`); `n_complete`: complete trials with
+    curves, of which at most `AGREEMENT_TRIALS` per group (a seeded sample) are used."""
+
+    overall: list[Any]
+    by_family: dict[str, list[Any]]
+    n_complete: int
+
+
+def collect_epoch_agreement(table: TrialTable, config: ReportConfig) -> EpochAgreement:
+    """`harness.analytics.rank_agreement` (and `rank_agreement_by` family) of the complete trials:
+    does the ranking after each epoch predict the ranking at the end on this study's data?"""
+    from harness.analytics import MIN_TRIALS, rank_agreement, rank_agreement_by
+    from search_spaces import FAMILY_PARAM
+
+    rows = [i for i, t in enumerate(table.trials) if t.state.name == "COMPLETE" and len(table.curves[i][1])]
+    if len(rows) < MIN_TRIALS:
+        return EpochAgreement([], {}, len(rows))
+    family = {i: table.trials[i].params.get(FAMILY_PARAM) for i in rows}
+    rng = np.random.default_rng(config.seed)
+    overall = _at_most(rng, rows, AGREEMENT_TRIALS)
+    grouped = sorted(i for f in sorted(set(family.values()), key=str)
+                     for i in _at_most(rng, [i for i in rows if family[i] == f], AGREEMENT_TRIALS))
+    return EpochAgreement(
+        overall=rank_agreement([table.curves[i][1] for i in overall], seed=config.seed, kendall=False),
+        by_family=rank_agreement_by([table.curves[i][1] for i in grouped], [family[i] for i in grouped],
+                                    seed=config.seed, kendall=False),
+        n_complete=len(rows))
+
+
+def _at_most(rng: np.random.Generator, rows: list[int], limit: int) -> list[int]:
+    return rows if len(rows) <= limit else sorted(int(i) for i in rng.choice(rows, limit, replace=False))
 
 
 def collect_importances(table: TrialTable, rungs: list[Rung], config: ReportConfig,

@@ -12,7 +12,7 @@ from reports._collect import (CompareSeries, Curves, HeldoutRow, History, Parall
                               collect_history, collect_parallel, collect_timeline)
 from reports._config import ReportConfig
 from reports._controlled import ControlledAblation, collect_controlled
-from reports._importance import RungImportance, collect_importances
+from reports._importance import EpochAgreement, RungImportance, collect_epoch_agreement, collect_importances
 from reports._predictions import Predictions, collect_predictions
 from reports._rungs import Fidelities, collect_rungs
 from reports._summary import Summary, collect_summary
@@ -30,6 +30,7 @@ class ReportData(NamedTuple):
     effects: list[RungEffects]
     history: History
     curves: Curves
+    agreement: EpochAgreement  # does an early epoch rank the complete trials as the end does?
     parallel: ParallelCoords
     timeline: Timeline
     predictions: Predictions
@@ -58,6 +59,7 @@ def collect_report(study: Any, *, storage_label: str = "", compare: Sequence[Any
         effects=collect_rung_effects(table, fidelities.rungs, config),
         history=collect_history(table, config),
         curves=collect_curves(table, config),
+        agreement=collect_epoch_agreement(table, config),
         parallel=collect_parallel(table, config),
         timeline=collect_timeline(table),
         predictions=collect_predictions(table, artifact_dir, config.gallery_images),

@@ -10,10 +10,10 @@ from reports._ablation import RungEffects
 from reports._collect import CompareSeries, Curves, HeldoutRow, History, ParallelCoords, Timeline, VariantRow
 from reports._config import ReportConfig
 from reports._controlled import OBSERVATIONAL_HEADING, controlled_html
-from reports._figures import (MASK_COLORS, compare_figure, confusion_figure, curves_figure, effects_figure,
+from reports._figures import (MASK_COLORS, agreement_figure, compare_figure, confusion_figure, curves_figure, effects_figure,
                               gallery_figure, history_figure, importance_figure, parallel_figure, timeline_figure)
 from reports._html import empty, esc, figure_div, note, table
-from reports._importance import RungImportance
+from reports._importance import AGREEMENT_TRIALS, EpochAgreement, RungImportance
 from reports._predictions import Predictions
 from reports._rungs import LOW_FIDELITY_NOTE, Fidelities
 from reports._summary import BUDGET, SEARCHED, SECTIONS, STUDY_ATTRS, Summary, TimeSpent
@@ -188,8 +188,25 @@ def effects_html(results: list[RungEffects], f: Fidelities, config: ReportConfig
         "choices of the sampler can bias it. " + LOW_FIDELITY_NOTE)
 
 
-def dynamics_html(h: History, c: Curves, p: ParallelCoords, t: Timeline, trials: TrialTable) -> str:
-    """History, learning curves (drawn from `trials`), parallel coordinates and the worker timeline."""
+def agreement_html(a: EpochAgreement) -> str:
+    """Can early epochs be trusted? The rank agreement of each epoch with the end, overall and per family."""
+    from harness.analytics import MIN_TRIALS
+
+    if not a.overall:
+        return empty(f"Needs at least {MIN_TRIALS} complete trials with curves ({a.n_complete} here): a study run "
+                     "with --pruner none, or an ablation, has them.")
+    return figure_div(agreement_figure(a), "agreement") + note(
+        "Spearman's rho between the complete trials' ranking after each epoch and their final ranking (best val "
+        "mIoU), with 95% bootstrap intervals over trials; within each family that has at least "
+        f"{MIN_TRIALS} complete trials too. Near +1: a pruner deciding at that epoch keeps what the end would keep; "
+        "an interval reaching 0: it ranks noise. Complete trials only (a pruned trial has no end), at most "
+        f"{AGREEMENT_TRIALS} per line (a seeded sample).")
+
+
+def dynamics_html(h: History, c: Curves, p: ParallelCoords, t: Timeline, trials: TrialTable,
+                  a: EpochAgreement) -> str:
+    """History, learning curves (drawn from `trials`), their rank agreement with the end, parallel
+    coordinates and the worker timeline."""
     parts = ["<h3>Optimization history</h3>"]
     if h.n_total:
         parts += [figure_div(history_figure(h), "history"),
@@ -204,6 +221,7 @@ def dynamics_html(h: History, c: Curves, p: ParallelCoords, t: Timeline, trials:
                            "limit always, the rest a seeded random sample)")]
     else:
         parts.append(empty("No trial reported val_miou yet."))
+    parts += ["<h3>Can early epochs be trusted?</h3>", agreement_html(a)]
     parts.append("<h3>Parallel coordinates</h3>")
     if p.n_total and p.names:
         parts += [figure_div(parallel_figure(p), "parallel"),
@@ -277,7 +295,7 @@ def render_sections(data: Any) -> list[tuple[str, str, str]]:
            ("ablation", "Ablation effects", controlled_html(data.controlled, data.summary.study_name)
             + OBSERVATIONAL_HEADING + effects_html(data.effects, data.fidelities, data.config)),
            ("dynamics", "Search dynamics",
-            dynamics_html(data.history, data.curves, data.parallel, data.timeline, data.trials)),
+            dynamics_html(data.history, data.curves, data.parallel, data.timeline, data.trials, data.agreement)),
            ("predictions", "Predictions", predictions_html(data.predictions))]
     if len(data.compare) > 1:
         out.append(("compare", "Studies compared", compare_html(data.compare)))

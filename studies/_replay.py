@@ -163,12 +163,10 @@ def curve_agreement(curves: Sequence[Curve], *, n_boot: int = 1000, seed: int = 
 
 def family_agreement(curves: Sequence[Curve], *, n_boot: int = 1000, seed: int = 0) -> dict[str, list[Any]]:
     """`curve_agreement` within each family that holds at least `harness.analytics.MIN_TRIALS` curves
-    (a search compares trials across families, a family's own rungs rank its variants)."""
-    from harness.analytics import MIN_TRIALS
+    (`harness.analytics.rank_agreement_by`)."""
+    from harness.analytics import rank_agreement_by
 
-    families = sorted({c.family for c in curves if c.family is not None})
-    groups = {f: [c for c in curves if c.family == f] for f in families}
-    return {f: curve_agreement(group, n_boot=n_boot, seed=seed) for f, group in groups.items() if len(group) >= MIN_TRIALS}
+    return rank_agreement_by([c.values for c in curves], [c.family for c in curves], n_boot=n_boot, seed=seed)
 
 
 def study_agreement(study_name: str, storage: str, *, n_boot: int = 1000,

@@ -54,6 +54,12 @@ def test_intervals_bracket_the_estimate_and_too_few_trials_give_none() -> None:
     assert all(r.n == 2 and math.isnan(r.spearman) and r.spearman_ci is None for r in short)
 
 
+def test_leaving_kendall_out_keeps_spearman_and_its_interval() -> None:
+    both, rho_only = rank_agreement(CURVES, n_boot=300, seed=4), rank_agreement(CURVES, n_boot=300, seed=4, kendall=False)
+    assert [(r.spearman, r.spearman_ci) for r in rho_only] == [(r.spearman, r.spearman_ci) for r in both]
+    assert all(math.isnan(r.kendall) and r.kendall_ci is None for r in rho_only)
+
+
 def test_replay_prints_the_rank_agreement_beside_the_replayed_pruners(tmp_path, capsys) -> None:
     import optuna
     from optuna.trial import TrialState, create_trial

@@ -40,7 +40,7 @@ def test_report_embeds_plotly_once_and_requests_nothing_outside(journal_report: 
     assert not re.search(r"<(link|img|iframe)[^>]*\b(href|src)=[\"']?(https?:)?//", html)
     assert not re.search(r"@import|url\((['\"])?https?:", html)
     # every figure is a div drawn by the one embedded plotly.js
-    assert html.count('class="plotly-graph-div"') == 9
+    assert html.count('class="plotly-graph-div"') == 10  # rank agreement by epoch included
     for section in ("summary", "comparison", "importance", "ablation", "dynamics", "predictions", "compare"):
         assert f'<section id="{section}">' in html
 

@@ -197,3 +197,48 @@ def test_a_rungs_rank_agreement_is_over_the_trials_that_trained_beyond_it(pruned
                               [max(t.intermediate_values.values()) for t in beyond], seed=config.seed)[0]
     assert at_2.agreement.n == len(beyond) == 10
     assert at_2.agreement.spearman == pytest.approx(expected.spearman)
+
+
+def _complete_study() -> tuple[optuna.Study, dict[str, list[list[float]]]]:
+    """Nine complete trials: 4 U-Nets, 3 U-Net++s, 2 Double U-Nets (too few for their own line), with
+    seeded curves whose early epochs rank them only partly as their ends do."""
+    rng = np.random.default_rng(3)
+    study = optuna.create_study(direction="maximize")
+    curves: dict[str, list[list[float]]] = {}
+    for family, count in (("unet", 4), ("unet_pp", 3), ("double_unet", 2)):
+        for _ in range(count):
+            curve = list(np.cumsum(rng.uniform(0.0, 0.1, 5)))
+            params = {"model.family": family, "model.residual": False, "aug.geometric": True, "train.lr": 1e-3}
+            study.add_trial(create_trial(state=TrialState.COMPLETE, value=max(curve), params=params,
+                                         distributions=DISTS, intermediate_values=dict(enumerate(curve)),
+                                         user_attrs={attrs.EPOCHS_RUN: 5, attrs.CONFIGS: fake_configs(params, 5)}))
+            curves.setdefault(family, []).append(curve)
+    return study, curves
+
+
+def test_the_report_shows_each_epochs_rank_agreement_with_the_end_overall_and_per_family() -> None:
+    from scipy import stats
+
+    from reports import render_report
+
+    study, curves = _complete_study()
+    data = collect_report(study)
+    everything = [c for group in curves.values() for c in group]
+    for epoch in (0, 2):  # scipy on the hand-kept curves, independent of the code under test
+        x, y = [c[epoch] for c in everything], [max(c) for c in everything]
+        assert data.agreement.overall[epoch].spearman == pytest.approx(stats.spearmanr(x, y).statistic)
+        assert data.agreement.overall[epoch].n == 9
+    assert sorted(data.agreement.by_family) == ["unet", "unet_pp"]  # 2 Double U-Nets: too few
+    unet = curves["unet"]
+    assert data.agreement.by_family["unet"][1].spearman == pytest.approx(
+        stats.spearmanr([c[1] for c in unet], [max(c) for c in unet]).statistic)
+    html = render_report(data)
+    assert "Can early epochs be trusted?" in html and 'id="fig-agreement"' in html
+
+
+def test_a_study_without_three_complete_curves_says_what_the_agreement_needs(pruned: optuna.Study) -> None:
+    from reports import render_report
+
+    data = collect_report(pruned)
+    assert data.agreement.overall == [] and data.agreement.n_complete == 1
+    assert "Needs at least 3 complete trials with curves (1 here)" in render_report(data)

@@ -6,7 +6,8 @@
   (`interval_record`, `encode_matrices`, `images_digest`).
 - Which trial is best: `ranked_trials` / `best_val` (the one ranking rule), and benchmark runs
   as anytime curves (`trial_points`, `run_curve`, `analyse`, `load_benchmark`).
-- Fidelity of early epochs: `rank_agreement` (Spearman, Kendall by epoch, bootstrap over trials).
+- Fidelity of early epochs: `rank_agreement` (Spearman, Kendall by epoch, bootstrap over trials),
+  `rank_agreement_by` (the same within each family).
 - Ablation power: `ablation_power` (paired sd, Holm-adjusted intervals, smallest detectable
   effect, seeds needed), over the seed pairs of an ablation study (`ablation_pairs`).
 """
@@ -33,7 +34,8 @@ from harness.analytics._anytime import (
     trial_points,
 )
 from harness.analytics._ranking import best_scored, best_val, ranked_trials, ranks_among_top
-from harness.analytics._agreement import MIN_TRIALS, Agreement, format_agreement, kendall_rows, rank_agreement, spearman_rows
+from harness.analytics._agreement import (MIN_TRIALS, Agreement, format_agreement, kendall_rows, rank_agreement,
+                                         rank_agreement_by, spearman_rows)
 from harness.analytics._bootstrap import (
     LEVEL,
     N_BOOT,
@@ -136,6 +138,7 @@ __all__ = [
     "paired_difference",
     "percentile_ci",
     "rank_agreement",
+    "rank_agreement_by",
     "resampled_totals",
     "score_interval",
     "seeds_needed",

@@ -41,16 +41,23 @@ def spearman_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def kendall_rows(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Kendall's tau-b of every row pair of (B, n) arrays (NaN for a constant row)."""
-    dx = np.sign(x[..., :, None] - x[..., None, :])
-    dy = np.sign(y[..., :, None] - y[..., None, :])
-    with np.errstate(invalid="ignore", divide="ignore"):  # each pair counted twice in all three sums
-        return (dx * dy).sum((-2, -1)) / np.sqrt((dx * dx).sum((-2, -1)) * (dy * dy).sum((-2, -1)))
+    """Kendall's tau-b of every row pair of (B, n) arrays (NaN for a constant row).
+
+    Over the n(n-1)/2 pairs i < j, with the pair signs as int8: B x n^2 / 2 bytes a side."""
+    i, j = np.triu_indices(x.shape[-1], 1)
+    dx = np.sign(x[..., i] - x[..., j]).astype(np.int8)
+    dy = np.sign(y[..., i] - y[..., j]).astype(np.int8)
+    concordant = (dx * dy).sum(-1, dtype=np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return concordant / np.sqrt(np.count_nonzero(dx, axis=-1) * np.count_nonzero(dy, axis=-1).astype(float))
 
 
 def rank_agreement(curves: Sequence[Sequence[float]], finals: Sequence[float] | None = None, *, n_boot: int = 1000,
-                   seed: int = 0, level: float = LEVEL) -> list[Agreement]:
-    """One `Agreement` per epoch of the longest curve (module docstring); `finals` None: each curve's best."""
+                   seed: int = 0, level: float = LEVEL, kendall: bool = True) -> list[Agreement]:
+    """One `Agreement` per epoch of the longest curve (module docstring); `finals` None: each curve's best.
+
+    kendall: False leaves Kendall's tau out (NaN, no interval): its bootstrap costs O(n^2) a resample,
+    Spearman's O(n log n), which is what a page of many epochs and groups can afford."""
     from scipy import stats
 
     curves = [np.asarray(c, dtype=float) for c in curves]
@@ -65,12 +72,26 @@ def rank_agreement(curves: Sequence[Sequence[float]], finals: Sequence[float] | 
         if len(have) < MIN_TRIALS:
             out.append(Agreement(epoch, len(have), math.nan, None, math.nan, None))
             continue
-        rho = float(stats.spearmanr(x, y).statistic)
-        tau = float(stats.kendalltau(x, y).statistic)
         idx = rng.integers(0, len(have), (n_boot, len(have)))
-        rho_b, tau_b = spearman_rows(x[idx], y[idx]), kendall_rows(x[idx], y[idx])
-        out.append(Agreement(epoch, len(have), rho, _ci(rho_b, level), tau, _ci(tau_b, level)))
+        rho, rho_ci = float(stats.spearmanr(x, y).statistic), _ci(spearman_rows(x[idx], y[idx]), level)
+        tau, tau_ci = ((float(stats.kendalltau(x, y).statistic), _ci(kendall_rows(x[idx], y[idx]), level))
+                       if kendall else (math.nan, None))
+        out.append(Agreement(epoch, len(have), rho, rho_ci, tau, tau_ci))
     return out
+
+
+def rank_agreement_by(curves: Sequence[Sequence[float]], labels: Sequence[str | None], *, n_boot: int = 1000,
+                      seed: int = 0, level: float = LEVEL, kendall: bool = True) -> dict[str, list[Agreement]]:
+    """`rank_agreement` within each label (a network family, say) that at least `MIN_TRIALS` curves
+    carry, labels sorted; a None label belongs to no group."""
+    if len(labels) != len(curves):
+        raise ValueError(f"{len(labels)} labels for {len(curves)} curves")
+    groups: dict[str, list[Sequence[float]]] = {}
+    for curve, label in zip(curves, labels):
+        if label is not None:
+            groups.setdefault(str(label), []).append(curve)
+    return {label: rank_agreement(group, n_boot=n_boot, seed=seed, level=level, kendall=kendall)
+            for label, group in sorted(groups.items()) if len(group) >= MIN_TRIALS}
 
 
 def _ci(values: np.ndarray, level: float) -> tuple[float, float] | None:
