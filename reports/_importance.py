@@ -31,7 +31,7 @@ class RungImportance(NamedTuple):
     agreement: Any = None
 
 
-AGREEMENT_TRIALS = 100  # at most this many trials (a seeded sample) in a rung's rank agreement
+AGREEMENT_TRIALS = 100  # at most this many trials (a seeded sample) in a rank agreement: a rung's, or a line by epoch
 
 
 def rung_agreement(table: TrialTable, rung: Rung, seed: int = 0) -> Any:
