@@ -73,19 +73,27 @@ class WorkerSpec:
     precision: str | None = None
 
 
-def worker_seed(study_seed: int, index: int | None, n_trials: int) -> int:
-    """The sampler seed of one worker, derived from the study seed and a unique worker id.
+def worker_seed(study_seed: int, index: int | None, n_started: int) -> int:
+    """The sampler seed of one worker process, derived from the study seed and a unique worker id.
 
-    A local worker of `marsseg search` is identified by its index and the trials so far
-    (reproducible); a joined worker by its `host:pid`, so workers started together on
-    several machines never replay each other's draws.
+    A local worker of `marsseg search` is identified by its index and the trials started so far
+    (`started_trials`; reproducible); a joined worker by its `host:pid`, so workers started
+    together on several machines never replay each other's draws.
     """
     from harness import worker_id
 
     if index is not None:
-        return study_seed + 100_003 * index + n_trials
-    digest = hashlib.sha256(f"{study_seed}:{worker_id()}:{n_trials}".encode()).digest()
+        return study_seed + 100_003 * index + n_started
+    digest = hashlib.sha256(f"{study_seed}:{worker_id()}:{n_started}".encode()).digest()
     return int.from_bytes(digest[:4], "big")
+
+
+def started_trials(trials: Any) -> int:
+    """Trials that have left the queue (any state but WAITING). A recycled process of a worker
+    opens after its predecessor started at least one, so it never reuses that one's seed, also
+    where every trial was enqueued up front (the count of all trials would not move there, and
+    the new process would draw the old one's parameters again)."""
+    return sum(t.state.name != "WAITING" for t in trials)
 
 
 def run_worker(spec: WorkerSpec, data: Any = None) -> int:
@@ -229,7 +237,7 @@ def _open(spec: WorkerSpec, stop: Any, data: Any = None) -> Session:
     storage = open_storage(spec.storage_url, heartbeat=(settings.heartbeat_s, settings.grace_s))
     budget = get_budget(settings.budget)
     space = get_space(settings.space).resolve(budget.fixed_params)  # inert dimensions are never sampled
-    seed = worker_seed(settings.seed, spec.index, len(probe.get_trials(deepcopy=False)))
+    seed = worker_seed(settings.seed, spec.index, started_trials(probe.get_trials(deepcopy=False)))
     _log.info("worker sampler seed %d", seed)
     study = optuna.load_study(study_name=spec.study_name, storage=storage,
                               sampler=make_sampler(settings.sampler, seed, space),

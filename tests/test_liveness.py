@@ -130,6 +130,27 @@ def test_joined_workers_get_distinct_seeds_and_local_workers_reproducible_ones(m
     assert [worker_seed(7, i, 5) for i in range(3)] == [7 + 5, 7 + 100_003 + 5, 7 + 2 * 100_003 + 5]
 
 
+@pytest.mark.slow
+def test_a_recycled_process_draws_new_params_where_every_trial_was_enqueued_up_front(tmp_path: Path) -> None:
+    import optuna
+
+    from harness.common import open_storage
+    from studies import SearchRequest, WorkerSpec, run_search, run_worker
+    from studies.testing import TensorFlowFakeObjective
+
+    journal = str(tmp_path / "q.journal")
+    assert run_search(SearchRequest(study="q", storage=journal, space="smoke", data="synthetic:40", budget="tiny",
+                                    sampler="random", create_only=True)) == 0
+    study = optuna.load_study(study_name="q", storage=open_storage(journal))
+    for _ in range(4):  # the family fixed, every other choice left to the sampler
+        study.enqueue_trial({"model.family": "unet"})
+    assert run_worker(WorkerSpec(journal, "q", objective=TensorFlowFakeObjective, recycle=2, index=0, n_trials=4)) == 4
+    trials = study.get_trials(deepcopy=False)
+    assert len({t.user_attrs["worker"] for t in trials}) == 2  # two processes, two trials each
+    drawn = [tuple(sorted((k, str(v)) for k, v in t.params.items() if k != "model.family")) for t in trials]
+    assert len(set(drawn)) == 4, drawn  # the second process does not replay the first one's draws
+
+
 def test_a_preset_whose_retries_are_used_up_is_enqueued_again(tmp_path: Path) -> None:
     from search_spaces import get_space
 
