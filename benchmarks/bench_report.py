@@ -68,6 +68,7 @@ def main() -> None:
         _timed(f"ablation effects at {len(rungs)} rung(s)", _ablation.collect_rung_effects, table, rungs, cfg)
         _timed("history", _collect.collect_history, table, cfg)
         _timed("curves", _collect.collect_curves, table, cfg)
+        _timed("rank agreement by epoch", _importance.collect_epoch_agreement, table, cfg)
         _timed("parallel coordinates", _collect.collect_parallel, table, cfg)
         _timed("timeline", _collect.collect_timeline, table)
         _timed("predictions", _predictions.collect_predictions, table, None, cfg.gallery_images)
