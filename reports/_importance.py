@@ -10,7 +10,7 @@ import numpy as np
 
 from reports._config import ReportConfig
 from reports._rungs import Rung
-from reports._trials import TrialTable
+from reports._trials import TrialTable, param_column
 
 
 class Importance(NamedTuple):
@@ -68,7 +68,8 @@ def collect_epoch_agreement(table: TrialTable, config: ReportConfig) -> EpochAgr
     rows = [i for i, t in enumerate(table.trials) if t.state.name == "COMPLETE" and len(table.curves[i][1])]
     if len(rows) < MIN_TRIALS:
         return EpochAgreement([], {}, len(rows))
-    family = {i: table.trials[i].params.get(FAMILY_PARAM) for i in rows}
+    column = param_column(table, FAMILY_PARAM).to_numpy(dtype=object)
+    family = {i: column[i] if isinstance(column[i], str) else None for i in rows}  # absent: NaN
     rng = np.random.default_rng(config.seed)
     overall = _at_most(rng, rows, AGREEMENT_TRIALS)
     grouped = sorted(i for f in sorted(set(family.values()), key=str)

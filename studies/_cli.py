@@ -311,15 +311,15 @@ def _replay(args: argparse.Namespace) -> int:
     import time
 
     from harness import quiet_optuna
-    from studies._replay import format_agreement_note, format_replays, run_replay, study_agreement
+    from studies._replay import curve_agreement, family_agreement, format_agreement_note, format_replays, run_replay
 
     quiet_optuna(args.verbose)
     start = time.perf_counter()
-    results, n_curves = run_replay(args.study, args.storage, pruners=_names(args.pruners),
-                                   samplers=_names(args.samplers), workers=args.workers, seed=args.seed)
-    print(format_replays(results, n_curves))
-    overall, by_family = study_agreement(args.study, args.storage, seed=args.seed)
-    print(format_agreement_note(overall, by_family=by_family))
+    results, curves = run_replay(args.study, args.storage, pruners=_names(args.pruners),
+                                 samplers=_names(args.samplers), workers=args.workers, seed=args.seed)
+    print(format_replays(results, len(curves)))
+    print(format_agreement_note(curve_agreement(curves, seed=args.seed),
+                                by_family=family_agreement(curves, seed=args.seed)))
     print(f"replayed in {time.perf_counter() - start:.2f} s", file=sys.stderr)
     return 0
 

@@ -194,8 +194,10 @@ def format_agreement_note(rows: Sequence[Any], rungs: Sequence[int] = (),
 
 
 def run_replay(study_name: str, storage: str, *, pruners: Sequence[str] = REPLAY_PRUNERS,
-               samplers: Sequence[str] = (RECORDED,), workers: int = 1, seed: int = 0) -> tuple[list[ReplayResult], int]:
-    """Replay every pruner (after the `none` baseline) under every sampler; returns (results, n curves).
+               samplers: Sequence[str] = (RECORDED,), workers: int = 1,
+               seed: int = 0) -> tuple[list[ReplayResult], list[Curve]]:
+    """Replay every pruner (after the `none` baseline) under every sampler; returns (results, the
+    recorded curves), so a caller reads their rank agreement without loading the study again.
 
     Pruners are built from the registry with the study's budget (warm-up, max epochs).
     """
@@ -220,4 +222,4 @@ def run_replay(study_name: str, storage: str, *, pruners: Sequence[str] = REPLAY
             results.append(replay(curves, make_pruner(name, budget.warmup_epochs, budget.max_epochs, budget.first_rung_gflop),
                                   pruner_name=name, sampler=sampler, sampler_name=sampler_name, workers=workers,
                                   study_name=study_name))
-    return results, len(curves)
+    return results, curves
