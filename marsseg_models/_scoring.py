@@ -6,7 +6,8 @@ is a false positive); mIoU is the mean over classes 1-4. A class absent from bot
 prediction (union 0) is left out of the mean (its IoU is NaN in `per_class_iou`); when all
 four are absent, mIoU is 0.0.
 Prediction rule: arg-max over all classes, or with `foreground_only=True` arg-max over
-classes 1-4 only (background is never predicted).
+classes 1-4 only (background is never predicted); optionally of the log-probabilities plus
+per-class offsets fitted on the validation split.
 This module imports no Keras, so the harness and the report can score without TensorFlow.
 """
 
@@ -21,10 +22,15 @@ VAL_MIOU = "val_miou"
 MIOU = "miou"
 
 
-def predict_labels(probs: np.ndarray, foreground_only: bool = False) -> np.ndarray:
-    """Labels (..., H, W) from softmax maps (..., H, W, C) under the chosen prediction rule."""
-    probs = np.asarray(probs)
-    return np.argmax(probs[..., 1:], axis=-1) + 1 if foreground_only else np.argmax(probs, axis=-1)
+def predict_labels(probs: np.ndarray, foreground_only: bool = False,
+                   class_bias: np.ndarray | None = None) -> np.ndarray:
+    """Labels (..., H, W) from softmax maps (..., H, W, C) under the chosen prediction rule;
+    `class_bias` (C offsets, fitted on val by `harness.fit_class_bias`) is added to the
+    log-probabilities before the arg-max."""
+    scores = np.asarray(probs)
+    if class_bias is not None:
+        scores = np.log(np.maximum(scores, 1e-7)) + np.asarray(class_bias, np.float32)
+    return np.argmax(scores[..., 1:], axis=-1) + 1 if foreground_only else np.argmax(scores, axis=-1)
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = 5) -> np.ndarray:

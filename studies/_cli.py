@@ -276,6 +276,7 @@ def _register_predict(subparsers: argparse._SubParsersAction) -> None:
     """`marsseg predict`."""
     from harness import TTA
     from harness.common import positive_int
+    from studies._predict import CLASS_BIAS
 
     predict = subparsers.add_parser(
         "predict", help="the best trial(s) of a study on the test images: the submission CSV",
@@ -292,6 +293,9 @@ def _register_predict(subparsers: argparse._SubParsersAction) -> None:
                               "epoch count (stored on the study), and predict with that")
     predict.add_argument("--foreground-only", action="store_true",
                          help="arg-max over classes 1-4 only: never predict background")
+    predict.add_argument("--class-bias", default="val", choices=CLASS_BIAS,
+                         help="val (default): per-class offsets of the arg-max fitted on the validation split the "
+                              "trials used, where they raise its mIoU; none: the plain arg-max")
     predict.add_argument("-o", "--output", required=True, metavar="SUBMISSION.csv", help="the CSV to write")
     predict.add_argument("--masks", metavar="MASKS.npz", help="also write the masks as uint8 (M, 64, 128)")
     predict.add_argument("--png", metavar="DIR", help="also write a few overlays (image | prediction) here")
@@ -305,8 +309,8 @@ def _predict(args: argparse.Namespace) -> int:
 
     return run_predict(PredictRequest(
         study=args.study, storage=args.storage, output=args.output, data=args.data, top_k=args.top_k, tta=args.tta,
-        refit=args.refit, foreground_only=args.foreground_only, masks=args.masks, png=args.png,
-        batch_size=args.batch_size, artifact_dir=args.artifact_dir))
+        refit=args.refit, foreground_only=args.foreground_only, class_bias=args.class_bias, masks=args.masks,
+        png=args.png, batch_size=args.batch_size, artifact_dir=args.artifact_dir))
 def _replay(args: argparse.Namespace) -> int:
     import time
 

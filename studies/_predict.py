@@ -5,7 +5,9 @@ Trials are ranked by val mIoU, never by the held-out split, so the held-out scor
 is submitted stays honest. With `--top-k K` > 1 the members and their weights are chosen on
 the validation split the trials used (greedy ensemble selection with replacement from the
 best single trial: `harness.select_ensemble`), so the ensemble's val mIoU is never below its
-best member's; `--tta flip` is applied only where it raises that val mIoU. Each model is rebuilt from the configs stored on its trial and
+best member's; `--tta flip` is applied only where it raises that val mIoU; then per-class offsets
+of the decision rule are fitted on that split (`harness.fit_class_bias`; `--class-bias none`: the
+plain arg-max). Each model is rebuilt from the configs stored on its trial and
 loads the trial's best weights from the study's artifact store. `--refit` first trains the
 best configuration again on every image its search trained and validated on (never the
 held-out images), for its best epoch count, and stores those weights on the study
@@ -24,6 +26,7 @@ from typing import Any
 from harness.common import MarssegError, attrs, has_artifact, upload
 
 N_PNG = 4  # overlays written with --png: the first test images
+CLASS_BIAS = ("val", "none")  # --class-bias: fitted on the validation split, or the plain arg-max
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,7 @@ class PredictRequest:
     tta: str = "none"
     refit: bool = False
     foreground_only: bool = False
+    class_bias: str = "val"
     masks: str | None = None
     png: str | None = None
     batch_size: int = 64
@@ -51,6 +55,8 @@ class PredictRequest:
             raise MarssegError(f"--top-k must be >= 1, got {self.top_k}")
         if self.tta not in TTA:
             raise MarssegError(f"unknown --tta {self.tta!r}; valid: {', '.join(TTA)}")
+        if self.class_bias not in CLASS_BIAS:
+            raise MarssegError(f"unknown --class-bias {self.class_bias!r}; valid: {', '.join(CLASS_BIAS)}")
         if self.refit and self.top_k > 1:
             raise MarssegError("--refit retrains the best trial only; use it with --top-k 1")
         if self.batch_size < 1:
@@ -111,16 +117,17 @@ def run_predict(request: PredictRequest) -> int:
                      for t in chosen])
     with tempfile.TemporaryDirectory() as tmp:
         models = load_members(members, artifact_dir, test.image_shape, tmp)
-        weights, tta = [1.0] * len(models), request.tta
-        if not request.refit and (len(models) > 1 or request.tta != "none"):  # a refit saw the validation images
-            weights, tta = choose_on_validation(request, settings, chosen, models)
-        first = _write_outputs(request, models, test, weights, tta)
+        weights, tta, bias = [1.0] * len(models), request.tta, None
+        if not request.refit and (len(models) > 1 or request.tta != "none" or request.class_bias == "val"):
+            weights, tta, bias = choose_on_validation(request, settings, chosen, models)  # a refit saw val
+        first = _write_outputs(request, models, test, weights, tta, bias)
     if request.png is not None:
         _write_pngs(Path(request.png), *first)
     used = ", ".join(m.label + (f" (x{w:.2f})" if len(members) > 1 else "")
                      for m, w in zip(members, weights) if w > 0)
-    print(f"wrote {request.output}: {test.n_images} masks from {used} "
-          f"(tta {tta}{', foreground only' if request.foreground_only else ''})", file=sys.stderr)
+    print(f"wrote {request.output}: {test.n_images} masks from {used} (tta {tta}"
+          f"{', class offsets' if bias else ''}{', foreground only' if request.foreground_only else ''})",
+          file=sys.stderr)
     return 0
 
 
@@ -153,27 +160,28 @@ def _val_probs(model: Any, images: Any, tta: str, batch_size: int) -> Any:
 
 
 def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[Any],
-                         models: list[Any]) -> tuple[list[float], str]:
-    """(weight of each model, TTA) chosen on the study's validation split: greedy ensemble
-    selection among the models (`harness.select_ensemble`), then `request.tta` only if it raises
-    the ensemble's val mIoU. Said on stderr; the plain mean and the asked TTA where the study's
-    data cannot be read here."""
-    from harness import probs_miou, select_ensemble, weighted_probs
+                         models: list[Any]) -> tuple[list[float], str, tuple[float, ...] | None]:
+    """(weight of each model, TTA, class offsets or None) chosen on the study's validation split:
+    greedy ensemble selection among the models (`harness.select_ensemble`), then `request.tta`
+    only if it raises the ensemble's val mIoU, then `harness.fit_class_bias` on what that predicts
+    (with `request.class_bias` "val"). Said on stderr; the plain mean, the asked TTA and no offsets
+    where the study's data cannot be read here."""
+    from harness import fit_class_bias, probs_miou, select_ensemble, weighted_probs
 
     labels = [f"trial {t.number}" for t in chosen]
     try:
         val, same = validation_split(settings, chosen)
     except MarssegError as exc:
-        print(f"cannot read the study's data here ({exc}): members averaged equally, tta {request.tta} as asked",
-              file=sys.stderr)
-        return [1.0] * len(models), request.tta
+        print(f"cannot read the study's data here ({exc}): members averaged equally, tta {request.tta} as asked, "
+              "no class offsets", file=sys.stderr)
+        return [1.0] * len(models), request.tta, None
     keep = [i for i, s in enumerate(same) if s]
     if len(keep) < len(models):
         print(f"{[labels[i] for i in range(len(models)) if i not in keep]} validated on other images than "
               f"{labels[0]}: left out of the ensemble", file=sys.stderr)
     fg = request.foreground_only
-    ensemble = select_ensemble([_val_probs(models[i], val.images, "none", request.batch_size) for i in keep],
-                               val.masks, foreground_only=fg)
+    plain = [_val_probs(models[i], val.images, "none", request.batch_size) for i in keep]
+    ensemble = select_ensemble(plain, val.masks, foreground_only=fg)
     picks, weights = [0] * len(models), [0.0] * len(models)  # the members left out weigh 0
     for i, n, w in zip(keep, ensemble.picks, ensemble.weights):
         picks[i], weights[i] = n, w
@@ -181,15 +189,23 @@ def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[An
           + ", ".join(f"{labels[i]} x{weights[i]:.2f} ({n} of {sum(picks)} picks)" for i, n in enumerate(picks) if n)
           + f": val mIoU {ensemble.val_miou:.4f} (alone: "
           + ", ".join(f"{labels[i]} {v:.4f}" for i, v in zip(keep, ensemble.single_mious)) + ")", file=sys.stderr)
-    if request.tta == "none":
-        return weights, "none"
-    augmented = [_val_probs(m, val.images, request.tta, request.batch_size) if w > 0 else None
-                 for m, w in zip(models, weights)]
-    with_tta = probs_miou(weighted_probs(augmented, weights), val.masks, fg)
-    used = with_tta > ensemble.val_miou
-    print(f"tta {request.tta}: val mIoU {with_tta:.4f} against {ensemble.val_miou:.4f} without: "
-          f"{'used' if used else 'not used'}", file=sys.stderr)
-    return weights, request.tta if used else "none"
+    tta, probs = "none", weighted_probs([plain[keep.index(i)] if w > 0 else None for i, w in enumerate(weights)],
+                                        weights)
+    if request.tta != "none":
+        augmented = weighted_probs([_val_probs(m, val.images, request.tta, request.batch_size) if w > 0 else None
+                                    for m, w in zip(models, weights)], weights)
+        with_tta = probs_miou(augmented, val.masks, fg)
+        used = with_tta > ensemble.val_miou
+        print(f"tta {request.tta}: val mIoU {with_tta:.4f} against {ensemble.val_miou:.4f} without: "
+              f"{'used' if used else 'not used'}", file=sys.stderr)
+        tta, probs = (request.tta, augmented) if used else (tta, probs)
+    if request.class_bias == "none":
+        return weights, tta, None
+    bias = fit_class_bias(probs, val.masks, foreground_only=fg)
+    print(f"class offsets (log-probability; background, soil, bedrock, sand, big rock) "
+          f"{', '.join(f'{o:+.2f}' for o in bias.offsets)}: val mIoU {bias.val_miou:.4f} against "
+          f"{bias.plain_miou:.4f} without: {'used' if bias.used else 'not used'}", file=sys.stderr)
+    return weights, tta, bias.offsets if bias.used else None
 
 
 def _check_image_size(test: Any, study_data: str) -> None:
@@ -225,7 +241,7 @@ def load_members(members: list[Member], artifact_dir: str, image_shape: tuple[in
 
 
 def _write_outputs(request: PredictRequest, models: list[Any], test: Any, weights: list[float],
-                   tta: str) -> tuple[Any, Any]:
+                   tta: str, bias: tuple[float, ...] | None) -> tuple[Any, Any]:
     """Stream the test images through the models into the CSV (and masks file); return the
     first N_PNG images of the first batch and their masks, for the overlays."""
     from harness import predict_masks
@@ -237,7 +253,7 @@ def _write_outputs(request: PredictRequest, models: list[Any], test: Any, weight
     try:
         with SubmissionWriter(request.output, test.n_images, test.image_shape, request.masks) as writer:
             for images in test.batches(request.batch_size):
-                labels = predict_masks(models, images, tta, request.foreground_only, weights)
+                labels = predict_masks(models, images, tta, request.foreground_only, weights, bias)
                 writer.write(labels)
                 first = first or (images[:N_PNG], labels[:N_PNG])
                 bar.update(len(labels))

@@ -323,7 +323,7 @@ def test_top2_flip_ensemble_is_chosen_on_validation_and_never_below_its_best_mem
     out, masks = tmp_path / "s.csv", tmp_path / "m.npz"
     assert main(["predict", "--study", STUDY, "--storage", study["journal"], "--data", str(study["test_file"]),
                  "--top-k", "2", "--tta", "flip", "-o", str(out), "--masks", str(masks), "--png", str(tmp_path),
-                 "--batch-size", "4"]) == 0
+                 "--batch-size", "4", "--class-bias", "none"]) == 0
     err = capsys.readouterr().err
     picks, flip = _choice(err)
     best = sorted(study["trials"], key=lambda t: -t.value)[:2]
@@ -353,10 +353,34 @@ def test_top2_flip_ensemble_is_chosen_on_validation_and_never_below_its_best_mem
 
 
 @pytest.mark.slow
+def test_class_offsets_are_fitted_on_validation_and_applied_to_the_test_images(study, tmp_path: Path,
+                                                                              capsys) -> None:
+    masks = tmp_path / "m.npz"
+    assert main(["predict", "--study", STUDY, "--storage", study["journal"], "--data", str(study["test_file"]),
+                 "-o", str(tmp_path / "s.csv"), "--masks", str(masks)]) == 0
+    err = capsys.readouterr().err
+    line = next(line for line in err.splitlines() if line.startswith("class offsets"))
+    offsets = np.array([float(v) for v in re.search(r"big rock\) (.+?): val", line).group(1).split(", ")], np.float32)
+    val_miou, plain = (float(v) for v in re.search(r"val mIoU ([0-9.]+) against ([0-9.]+)", line).groups())
+    best = max(study["trials"], key=lambda t: t.value)
+    weights = _weights(study["artifacts"], best.user_attrs["weights_artifact_id"], tmp_path)
+    val_images, val_masks = _val_split(best)
+    val_probs = _softmax_of(best.user_attrs["configs"], weights, val_images, flip=False)
+    assert plain == pytest.approx(_miou_by_sets(val_masks, val_probs.argmax(-1)), abs=1e-4)
+    shifted = np.log(np.maximum(val_probs, 1e-7)) + offsets
+    assert val_miou == pytest.approx(_miou_by_sets(val_masks, shifted.argmax(-1)), abs=1e-4) and val_miou >= plain
+    used = line.endswith(": used")
+    assert used == bool(offsets.any()) and (", class offsets" in err) == used
+    test_probs = _softmax_of(best.user_attrs["configs"], weights, study["test_images"], flip=False)
+    with np.load(masks) as npz:
+        _assert_argmax(npz["masks"], np.exp(np.log(np.maximum(test_probs, 1e-7)) + offsets))
+
+
+@pytest.mark.slow
 def test_fewer_trials_with_weights_than_k_uses_those_and_says_so(study, tmp_path: Path, capsys) -> None:
     out = tmp_path / "s.csv"
     assert main(["predict", "--study", STUDY, "--storage", study["journal"], "--data", str(study["test_file"]),
-                 "--top-k", "5", "--foreground-only", "-o", str(out)]) == 0
+                 "--top-k", "5", "--foreground-only", "--class-bias", "none", "-o", str(out)]) == 0
     err = capsys.readouterr().err
     assert "only 3 trial(s)" in err
     picks, _ = _choice(err)

@@ -68,7 +68,7 @@ def test_train_records_a_trial_that_predict_uses(tmp_path: Path, capsys) -> None
     test_file = save_dataset(tmp_path / "small.npz", small)
     out = tmp_path / "s.csv"
     assert main(["predict", "--study", "t", "--storage", journal, "--data", str(test_file), "--masks",
-                 str(tmp_path / "m.npz"), "-o", str(out)]) == 0
+                 str(tmp_path / "m.npz"), "-o", str(out), "--class-bias", "none"]) == 0
     assert "masks from trial 0 (tta none)" in capsys.readouterr().err
     weights = _weights_file(study_attrs["artifact_dir"], ua["weights_artifact_id"], tmp_path)
     probs = _softmax_of(ua["configs"], weights, small.test_images)
