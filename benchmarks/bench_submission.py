@@ -1,7 +1,7 @@
 """A study's submissions scored on its labelled held-out split (the test labels are withheld).
 
 Run: python benchmarks/bench_submission.py --study S --storage J --out DIR
-        [--variants best,top5-flip,refit,refit-flip] [--test]
+        [--variants best,top3-flip,top3-flip-plain,refit,refit-flip] [--test]
 
 Writes DIR/heldout.npz (the study's held-out images as `test_set`, their labels as `masks`:
 the same split `marsseg search` never trained, validated or selected on), then runs
@@ -25,6 +25,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 VARIANTS = {
     "best": ["--top-k", "1"],
     "top3-flip": ["--top-k", "3", "--tta", "flip"],
+    "top3-flip-plain": ["--top-k", "3", "--tta", "flip", "--class-bias", "none"],  # without the class offsets
     "top5-flip": ["--top-k", "5", "--tta", "flip"],
     "refit": ["--top-k", "1", "--refit"],
     "refit-flip": ["--top-k", "1", "--refit", "--tta", "flip"],

@@ -201,10 +201,13 @@ def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[An
         tta, probs = (request.tta, augmented) if used else (tta, probs)
     if request.class_bias == "none":
         return weights, tta, None
+    from marsseg_models import CLASS_NAMES, SCORED_CLASSES
+
     bias = fit_class_bias(probs, val.masks, foreground_only=fg)
-    print(f"class offsets (log-probability; background, soil, bedrock, sand, big rock) "
-          f"{', '.join(f'{o:+.2f}' for o in bias.offsets)}: val mIoU {bias.val_miou:.4f} against "
-          f"{bias.plain_miou:.4f} without: {'used' if bias.used else 'not used'}", file=sys.stderr)
+    print("class offsets (to the log-probability; background 0): "
+          + ", ".join(f"{CLASS_NAMES[c]} {bias.offsets[c]:+.2f}" for c in SCORED_CLASSES)
+          + f": val mIoU {bias.val_miou:.4f} against {bias.plain_miou:.4f} without: "
+          + ("used" if bias.used else "not used"), file=sys.stderr)
     return weights, tta, bias.offsets if bias.used else None
 
 

@@ -360,7 +360,9 @@ def test_class_offsets_are_fitted_on_validation_and_applied_to_the_test_images(s
                  "-o", str(tmp_path / "s.csv"), "--masks", str(masks)]) == 0
     err = capsys.readouterr().err
     line = next(line for line in err.splitlines() if line.startswith("class offsets"))
-    offsets = np.array([float(v) for v in re.search(r"big rock\) (.+?): val", line).group(1).split(", ")], np.float32)
+    offsets = np.array([0.0] + [float(v) for v in re.findall(r"(?:soil|bedrock|sand|big_rock) ([+-][0-9.]+)", line)],
+                       np.float32)
+    assert len(offsets) == 5
     val_miou, plain = (float(v) for v in re.search(r"val mIoU ([0-9.]+) against ([0-9.]+)", line).groups())
     best = max(study["trials"], key=lambda t: t.value)
     weights = _weights(study["artifacts"], best.user_attrs["weights_artifact_id"], tmp_path)
