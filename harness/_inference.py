@@ -162,7 +162,7 @@ def select_ensemble(val_probs: Sequence[np.ndarray], masks: np.ndarray, rounds: 
 
 
 BIAS_GRID: tuple[float, ...] = tuple(float(v) for v in np.arange(-2.0, 2.001, 0.25))  # offsets tried per class
-BIAS_SWEEPS = 3  # coordinate-ascent sweeps over the scored classes (fewer where one moves nothing)
+BIAS_SWEEPS = 3  # coordinate-ascent sweeps over the scored classes (fewer once a sweep moves none)
 
 
 @dataclass(frozen=True)
@@ -190,9 +190,9 @@ def fit_class_bias(probs: np.ndarray, masks: np.ndarray, foreground_only: bool =
     fixed (background stays 0: only differences count), until a sweep moves none or after `sweeps`.
     The val mIoU never falls: an offset is kept only where it raises it.
     """
-    from marsseg_models import SCORED_CLASSES, confusion_matrix, mean_iou
+    from marsseg_models import SCORED_CLASSES, confusion_matrix, log_probs, mean_iou
 
-    logp = np.log(np.maximum(np.asarray(probs, np.float32), 1e-7)).reshape(-1, N_CLASSES)
+    logp = log_probs(probs).reshape(-1, N_CLASSES)
     if foreground_only:
         logp[:, 0] = -np.inf
     truth = np.asarray(masks, np.int64).ravel()

@@ -22,6 +22,11 @@ VAL_MIOU = "val_miou"
 MIOU = "miou"
 
 
+def log_probs(probs: np.ndarray) -> np.ndarray:
+    """The log of softmax maps, floored at 1e-7: the scale per-class offsets are added on."""
+    return np.log(np.maximum(np.asarray(probs, np.float32), 1e-7))
+
+
 def predict_labels(probs: np.ndarray, foreground_only: bool = False,
                    class_bias: np.ndarray | None = None) -> np.ndarray:
     """Labels (..., H, W) from softmax maps (..., H, W, C) under the chosen prediction rule;
@@ -29,7 +34,7 @@ def predict_labels(probs: np.ndarray, foreground_only: bool = False,
     log-probabilities before the arg-max."""
     scores = np.asarray(probs)
     if class_bias is not None:
-        scores = np.log(np.maximum(scores, 1e-7)) + np.asarray(class_bias, np.float32)
+        scores = log_probs(scores) + np.asarray(class_bias, np.float32)
     return np.argmax(scores[..., 1:], axis=-1) + 1 if foreground_only else np.argmax(scores, axis=-1)
 
 
