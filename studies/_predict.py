@@ -167,6 +167,7 @@ def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[An
     (with `request.class_bias` "val"). Said on stderr; the plain mean, the asked TTA and no offsets
     where the study's data cannot be read here."""
     from harness import fit_class_bias, probs_miou, select_ensemble, weighted_probs
+    from marsseg_models import CLASS_NAMES, SCORED_CLASSES
 
     labels = [f"trial {t.number}" for t in chosen]
     try:
@@ -189,8 +190,7 @@ def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[An
           + ", ".join(f"{labels[i]} x{weights[i]:.2f} ({n} of {sum(picks)} picks)" for i, n in enumerate(picks) if n)
           + f": val mIoU {ensemble.val_miou:.4f} (alone: "
           + ", ".join(f"{labels[i]} {v:.4f}" for i, v in zip(keep, ensemble.single_mious)) + ")", file=sys.stderr)
-    tta, probs = "none", weighted_probs([plain[keep.index(i)] if w > 0 else None for i, w in enumerate(weights)],
-                                        weights)
+    tta, probs = "none", None  # probs: the chosen ensemble's val softmax, made only where the offsets need it
     if request.tta != "none":
         augmented = weighted_probs([_val_probs(m, val.images, request.tta, request.batch_size) if w > 0 else None
                                     for m, w in zip(models, weights)], weights)
@@ -198,11 +198,12 @@ def choose_on_validation(request: PredictRequest, settings: Any, chosen: list[An
         used = with_tta > ensemble.val_miou
         print(f"tta {request.tta}: val mIoU {with_tta:.4f} against {ensemble.val_miou:.4f} without: "
               f"{'used' if used else 'not used'}", file=sys.stderr)
-        tta, probs = (request.tta, augmented) if used else (tta, probs)
+        if used:
+            tta, probs = request.tta, augmented
     if request.class_bias == "none":
         return weights, tta, None
-    from marsseg_models import CLASS_NAMES, SCORED_CLASSES
-
+    if probs is None:
+        probs = weighted_probs([plain[keep.index(i)] if w > 0 else None for i, w in enumerate(weights)], weights)
     bias = fit_class_bias(probs, val.masks, foreground_only=fg)
     print("class offsets (to the log-probability; background 0): "
           + ", ".join(f"{CLASS_NAMES[c]} {bias.offsets[c]:+.2f}" for c in SCORED_CLASSES)
